@@ -1,0 +1,59 @@
+"""Event contracts shared by every service (DESIGN.md section 3). Imports nothing of ours."""
+
+from .answers import AnswerApproved, AnswerDelivered, AnswerFailed, DeliveredPart
+from .base import Channel, Event, conversation_key, question_id, utc_now
+from .questions import (
+    REGIONS,
+    Author,
+    Classification,
+    FaqMatch,
+    Intent,
+    Lang,
+    PiiKind,
+    PiiSpan,
+    QuestionClassified,
+    QuestionReceived,
+    Topic,
+    Urgency,
+)
+
+EVENTS: tuple[type[Event], ...] = (
+    QuestionReceived,
+    QuestionClassified,
+    AnswerApproved,
+    AnswerDelivered,
+    AnswerFailed,
+)
+TOPICS: tuple[str, ...] = tuple(e.TOPIC for e in EVENTS)
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+__all__ = [
+    "EVENTS",
+    "REGIONS",
+    "TOPICS",
+    "AnswerApproved",
+    "AnswerDelivered",
+    "AnswerFailed",
+    "Author",
+    "Channel",
+    "Classification",
+    "DeliveredPart",
+    "Event",
+    "FaqMatch",
+    "Intent",
+    "Lang",
+    "PiiKind",
+    "PiiSpan",
+    "QuestionClassified",
+    "QuestionReceived",
+    "Topic",
+    "Urgency",
+    "conversation_key",
+    "dlq_topic",
+    "question_id",
+    "utc_now",
+]
