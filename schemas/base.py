@@ -42,9 +42,7 @@ class Event(BaseModel):
     event_id: UUID = Field(default_factory=uuid4, description="Unique id of this event.")
     event_type: str = Field(description="Name of the event model, e.g. QuestionReceived.")
     schema_version: int = Field(default=1, description="Version of the event's schema.")
-    occurred_at: datetime = Field(
-        default_factory=utc_now, description="When the event happened (UTC)."
-    )
+    occurred_at: datetime = Field(default_factory=utc_now, description="When the event happened (UTC).")
     trace: dict[str, str] = Field(
         default_factory=dict, description="Trace context propagated between services."
     )

@@ -1,0 +1,48 @@
+"""The Kafka broker every service uses: idempotent producer, Prometheus middleware, our logger."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import REGISTRY, CollectorRegistry
+from pydantic import BaseModel
+
+from schemas import Event
+
+from .settings import ServiceSettings
+
+
+def make_broker(settings: ServiceSettings, registry: CollectorRegistry = REGISTRY) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap,
+        client_id=settings.service_name,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        allow_auto_create_topics=False,
+        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name)],
+        logger=logging.getLogger(f"{settings.service_name}.broker"),
+        description=f"Jauap {settings.service_name}",
+    )
+
+
+def encode(event: BaseModel) -> bytes:
+    return event.model_dump_json().encode()
+
+
+async def publish_event(broker: KafkaBroker, event: Event) -> None:
+    """Publish and wait for the broker's acknowledgement (acks=all)."""
+    await broker.publish(
+        encode(event),
+        event.TOPIC,
+        key=event.key(),
+        headers={"content-type": "application/json", "event_type": event.event_type},
+    )
+
+
+async def publish_events(broker: KafkaBroker, events: list[Event]) -> None:
+    """Publish many events concurrently; the producer batches them (linger) into few requests."""
+    await asyncio.gather(*(publish_event(broker, event) for event in events))

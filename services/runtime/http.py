@@ -1,0 +1,38 @@
+"""`/healthz`, `/readyz` and `/metrics`, the same on every service."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
+
+
+def ops_router(service: str, ready: ReadyCheck, registry: CollectorRegistry = REGISTRY) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @router.get("/readyz", summary="Dependencies are reachable")
+    async def readyz() -> JSONResponse:
+        checks = await ready()
+        ok = all(checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def service_app(title: str, description: str, **kwargs: object) -> FastAPI:
+    return FastAPI(title=title, description=description, version="1", **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,105 @@
+"""The one place a service is assembled: settings → logging, broker, store, HTTP app, lifespan.
+
+A service's `app.py` calls `build_service` with a `wire` function that registers its subscribers and
+routes on the `Runtime`; everything else (start order, shutdown, health, metrics) is done here once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from .broker import make_broker
+from .deadletter import RetryPolicy
+from .http import ops_router
+from .logs import configure_logging
+from .settings import ServiceSettings
+from .store import Document, connect, ping
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    broker: KafkaBroker
+    mongo: AsyncMongoClient[Document] | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def db(self) -> AsyncDatabase[Document]:
+        if self.mongo is None:
+            raise RuntimeError(f"{self.settings.service_name} was built without a store")
+        return self.mongo[self.settings.mongo_db]
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.settings.retry_attempts, self.settings.retry_backoff_s)
+
+
+Hook = Callable[[Runtime], Awaitable[None]]
+
+
+def build_service(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    wire: Callable[[Runtime, FastAPI], None],
+    uses_store: bool,
+    on_start: Hook | None = None,
+    on_stop: Hook | None = None,
+) -> FastAPI:
+    log = configure_logging(settings.service_name, settings.log_level)
+    runtime = Runtime(settings=settings, broker=make_broker(settings))
+    if uses_store:
+        runtime.mongo = connect(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if on_start is not None:
+            await on_start(runtime)
+        await runtime.broker.start()
+        log.info("service started", extra={"port": settings.port})
+        try:
+            yield
+        finally:
+            await runtime.broker.stop()
+            if on_stop is not None:
+                await on_stop(runtime)
+            if runtime.mongo is not None:
+                await runtime.mongo.close()
+            log.info("service stopped")
+
+    async def ready() -> dict[str, bool]:
+        checks = {"kafka": await runtime.broker.ping(timeout=2.0)}
+        if runtime.mongo is not None:
+            checks["store"] = await ping(runtime.mongo)
+        return checks
+
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.include_router(ops_router(settings.service_name, ready))
+    wire(runtime, app)
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> int:
+    """Run the app in the foreground until SIGINT/SIGTERM."""
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # keep our JSON logging
+        access_log=False,
+        lifespan="on",
+    )
+    logging.getLogger(settings.service_name).info("exited")
+    return 0

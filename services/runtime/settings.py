@@ -1,0 +1,43 @@
+"""The settings base every service extends: `JAUAP_` environment variables, validated, and refusing
+development-only secrets outside development."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal, Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JAUAP_", extra="ignore", env_file=None)
+
+    # Fields whose default is only fit for a laptop: production must set them explicitly.
+    DEV_ONLY_DEFAULTS: ClassVar[tuple[str, ...]] = ()
+
+    service_name: str = Field(default="jauap", description="Name used in logs and metrics.")
+    environment: Environment = Field(default="development")
+    host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(default=8000, ge=1, le=65535)
+    kafka_bootstrap: str = Field(default="127.0.0.1:9092", description="Kafka bootstrap servers.")
+    mongo_url: str = Field(default="mongodb://127.0.0.1:27017", description="MongoDB-compatible URL.")
+    mongo_db: str = Field(default="jauap", description="Database name.")
+    log_level: str = Field(default="INFO")
+    retry_attempts: int = Field(default=3, ge=1, le=20, description="Tries before the DLQ.")
+    retry_backoff_s: float = Field(default=0.2, gt=0, description="First retry delay, doubled.")
+
+    @model_validator(mode="after")
+    def _refuse_dev_defaults_in_production(self) -> Self:
+        if self.environment != "production":
+            return self
+        unsafe = [
+            name
+            for name in self.DEV_ONLY_DEFAULTS
+            if getattr(self, name) == type(self).model_fields[name].default
+        ]
+        if unsafe:
+            names = ", ".join(f"JAUAP_{n.upper()}" for n in unsafe)
+            raise ValueError(f"production needs explicit values for: {names}")
+        return self

@@ -1,0 +1,30 @@
+"""The MongoDB-compatible store, through PyMongo's async API (Motor is deprecated; DESIGN.md 6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from .settings import ServiceSettings
+
+Document = dict[str, Any]
+
+
+def connect(settings: ServiceSettings) -> AsyncMongoClient[Document]:
+    return AsyncMongoClient(
+        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000, appname=settings.service_name
+    )
+
+
+def database(client: AsyncMongoClient[Document], settings: ServiceSettings) -> AsyncDatabase[Document]:
+    return client[settings.mongo_db]
+
+
+async def ping(client: AsyncMongoClient[Document]) -> bool:
+    try:
+        await client.admin.command("ping")
+    except Exception:
+        return False
+    return True
