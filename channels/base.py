@@ -1,0 +1,45 @@
+"""What every outbound channel client looks like to the responder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from schemas import Channel
+
+
+@dataclass(frozen=True)
+class OutboundPart:
+    """One message to post: a part of an answer, already split and numbered."""
+
+    conversation_id: str
+    text: str
+    reply_to_message_id: str | None = None
+    recipient: str | None = None
+    public: bool = False
+
+
+class DeliveryError(Exception):
+    """The channel did not take the message."""
+
+
+class RateLimited(DeliveryError):
+    def __init__(self, retry_after_s: float, detail: str = "") -> None:
+        super().__init__(f"rate limited, retry after {retry_after_s}s {detail}".strip())
+        self.retry_after_s = retry_after_s
+
+
+class Rejected(DeliveryError):
+    """The channel refused the message for good (bad request, blocked by user, too long)."""
+
+
+class Unreachable(DeliveryError):
+    """No answer from the channel: the message may or may not have been posted."""
+
+
+class Sender(Protocol):
+    channel: Channel
+
+    async def send(self, part: OutboundPart) -> str:
+        """Post one part; returns the channel's message id. Raises a DeliveryError."""
+        ...
