@@ -1,0 +1,51 @@
+# Two commands matter: `make up` runs everything, `make test` runs every test. Both set up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .cache/uv/bin/uv
+VENV := .venv
+JAUAP := $(VENV)/bin/jauap
+
+.PHONY: install up test test-unit lint bench clean help
+
+help:
+	@echo "make install    set up .venv (locked packages), Kafka jars and FerretDB"
+	@echo "make up         run the local stack, the four services, the sandbox and a citizen simulator"
+	@echo "make test       run the whole test suite (starts and stops its own servers)"
+	@echo "make test-unit  the fast tier only, no servers"
+	@echo "make lint       ruff and mypy"
+	@echo "make bench      jauap bench --count 20000 --rate 1000"
+
+$(UV):
+	@echo "[make] installing uv $(UV_VERSION) into .cache/uv"
+	@$(PYTHON) -m venv .cache/uv
+	@.cache/uv/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: $(UV) uv.lock pyproject.toml
+	@echo "[make] syncing .venv from uv.lock"
+	@UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+	@$(JAUAP) stack install
+
+up: install
+	@$(JAUAP) up
+
+test: install
+	@$(VENV)/bin/pytest
+
+test-unit: $(VENV)/.installed
+	@$(VENV)/bin/pytest -m unit
+
+lint: $(VENV)/.installed
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy .
+
+bench: install
+	@$(JAUAP) bench --count 20000 --rate 1000
+
+clean:
+	@$(JAUAP) stack stop || true
+	@rm -rf var .venv

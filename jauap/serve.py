@@ -1,0 +1,26 @@
+"""`jauap serve NAME`: run one service or sandbox in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+SERVICES = {
+    "intake": "services.intake.app",
+    "classifier": "services.classifier.app",
+    "desk": "services.desk.app",
+    "responder": "services.responder.app",
+    "sandbox-telegram": "sandboxes.telegram.app",
+}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="jauap serve",
+        description="Run one service in the foreground; options after NAME go to the service "
+        "(try `jauap serve desk --help`).",
+    )
+    parser.add_argument("name", choices=sorted(SERVICES))
+    args, rest = parser.parse_known_args(argv)
+    result: int = importlib.import_module(SERVICES[args.name]).main(rest)
+    return result

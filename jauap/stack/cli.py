@@ -1,0 +1,36 @@
+"""`jauap stack`: install, start, stop and inspect the local servers."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import servers
+from .install import install_all
+from .settings import StackSettings, test_stack_settings
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="jauap stack", description="Run the local Kafka and FerretDB servers as processes."
+    )
+    parser.add_argument("action", choices=["install", "start", "stop", "status", "wipe"])
+    parser.add_argument("--test", action="store_true", help="act on the test suite's separate stack")
+    args = parser.parse_args(argv)
+    if args.action == "install":
+        return install_all()
+    settings = test_stack_settings() if args.test else StackSettings()
+    try:
+        if args.action == "start":
+            servers.start(settings)
+            print(f"Kafka {settings.kafka_bootstrap}  FerretDB {settings.mongo_url}")
+        elif args.action == "stop":
+            servers.stop(settings)
+        elif args.action == "wipe":
+            servers.wipe(settings)
+        else:
+            for name, running in servers.status(settings).items():
+                print(f"{name:9} {'running' if running else 'stopped'}")
+    except servers.StackError as exc:
+        print(f"[jauap stack] error: {exc}")
+        return 1
+    return 0

@@ -1,0 +1,182 @@
+"""Starting and stopping the stack's servers: Kafka (KRaft, single node) and FerretDB (SQLite)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import uuid
+
+from services.runtime.topics import all_topics, ensure_topics
+
+from .install import FERRETDB_BIN, KAFKA_LIBS, install_all
+from .processes import ServerProcess, port_open, wait_for_port
+from .settings import StackSettings
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def _say(message: str) -> None:
+    print(f"[jauap stack] {message}", flush=True)
+
+
+def kafka_config(settings: StackSettings) -> str:
+    s = settings
+    return "\n".join(
+        [
+            "process.roles=broker,controller",
+            "node.id=1",
+            f"controller.quorum.voters=1@127.0.0.1:{s.kafka_controller_port}",
+            f"listeners=PLAINTEXT://127.0.0.1:{s.kafka_port},CONTROLLER://127.0.0.1:{s.kafka_controller_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{s.kafka_port}",
+            "controller.listener.names=CONTROLLER",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name=PLAINTEXT",
+            f"log.dirs={s.data_dir / 'kafka'}",
+            f"num.partitions={s.kafka_partitions}",
+            "auto.create.topics.enable=false",
+            "offsets.topic.replication.factor=1",
+            "offsets.topic.num.partitions=6",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "share.coordinator.state.topic.replication.factor=1",
+            "share.coordinator.state.topic.min.isr=1",
+            "group.initial.rebalance.delay.ms=0",
+            "log.retention.hours=168",
+            "",
+        ]
+    )
+
+
+def _java() -> str:
+    java = shutil.which("java")
+    if java is None:
+        raise StackError("`java` is not on PATH: install Java 17 to run Kafka")
+    return java
+
+
+def _kafka_classpath() -> str:
+    return f"{KAFKA_LIBS}/*"
+
+
+def _format_kafka_storage(settings: StackSettings, config_path: str) -> None:
+    if (settings.data_dir / "kafka" / "meta.properties").exists():
+        return
+    _say("formatting Kafka's log directory (first start)")
+    cmd = [
+        _java(),
+        "-cp",
+        _kafka_classpath(),
+        "kafka.tools.StorageTool",
+        "format",
+        "-t",
+        uuid.uuid4().hex[:22],
+        "-c",
+        config_path,
+        "--ignore-formatted",
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StackError(f"Kafka storage format failed:\n{result.stdout}{result.stderr}")
+
+
+def kafka(settings: StackSettings) -> ServerProcess:
+    return ServerProcess("kafka", settings.data_dir / "run")
+
+
+def ferretdb(settings: StackSettings) -> ServerProcess:
+    return ServerProcess("ferretdb", settings.data_dir / "run")
+
+
+def start_kafka(settings: StackSettings) -> None:
+    proc = kafka(settings)
+    if proc.pid() is not None:
+        _say(f"Kafka already running on {settings.kafka_bootstrap}")
+        return
+    if port_open(settings.kafka_port):
+        raise StackError(
+            f"port {settings.kafka_port} is taken by another program: stop it or set JAUAP_STACK_KAFKA_PORT"
+        )
+    config = settings.data_dir / "kafka.properties"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(kafka_config(settings))
+    _format_kafka_storage(settings, str(config))
+    cmd = [
+        _java(),
+        f"-Xmx{settings.kafka_heap}",
+        f"-Xms{settings.kafka_heap}",
+        "-XX:+UseG1GC",
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-cp",
+        _kafka_classpath(),
+        "kafka.Kafka",
+        str(config),
+    ]
+    proc.start(cmd)
+    _say(f"starting Kafka on {settings.kafka_bootstrap}...")
+    if not wait_for_port(settings.kafka_port, settings.start_timeout_s, alive=proc):
+        raise StackError(f"Kafka did not start; last lines of {proc.log_file}:\n{proc.log_tail()}")
+
+
+def start_ferretdb(settings: StackSettings) -> None:
+    proc = ferretdb(settings)
+    if proc.pid() is not None:
+        _say(f"FerretDB already running on {settings.mongo_url}")
+        return
+    if port_open(settings.mongo_port):
+        raise StackError(
+            f"port {settings.mongo_port} is taken by another program: stop it or set JAUAP_STACK_MONGO_PORT"
+        )
+    data = settings.data_dir / "ferretdb"
+    data.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        str(FERRETDB_BIN),
+        "--handler=sqlite",
+        f"--sqlite-url=file:{data}/",
+        f"--listen-addr=127.0.0.1:{settings.mongo_port}",
+        "--telemetry=disable",
+        "--debug-addr=-",
+        "--log-level=warn",
+    ]
+    proc.start(cmd)
+    _say(f"starting FerretDB on {settings.mongo_url}...")
+    if not wait_for_port(settings.mongo_port, settings.start_timeout_s, alive=proc):
+        raise StackError(f"FerretDB did not start; last lines of {proc.log_file}:\n{proc.log_tail()}")
+
+
+def start(settings: StackSettings) -> None:
+    if install_all() != 0:
+        raise StackError("installing the stack's servers failed (see above)")
+    start_ferretdb(settings)
+    start_kafka(settings)
+    created = asyncio.run(_ensure_topics(settings))
+    _say(f"topics ready ({len(created)} created)")
+
+
+async def _ensure_topics(settings: StackSettings) -> list[str]:
+    # The broker accepts connections a moment before its metadata is ready.
+    for attempt in range(60):
+        try:
+            return await ensure_topics(settings.kafka_bootstrap, all_topics(settings.kafka_partitions))
+        except Exception:
+            if attempt == 59:
+                raise
+            await asyncio.sleep(0.5)
+    return []
+
+
+def stop(settings: StackSettings) -> None:
+    for proc in (kafka(settings), ferretdb(settings)):
+        if proc.stop():
+            _say(f"stopped {proc.name}")
+
+
+def status(settings: StackSettings) -> dict[str, bool]:
+    return {"kafka": kafka(settings).pid() is not None, "ferretdb": ferretdb(settings).pid() is not None}
+
+
+def wipe(settings: StackSettings) -> None:
+    stop(settings)
+    shutil.rmtree(settings.data_dir, ignore_errors=True)

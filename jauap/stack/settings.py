@@ -1,0 +1,45 @@
+"""Where the local stack lives and listens. `JAUAP_STACK_*` variables override each field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / ".cache"
+
+
+class StackSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JAUAP_STACK_", extra="ignore")
+
+    data_dir: Path = Field(default=ROOT / "var" / "stack", description="Data, logs and pid files.")
+    kafka_port: int = Field(default=9092)
+    kafka_controller_port: int = Field(default=9093)
+    kafka_heap: str = Field(default="512m")
+    kafka_partitions: int = Field(default=6, description="Partitions of each event topic.")
+    mongo_port: int = Field(default=27017)
+    start_timeout_s: float = Field(default=90.0)
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def mongo_url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.mongo_port}"
+
+    def client_env(self) -> dict[str, str]:
+        """What services need in their environment to reach this stack."""
+        return {"JAUAP_KAFKA_BOOTSTRAP": self.kafka_bootstrap, "JAUAP_MONGO_URL": self.mongo_url}
+
+
+def test_stack_settings() -> StackSettings:
+    """A separate stack for the test suite, so tests never touch a running `make up`."""
+    return StackSettings(
+        data_dir=ROOT / "var" / "test-stack",
+        kafka_port=19092,
+        kafka_controller_port=19093,
+        mongo_port=27018,
+    )

@@ -1,0 +1,192 @@
+"""Language of a message: ru, kk, en or other.
+
+Cheap word-level rules decide first because they are more reliable than a statistical detector on
+the short, mixed and transliterated messages citizens write:
+
+* a word with a Kazakh-only letter (әғқңөұүһі) is Kazakh;
+* common Kazakh words typed with plain Cyrillic letters, Kazakh-only suffixes, and common Kazakh
+  words in Latin script ("salemetsiz be", "zeinetakym qashan") are Kazakh;
+* Russian function words are Russian; mixed text takes the language with more votes.
+
+Only when the rules see too little evidence does lingua decide.  Lingua runs in low-accuracy mode
+(trigram models only): the high-accuracy models for even three languages cost ~130 MB of RAM,
+while the rules already settle the hard ru/kk cases; the detector is built once per process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lingua import ConfidenceValue, Language, LanguageDetector, LanguageDetectorBuilder
+
+from .text import KAZAKH_LETTERS, fold, latin_share, words
+
+LANG_CODES = ("ru", "kk", "en", "other")
+
+# Languages lingua may answer; everything besides ru/kk/en becomes "other".  The extra ones are
+# what a ministry inbox realistically sees besides the three it answers in.
+_LINGUA_LANGUAGES = (
+    Language.RUSSIAN,
+    Language.KAZAKH,
+    Language.ENGLISH,
+    Language.UKRAINIAN,
+    Language.TURKISH,
+    Language.GERMAN,
+    Language.FRENCH,
+    Language.SPANISH,
+    Language.CHINESE,
+    Language.ARABIC,
+)
+_LINGUA_TO_CODE = {Language.RUSSIAN: "ru", Language.KAZAKH: "kk", Language.ENGLISH: "en"}
+
+_RU_WORDS = frozenset(
+    """и в во на не что я мне меня мой моя моё мое мои моего моей как по с со у к за из о об от
+    для до это а но или ли же бы уже ещё еще так когда где почему сколько можно нужно надо есть нет
+    был была были будет очень пожалуйста здравствуйте подскажите спасибо прошу хочу могу мы нам нас
+    вы вам вас он она они их его ее её при после тоже только который которая которые если чтобы то
+    все всё год года лет месяц месяца месяцев день дней добрый вечер ничего никто почему-то также
+    уважаемые уважаемый министерство просим помогите скажите какие какой какая куда зачем ведь
+    получить получаю получает сейчас теперь даже""".split()
+)
+_KK_WORDS = frozenset(
+    fold(word)
+    for word in """мен менің маған мені біз бізге бізді біздің сіз сізге сіздер сіздің ол олар оған
+    бұл осы сол және үшін туралы бойынша қажет керек жоқ бар бе ма ме па пе ба қашан қалай
+    қандай қанша неге қайда кім сәлеметсіз саламатсыз салем рахмет рақмет қайырлы күн жұмыс
+    жұмыссыз айлық зейнетақы зейнетақым жәрдемақы өтініш өтінемін балалар болады болып болса еді
+    едім емес жатыр жатырмын алу беру алмай бере ала тиіс мүмкін көмек көмектесіңіз берілмейді
+    төленбейді төлемейді жылдан айдан жыл көпбалалы мүгедек мүгедектік етемін шейін дейін кейін
+    енді тағы қана ғана барма жоқпа мүмкінбе ешкім ешқандай бірақ сондықтан себебі
+    әлі әкім әкімдік аудан ауданы облысы қаласы""".split()
+)
+_KK_SUFFIX_RE = re.compile(
+    r"(?:мын|мин|мыз|миз|сыз|сиз|ныз|низ|дагы|деги|тагы|теги|ларды|лерди|дарды|терди|лардын|"
+    r"лердин|ымды|имди|ымыз|имиз|уге|уга|ипти|ыпты|ушин)$"
+)
+_KK_LATIN_WORDS = frozenset(
+    """salemetsiz salematsyz salemetsyz salem be ba ma me pa pe kalay qalay kalaisyz qalaisyz
+    zeinetaky zeinetakym zeinetaqy zeinetaqym zeynetaky zeynetaqy zeynetakym jeinetaky
+    zhardemaky zhardemaqy jardemaqy jardemaky rakhmet rahmet raqmet rakmet otinish otinem otinemin
+    men menin magan bizge bizdin biz siz sizge kerek kazhet qajet kajet zhok zhoq joq jok bar ushin
+    turaly boiynsha boyinsha kashan qashan kansha qansha kandai qandai nege qaida kaida zhumys jumys
+    zhumyssyz jumyssyz aylyk ailyq ailyk ailik bala balalar balama komek bolady bolsa emes zhane
+    jane zhatyr jatyr alu beru tiis mumkin kayirly qaiyrly qayyrly kun zhyl jyl berilmeidi
+    tolenbeidi tolemeidi akimat kopbalaly mugedek mugedektik qyzmet kyzmet""".split()
+)
+_KK_LATIN_SUFFIX_RE = re.compile(
+    r"(?:myn|ymyz|imiz|syz|nyz|niz|lary|dagy|daghy|degi|ushin|ymdy|imdi|tyn|dyn|nyn|ga|ge|qa)$"
+)
+_EN_WORDS = frozenset(
+    """the a an is are was were be been i my me you your we our he she it they of to in on for
+    with from at by and or not no do does did can could would should will how what when where why
+    which who please hello hi thank thanks dear get got have has had this that there here am""".split()
+)
+# Letters of Ukrainian/Belarusian that Kazakh lacks: "і" alone is not proof of Kazakh.
+_NOT_KAZAKH_LETTERS = frozenset("їєґў")
+_MIN_VOTES = 2
+
+
+@dataclass(frozen=True)
+class LanguageResult:
+    lang: str
+    confidence: float
+    latin_kazakh: bool = False
+
+
+def _cyrillic_votes(tokens: list[str]) -> tuple[int, int]:
+    """(Kazakh votes, Russian votes) from Cyrillic word tokens."""
+    kazakh = russian = 0
+    for token in tokens:
+        lowered = token.lower()
+        if any(char in KAZAKH_LETTERS for char in token):
+            kazakh += 1
+            continue
+        if lowered in _RU_WORDS:
+            russian += 1
+            continue
+        folded = fold(lowered)
+        if folded in _KK_WORDS or (len(folded) > 4 and _KK_SUFFIX_RE.search(folded)):
+            kazakh += 1
+    return kazakh, russian
+
+
+def _latin_votes(tokens: list[str]) -> tuple[int, int]:
+    """(Kazakh votes, English votes) from Latin word tokens."""
+    kazakh = english = 0
+    for token in tokens:
+        lowered = token.lower().replace("'", "").replace("’", "")
+        if lowered in _EN_WORDS:
+            english += 1
+        elif lowered in _KK_LATIN_WORDS or (
+            len(lowered) > 4 and _KK_LATIN_SUFFIX_RE.search(lowered)
+        ):
+            kazakh += 1
+    return kazakh, english
+
+
+def _vote_result(first: int, second: int, first_lang: str, second_lang: str) -> LanguageResult:
+    share = first / (first + second)
+    if share > 0.5:
+        return LanguageResult(first_lang, round(min(0.99, 0.5 + share / 2), 3))
+    return LanguageResult(second_lang, round(min(0.99, 1.0 - share / 2), 3))
+
+
+def rule_language(text: str) -> LanguageResult | None:
+    """The language when word-level rules are confident, else None (ask lingua)."""
+    tokens = words(text)
+    if not tokens:
+        return LanguageResult("other", 0.5)
+    if any(char in _NOT_KAZAKH_LETTERS for char in text.lower()):
+        return None
+    if latin_share(text) > 0.5:
+        kazakh, english = _latin_votes(tokens)
+        if kazakh >= _MIN_VOTES and kazakh > english:
+            share = kazakh / (kazakh + english)
+            return LanguageResult("kk", round(min(0.99, 0.5 + share / 2), 3), latin_kazakh=True)
+        return None
+    kazakh, russian = _cyrillic_votes(tokens)
+    if kazakh + russian < _MIN_VOTES or kazakh == russian:
+        return None
+    return _vote_result(kazakh, russian, "kk", "ru")
+
+
+class LanguageIdentifier:
+    """Rules first, lingua for the rest; build once and share (building costs ~1 s)."""
+
+    _shared_detector: LanguageDetector | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def _detector(cls) -> LanguageDetector:
+        with cls._lock:
+            if cls._shared_detector is None:
+                cls._shared_detector = (
+                    LanguageDetectorBuilder.from_languages(*_LINGUA_LANGUAGES)
+                    .with_low_accuracy_mode()
+                    .with_preloaded_language_models()
+                    .build()
+                )
+            return cls._shared_detector
+
+    def detect_batch(self, texts: Sequence[str]) -> list[LanguageResult]:
+        results: list[LanguageResult | None] = [rule_language(text) for text in texts]
+        undecided = [i for i, result in enumerate(results) if result is None]
+        if undecided:
+            detector = self._detector()
+            values = detector.compute_language_confidence_values_in_parallel(
+                [texts[i] for i in undecided]
+            )
+            for i, confidences in zip(undecided, values, strict=True):
+                results[i] = _from_lingua(confidences)
+        return [result for result in results if result is not None]
+
+
+def _from_lingua(confidences: Sequence[ConfidenceValue]) -> LanguageResult:
+    if not confidences:
+        return LanguageResult("other", 0.5)
+    best = confidences[0]
+    code = _LINGUA_TO_CODE.get(best.language, "other")
+    return LanguageResult(code, round(float(best.value), 3))

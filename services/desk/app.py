@@ -1,0 +1,130 @@
+"""Wiring of the desk: consumers, routes, indexes at start, the open-cases gauge."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from fastapi import FastAPI
+
+from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, QuestionClassified
+from services.runtime.broker import publish_event
+from services.runtime.consumers import subscribe, subscribe_batches
+from services.runtime.service import Runtime, build_service, serve
+
+from . import api, auth, metrics
+from .accounts import Accounts, MongoAccounts, ensure_account_indexes
+from .context import DeskContext
+from .handlers import DeskHandlers
+from .settings import DeskSettings
+from .store import MongoDeskRepository, ensure_indexes
+from .workflow import Desk
+
+log = logging.getLogger("desk")
+
+
+def create_app(settings: DeskSettings | None = None) -> FastAPI:
+    settings = settings or DeskSettings()
+
+    def wire(runtime: Runtime, app: FastAPI) -> None:
+        repo = MongoDeskRepository(runtime.db)
+
+        async def publish(event: AnswerApproved) -> None:
+            await publish_event(runtime.broker, event)
+
+        desk = Desk(
+            repo,
+            publish,
+            allow_self_approval=settings.allow_self_approval_for_approver_written,
+            public_contacts_allowed=tuple(settings.public_contacts_allowed),
+        )
+        accounts = Accounts(
+            MongoAccounts(runtime.db),
+            session_lifetime=timedelta(seconds=settings.session_lifetime_s),
+            max_failures=settings.login_max_failures,
+            lockout=timedelta(seconds=settings.login_lockout_s),
+        )
+        app.state.desk = DeskContext(settings=settings, repo=repo, desk=desk, accounts=accounts)
+        handlers = DeskHandlers(repo)
+        policy = runtime.retry_policy
+        subscribe_batches(
+            runtime.broker,
+            topic=QuestionClassified.TOPIC,
+            group_id=f"{settings.group_id}.cases",
+            model=QuestionClassified,
+            handle_batch=handlers.on_classified,
+            policy=policy,
+            description="Classified questions become cases (one bulk upsert per batch).",
+        )
+        subscribe(
+            runtime.broker,
+            topic=AnswerDelivered.TOPIC,
+            group_id=f"{settings.group_id}.delivery",
+            model=AnswerDelivered,
+            handle=handlers.on_delivered,
+            policy=policy,
+            description="A delivered answer marks its case answered.",
+        )
+        subscribe(
+            runtime.broker,
+            topic=AnswerFailed.TOPIC,
+            group_id=f"{settings.group_id}.delivery-failed",
+            model=AnswerFailed,
+            handle=handlers.on_failed,
+            policy=policy,
+            description="A failed delivery marks its case failed or needing a human.",
+        )
+        api.install_error_handlers(app)
+        app.include_router(auth.router)
+        app.include_router(api.router)
+
+    async def on_start(runtime: Runtime) -> None:
+        await ensure_indexes(runtime.db)
+        await ensure_account_indexes(runtime.db)
+        runtime.state["gauge"] = asyncio.create_task(
+            _refresh_open_cases(MongoDeskRepository(runtime.db), settings.cases_gauge_interval_s)
+        )
+
+    async def on_stop(runtime: Runtime) -> None:
+        task = runtime.state.pop("gauge", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return build_service(
+        settings,
+        title="Jauap desk",
+        description="Operator console API: cases, drafts, four-eyes approval, audit.",
+        wire=wire,
+        uses_store=True,
+        on_start=on_start,
+        on_stop=on_stop,
+    )
+
+
+async def _refresh_open_cases(repo: MongoDeskRepository, every_s: float) -> None:
+    """Recounted from the store, so every instance reports the same numbers."""
+    while True:
+        try:
+            metrics.set_open_cases(await repo.count_cases_by_status())
+        except Exception:
+            log.warning("could not count open cases", exc_info=True)
+        await asyncio.sleep(every_s)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="jauap-desk", description="Run the Jauap operator desk.")
+    parser.add_argument("--host", help="address to bind (default from JAUAP_HOST)")
+    parser.add_argument("--port", type=int, help="port (default from JAUAP_PORT, else 8000)")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = DeskSettings(**overrides)
+    return serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

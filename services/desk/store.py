@@ -1,0 +1,167 @@
+"""The desk's collections (cases, drafts, audit) behind a small repository interface, so the workflow
+and handlers run the same against MongoDB/FerretDB and an in-memory fake in unit tests.
+
+Only what FerretDB 1.24 supports: CRUD, upserts, unique/compound indexes, $match/$group.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+Document = dict[str, Any]
+
+CASES, DRAFTS, AUDIT = "cases", "drafts", "audit"
+# Urgency "high" sorts before "normal": most urgent first, then oldest first.
+QUEUE_ORDER = [("urgency", ASCENDING), ("received_at", ASCENDING), ("_id", ASCENDING)]
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Queue filters; None means any."""
+
+    status: str | None = None
+    channel: str | None = None
+    topic: str | None = None
+    region: str | None = None
+    urgency: str | None = None
+    lang: str | None = None
+    q: str | None = None  # case-insensitive substring of the question text
+
+    def exact(self) -> dict[str, str]:
+        return {
+            f.name: value
+            for f in fields(self)
+            if f.name != "q" and (value := getattr(self, f.name)) is not None
+        }
+
+
+class DeskRepository(Protocol):
+    async def upsert_cases(self, docs: list[Document]) -> list[str]:
+        """Insert cases that do not exist yet (keyed by `_id`); returns the ids it created."""
+
+    async def get_case(self, case_id: str) -> Document | None: ...
+
+    async def list_cases(self, where: CaseFilter, limit: int, offset: int) -> tuple[list[Document], int]:
+        """A page of the queue in QUEUE_ORDER, and the total matching."""
+
+    async def update_case(
+        self, case_id: str, changes: Mapping[str, Any], *, only_if_status: Collection[str] | None = None
+    ) -> bool:
+        """Set fields; with `only_if_status`, only while the status is one of those. True if it matched."""
+
+    async def set_first_answered(self, case_id: str, at: Any) -> bool:
+        """Set `first_answered_at` if unset; True only the first time."""
+
+    async def add_draft(self, draft: Document) -> None: ...
+
+    async def get_draft(self, draft_id: str) -> Document | None: ...
+
+    async def drafts_of_case(self, case_id: str) -> list[Document]: ...
+
+    async def update_draft(
+        self, draft_id: str, changes: Mapping[str, Any], *, only_if: Mapping[str, Any]
+    ) -> bool:
+        """Set fields only while the draft's fields equal `only_if`; True if it matched."""
+
+    async def append_audit(self, entries: list[Document]) -> None:
+        """Append entries; the audit is never updated or deleted."""
+
+    async def audit_of_case(self, case_id: str) -> list[Document]: ...
+
+    async def count_cases_by_status(self) -> dict[str, int]: ...
+
+
+async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
+    """Created at start; creating an existing index is a no-op."""
+    await db[CASES].create_indexes(
+        [
+            IndexModel([("question_id", ASCENDING)], unique=True, name="question_id_unique"),
+            IndexModel([("status", ASCENDING), *QUEUE_ORDER[:2]], name="queue_by_status"),
+            IndexModel(QUEUE_ORDER[:2], name="queue"),
+            IndexModel([("channel", ASCENDING), ("status", ASCENDING)], name="by_channel"),
+            IndexModel([("topic", ASCENDING), ("status", ASCENDING)], name="by_topic"),
+            IndexModel([("region", ASCENDING), ("status", ASCENDING)], name="by_region"),
+            IndexModel([("cluster_id", ASCENDING)], name="by_cluster"),
+        ]
+    )
+    await db[DRAFTS].create_indexes([IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)])])
+    await db[AUDIT].create_indexes(
+        [IndexModel([("case_id", ASCENDING), ("at", ASCENDING)]), IndexModel([("at", DESCENDING)])]
+    )
+
+
+class MongoDeskRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.cases = db[CASES]
+        self.drafts = db[DRAFTS]
+        self.audit = db[AUDIT]
+
+    async def upsert_cases(self, docs: list[Document]) -> list[str]:
+        unique = {doc["_id"]: doc for doc in docs}  # a batch may hold the same event twice
+        if not unique:
+            return []
+        # Only $setOnInsert: a replayed event never resets a case that has moved on.
+        ops = [UpdateOne({"_id": i}, {"$setOnInsert": d}, upsert=True) for i, d in unique.items()]
+        result = await self.cases.bulk_write(ops, ordered=False)
+        return [str(i) for i in (result.upserted_ids or {}).values()]
+
+    async def get_case(self, case_id: str) -> Document | None:
+        return await self.cases.find_one({"_id": case_id})
+
+    async def list_cases(self, where: CaseFilter, limit: int, offset: int) -> tuple[list[Document], int]:
+        query: Document = dict(where.exact())
+        if where.q:
+            query["text"] = {"$regex": re.escape(where.q), "$options": "i"}
+        total = await self.cases.count_documents(query)
+        cursor = self.cases.find(query).sort(QUEUE_ORDER).skip(offset).limit(limit)
+        return [doc async for doc in cursor], total
+
+    async def update_case(
+        self, case_id: str, changes: Mapping[str, Any], *, only_if_status: Collection[str] | None = None
+    ) -> bool:
+        query: Document = {"_id": case_id}
+        if only_if_status is not None:
+            query["status"] = {"$in": [str(s) for s in only_if_status]}
+        result = await self.cases.update_one(query, {"$set": dict(changes)})
+        return result.matched_count == 1
+
+    async def set_first_answered(self, case_id: str, at: Any) -> bool:
+        result = await self.cases.update_one(
+            {"_id": case_id, "first_answered_at": None}, {"$set": {"first_answered_at": at}}
+        )
+        return result.modified_count == 1
+
+    async def add_draft(self, draft: Document) -> None:
+        await self.drafts.insert_one(draft)
+
+    async def get_draft(self, draft_id: str) -> Document | None:
+        return await self.drafts.find_one({"_id": draft_id})
+
+    async def drafts_of_case(self, case_id: str) -> list[Document]:
+        return [d async for d in self.drafts.find({"case_id": case_id}).sort("created_at", ASCENDING)]
+
+    async def update_draft(
+        self, draft_id: str, changes: Mapping[str, Any], *, only_if: Mapping[str, Any]
+    ) -> bool:
+        result = await self.drafts.update_one({"_id": draft_id, **only_if}, {"$set": dict(changes)})
+        return result.matched_count == 1
+
+    async def append_audit(self, entries: list[Document]) -> None:
+        if entries:
+            await self.audit.insert_many(entries, ordered=False)
+
+    async def audit_of_case(self, case_id: str) -> list[Document]:
+        return [
+            a
+            async for a in self.audit.find({"case_id": case_id}).sort([("at", ASCENDING), ("_id", ASCENDING)])
+        ]
+
+    async def count_cases_by_status(self) -> dict[str, int]:
+        cursor = await self.cases.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])
+        return {str(row["_id"]): int(row["n"]) for row in await cursor.to_list()}
