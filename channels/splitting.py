@@ -282,6 +282,8 @@ def _longest(candidates: Sequence[int], fits: Callable[[int], bool]) -> int | No
 
 
 def _joins_previous(char: str) -> bool:
-    return bool(unicodedata.combining(char)) or char in "\u200d\ufe0f\ufe0e" or (
-        "\U0001f3fb" <= char <= "\U0001f3ff"
+    return (
+        bool(unicodedata.combining(char))
+        or char in "\u200d\ufe0f\ufe0e"
+        or ("\U0001f3fb" <= char <= "\U0001f3ff")
     )

@@ -16,7 +16,15 @@ from schemas import AnswerApproved
 
 from . import metrics
 from .audit import Action, entry
-from .cases import CaseStatus, DraftStatus, TransitionError, public, require_approvable, require_draftable
+from .cases import (
+    CaseStatus,
+    DraftStatus,
+    TransitionError,
+    public,
+    require_approvable,
+    require_draftable,
+    status_after_reject,
+)
 from .pii import find_pii
 from .policy import Role, check_four_eyes, require_role
 from .store import DeskRepository, Document
@@ -187,7 +195,7 @@ class Desk:
         pending = [
             d for d in await self.repo.drafts_of_case(case["_id"]) if d["status"] == DraftStatus.pending
         ]
-        next_status = CaseStatus.drafted if pending else CaseStatus.new
+        next_status = status_after_reject(len(pending))
         await self.repo.update_case(
             case["_id"],
             {"status": next_status.value, "updated_at": now},

@@ -1,0 +1,74 @@
+"""`jauap bench`: publish N realistic questions at a given rate into questions.received.v1 and
+measure how many come out classified and stored as cases, with latency, beside a bare aiokafka
+passthrough baseline on the same broker. Starts the local stack if it is not running."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from jauap.stack import servers
+from jauap.stack.settings import StackSettings
+
+from .baseline import run_baseline
+from .load import percentile
+from .pipeline import bench_questions, run_pipeline
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="jauap bench", description=__doc__)
+    parser.add_argument("--count", type=int, default=2000, help="questions to publish")
+    parser.add_argument("--rate", type=float, default=500, help="questions per second (0: unpaced)")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for the tail")
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+    return parser.parse_args(argv)
+
+
+async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, float | int]:
+    pipeline, stored = await run_pipeline(
+        stack.kafka_bootstrap, stack.mongo_url, args.count, args.rate, args.timeout
+    )
+    baseline = await run_baseline(
+        stack.kafka_bootstrap, bench_questions(args.count, "baseline"), args.rate, args.timeout
+    )
+    latencies = pipeline.latencies_ms()
+    pipeline_qps, baseline_qps = pipeline.throughput(), baseline.throughput()
+    classified = len(pipeline.first_seen)
+    return {
+        "count": args.count,
+        "rate": args.rate,
+        "pipeline_qps": round(pipeline_qps, 1),
+        "baseline_qps": round(baseline_qps, 1),
+        "ratio": round(pipeline_qps / baseline_qps, 3) if baseline_qps else 0.0,
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "lost": args.count - min(classified, stored),
+        "duplicates": pipeline.repeats,
+        "classified": classified,
+        "cases_stored": stored,
+    }
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    stack = StackSettings()
+    started = not all(servers.status(stack).values())
+    try:
+        servers.start(stack)
+        if not args.json:
+            print(f"[jauap bench] {args.count} questions at {args.rate}/s ...", flush=True)
+        result = asyncio.run(measure(stack, args))
+    except servers.StackError as exc:
+        print(f"[jauap bench] error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if started:
+            servers.stop(stack)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>14}: {value}")
+    return 0 if result["lost"] == 0 and result["duplicates"] == 0 else 1

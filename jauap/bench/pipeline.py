@@ -1,0 +1,150 @@
+"""The measured pipeline: questions.received.v1 → classifier → questions.classified.v1 → desk cases."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
+
+from jauap.simulator import load_questions
+from schemas import Author, Channel, QuestionClassified, QuestionReceived, utc_now
+
+from .load import Arrivals, collect, end_offsets_reader, field_of, publish_paced, wait_until
+
+BENCH_SERVICES = {"classifier": 18102, "desk": 18100}
+
+
+def bench_questions(count: int, run: str) -> list[tuple[str, bytes, bytes]]:
+    """(question_id, key, value) for `count` realistic questions spread over many conversations."""
+    texts = itertools.cycle(q["text"] for q in load_questions())
+    messages = []
+    for index in range(count):
+        question = QuestionReceived.new(
+            channel=Channel.telegram,
+            channel_message_id=f"bench-{run}-{index}",
+            conversation_id=f"bench-{run}-{index % 1009}",
+            reply_to_message_id=str(index),
+            author=Author(id=f"bench-{index % 1009}"),
+            text=f"{next(texts)} ({index})",
+            public=False,
+            sent_at=utc_now(),
+        )
+        messages.append((question.question_id, question.key(), question.model_dump_json().encode()))
+    return messages
+
+
+@dataclass
+class ServiceProcesses:
+    """Classifier and desk started by the bench, in their own database, when none are running."""
+
+    bootstrap: str
+    mongo_url: str
+    database: str
+
+    async def __aenter__(self) -> ServiceProcesses:
+        env = {
+            **os.environ,
+            "JAUAP_KAFKA_BOOTSTRAP": self.bootstrap,
+            "JAUAP_MONGO_URL": self.mongo_url,
+            "JAUAP_MONGO_DB": self.database,
+            "JAUAP_LOG_LEVEL": "WARNING",
+        }
+        self.procs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "jauap.cli",
+                "serve",
+                name,
+                "--port",
+                str(port),
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=None,
+            )
+            for name, port in BENCH_SERVICES.items()
+        ]
+        await self._wait_ready()
+        return self
+
+    async def _wait_ready(self, timeout_s: float = 120) -> None:
+        deadline = time.monotonic() + timeout_s
+        async with httpx.AsyncClient() as client:
+            for name, port in BENCH_SERVICES.items():
+                while True:
+                    try:
+                        if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"bench: {name} did not become ready on port {port}")
+                    await asyncio.sleep(0.3)
+
+    async def __aexit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        await asyncio.gather(*(proc.wait() for proc in self.procs))
+
+
+async def count_cases(mongo_url: str, database: str, ids: Sequence[str]) -> int:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    try:
+        cases = client[database]["cases"]
+        total = 0
+        for start in range(0, len(ids), 1000):
+            chunk = list(ids[start : start + 1000])
+            total += await cases.count_documents({"question_id": {"$in": chunk}})
+        return total
+    finally:
+        await client.close()
+
+
+async def run_pipeline(
+    bootstrap: str, mongo_url: str, count: int, rate: float, timeout_s: float
+) -> tuple[Arrivals, int]:
+    run = uuid.uuid4().hex[:8]
+    database = f"jauap_bench_{run}"
+    messages = bench_questions(count, run)
+    arrivals = Arrivals(sent_at={})
+    stop = asyncio.Event()
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(ServiceProcesses(bootstrap, mongo_url, database))
+        reader = await end_offsets_reader(bootstrap, QuestionClassified.TOPIC)
+        stack.push_async_callback(reader.stop)
+        collector = asyncio.create_task(collect(reader, arrivals, field_of("question", "question_id"), stop))
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
+        )
+        await producer.start()
+        stack.push_async_callback(producer.stop)
+        await publish_paced(producer, QuestionReceived.TOPIC, messages, rate, arrivals.sent_at)
+        await wait_until(lambda: arrivals.complete, timeout_s)
+        ids = [ident for ident, _, _ in messages]
+        stored = 0
+        deadline = time.monotonic() + timeout_s
+        while stored < count and time.monotonic() < deadline:
+            stored = await count_cases(mongo_url, database, ids)
+            await asyncio.sleep(0.5)
+        stop.set()
+        await collector
+    await _drop(mongo_url, database)
+    return arrivals, stored
+
+
+async def _drop(mongo_url: str, database: str) -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    try:
+        await client.drop_database(database)
+    finally:
+        await client.close()

@@ -1,0 +1,68 @@
+"""`jauap up`: the local stack, the four services, the Telegram sandbox and a citizen simulator, in
+the foreground with prefixed output. Ctrl-C stops everything it started."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+
+from honcho.manager import Manager
+from honcho.printer import Printer
+
+from .stack import servers
+from .stack.settings import StackSettings
+
+PROCESSES = ("intake", "classifier", "desk", "responder", "sandbox-telegram")
+
+
+def banner(stack: StackSettings) -> str:
+    return "\n".join(
+        [
+            "",
+            "Jauap is starting. Where things are:",
+            "  desk API (cases, drafts, approvals)  http://127.0.0.1:8000/docs",
+            "  intake webhooks and web form          http://127.0.0.1:8001/docs",
+            "  classifier / responder health         http://127.0.0.1:8002/healthz  :8003/healthz",
+            "  metrics                               http://127.0.0.1:800{0,1,2,3}/metrics",
+            "  Telegram sandbox (what was sent)      http://127.0.0.1:8081/sandbox/sent",
+            f"  Kafka {stack.kafka_bootstrap}   FerretDB {stack.mongo_url}",
+            "",
+            "No account yet? In another terminal: .venv/bin/jauap users add NAME --role approver",
+            "Ctrl-C stops everything.",
+            "",
+        ]
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="jauap up", description=__doc__)
+    parser.add_argument("--no-simulator", action="store_true", help="do not send simulated questions")
+    parser.add_argument("--interval", type=float, default=3.0, help="seconds between simulated questions")
+    args = parser.parse_args(argv)
+
+    stack = StackSettings()
+    started_stack = not all(servers.status(stack).values())
+    try:
+        servers.start(stack)
+    except servers.StackError as exc:
+        print(f"[jauap up] error: {exc}", file=sys.stderr)
+        return 1
+    env = {**os.environ, **stack.client_env(), "PYTHONUNBUFFERED": "1"}
+    manager = Manager(Printer(sys.stdout))
+    # honcho runs each command through a shell, so each is one quoted string
+    jauap = [sys.executable, "-m", "jauap.cli"]
+    for name in PROCESSES:
+        manager.add_process(name, shlex.join([*jauap, "serve", name]), env=env)
+    if not args.no_simulator:
+        manager.add_process(
+            "simulator", shlex.join([*jauap, "simulate", "--interval", str(args.interval)]), env=env
+        )
+    print(banner(stack), flush=True)
+    try:
+        manager.loop()
+    finally:
+        if started_stack:
+            servers.stop(stack)
+    return manager.returncode or 0

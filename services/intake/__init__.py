@@ -1,0 +1,1 @@
+"""Intake: channel webhooks and the web form → questions.received.v1."""

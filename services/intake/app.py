@@ -1,0 +1,60 @@
+"""Wiring of the intake service: webhooks and the web form → questions.received.v1."""
+
+from __future__ import annotations
+
+import argparse
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+
+from schemas import QuestionReceived
+from services.runtime.broker import publish_event
+from services.runtime.service import Runtime, build_service, serve
+
+from . import api, webhooks
+from .guards import CHANNEL_OF_PATH, BodyLimit, RateLimiter
+from .handlers import Intake, refuse
+from .settings import IntakeSettings
+
+
+def create_app(settings: IntakeSettings | None = None) -> FastAPI:
+    settings = settings or IntakeSettings()
+
+    def wire(runtime: Runtime, app: FastAPI) -> None:
+        async def publish(question: QuestionReceived) -> None:
+            await publish_event(runtime.broker, question)
+
+        app.state.intake = Intake(settings, publish)
+        app.state.webform_limiter = RateLimiter(settings.webform_rate_per_minute)
+        app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+        app.add_exception_handler(RequestValidationError, _log_invalid_request)
+        app.include_router(webhooks.router)
+        app.include_router(api.router)
+
+    return build_service(
+        settings,
+        title="Jauap intake",
+        description="Channel webhooks and the public web form; publishes questions.received.v1.",
+        wire=wire,
+        uses_store=False,
+    )
+
+
+async def _log_invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    channel = CHANNEL_OF_PATH.get(request.url.path, "unknown")
+    fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
+    refuse(channel, 422, "invalid request", "invalid", fields=fields)
+    return await request_validation_exception_handler(request, exc)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the intake service (webhooks and web form).")
+    parser.add_argument("--host", help="bind address (JAUAP_HOST)")
+    parser.add_argument("--port", type=int, help="port (JAUAP_PORT, default 8001)")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    settings = IntakeSettings(**overrides)
+    return serve(create_app(settings), settings)

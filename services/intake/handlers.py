@@ -1,0 +1,115 @@
+"""Turn verified channel input into QuestionReceived events, publish them, count and log them.
+
+HTTP concerns (status codes, headers) stay in the routers; here a refusal is a `Refused` with the
+status it deserves, so every path is testable with a fake publisher and no server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from prometheus_client import Counter
+
+from channels import webform
+from channels.telegram import Ignored, InvalidUpdate, parse_update, to_question, verify_secret
+from schemas import Channel, QuestionReceived
+
+from .settings import IntakeSettings
+
+log = logging.getLogger("intake")
+
+Publish = Callable[[QuestionReceived], Awaitable[None]]
+
+QUESTIONS_RECEIVED = Counter(
+    "jauap_questions_received_total", "Questions accepted and published, per channel.", ["channel"]
+)
+REFUSED = Counter(
+    "jauap_intake_refused_total",
+    "Requests refused by intake, per channel and reason.",
+    ["channel", "reason"],
+)
+IGNORED = Counter("jauap_intake_ignored_total", "Valid channel updates that are not questions.", ["channel"])
+
+
+class Refused(Exception):
+    """Input intake will not publish. `reason` is returned to the caller and logged: no user data."""
+
+    def __init__(self, status: int, reason: str, kind: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.kind = kind  # bounded metric label
+
+
+@dataclass(frozen=True)
+class Accepted:
+    question: QuestionReceived
+
+
+def refuse(channel: str, status: int, reason: str, kind: str, **context: object) -> Refused:
+    """Count and log a refusal, and return the exception to raise."""
+    REFUSED.labels(channel=channel, reason=kind).inc()
+    log.warning("message refused", extra={"channel": channel, "reason": kind, "status": status, **context})
+    return Refused(status, reason, kind)
+
+
+class Intake:
+    def __init__(self, settings: IntakeSettings, publish: Publish) -> None:
+        self._settings = settings
+        self._publish = publish
+
+    async def telegram_update(self, body: bytes, secret: str | None) -> Accepted | Ignored:
+        channel = Channel.telegram.value
+        if not verify_secret(secret, self._settings.telegram_webhook_secret):
+            raise refuse(channel, 401, "missing or wrong X-Telegram-Bot-Api-Secret-Token", "bad_secret")
+        try:
+            update = parse_update(body)
+        except InvalidUpdate as exc:
+            status = 400 if exc.malformed_json else 422
+            raise refuse(
+                channel, status, exc.reason, "malformed" if exc.malformed_json else "invalid"
+            ) from exc
+        outcome = to_question(update)
+        if isinstance(outcome, Ignored):
+            IGNORED.labels(channel=channel).inc()
+            log.info(
+                "update ignored",
+                extra={"channel": channel, "reason": outcome.reason, "update_id": outcome.update_id},
+            )
+            return outcome
+        await self._publish_question(outcome, update_id=update.update_id)
+        return Accepted(outcome)
+
+    async def webform(self, form: webform.WebFormQuestion) -> Accepted:
+        question = webform.to_question(form)
+        await self._publish_question(question)
+        return Accepted(question)
+
+    async def _publish_question(self, question: QuestionReceived, **context: object) -> None:
+        channel = question.channel.value
+        try:
+            await asyncio.wait_for(self._publish(question), self._settings.publish_timeout_s)
+        except Exception as exc:
+            # The caller gets a 5xx: Telegram redelivers, the form shows an error. A late ack after
+            # a timeout only makes a duplicate, which consumers drop by question_id.
+            raise refuse(
+                channel,
+                503,
+                "the question could not be stored, try again later",
+                "publish_failed",
+                error=type(exc).__name__,
+                **context,
+            ) from exc
+        QUESTIONS_RECEIVED.labels(channel=channel).inc()
+        log.info(
+            "question accepted",
+            extra={
+                "channel": channel,
+                "event_id": str(question.event_id),
+                "public": question.public,
+                **context,
+            },
+        )

@@ -1,0 +1,115 @@
+"""Wiring of the responder: answers.approved.v1 → channel APIs → answers.delivered.v1 / answers.failed.v1."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+from collections.abc import Mapping
+from functools import partial
+
+from fastapi import FastAPI
+
+from channels.base import Sender
+from schemas import AnswerApproved, Channel
+from services.runtime.broker import publish_event
+from services.runtime.consumers import subscribe
+from services.runtime.service import Runtime, build_service, serve
+
+from .handlers import DeliveryPolicy, Responder
+from .ledger import MongoLedger
+from .settings import ResponderSettings
+
+
+def senders(settings: ResponderSettings) -> dict[Channel, Sender]:
+    """The channels this responder can post on; a channel missing here gets AnswerFailed
+    not_configured. Imported lazily so the responder's own code and tests need no channel client."""
+    from channels.telegram.outbound import TelegramSender
+
+    return {
+        Channel.telegram: TelegramSender(
+            base_url=settings.telegram_api_base,
+            token=settings.telegram_bot_token.get_secret_value(),
+            timeout_s=settings.telegram_timeout_s,
+        )
+    }
+
+
+_default_senders = senders
+
+
+def delivery_policy(settings: ResponderSettings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        rates_per_s={Channel.telegram: settings.telegram_rate_per_s},
+        default_rate_per_s=settings.default_rate_per_s,
+        burst=settings.rate_burst,
+        send_attempts=settings.send_attempts,
+        max_retry_after_s=settings.max_retry_after_s,
+        unreachable_backoff_s=settings.unreachable_backoff_s,
+        public_contacts_allowed=tuple(settings.public_contacts_allowed),
+    )
+
+
+def create_app(
+    settings: ResponderSettings | None = None, *, senders: Mapping[Channel, Sender] | None = None
+) -> FastAPI:
+    """`senders` replaces the configured channel clients (tests inject fakes here)."""
+    settings = settings or ResponderSettings()
+    channel_senders = dict(senders) if senders is not None else _default_senders(settings)
+    ledger: MongoLedger | None = None
+
+    def wire(runtime: Runtime, app: FastAPI) -> None:
+        nonlocal ledger
+        ledger = MongoLedger(runtime.db)
+        responder = Responder(
+            senders=channel_senders,
+            ledger=ledger,
+            publish=partial(publish_event, runtime.broker),
+            policy=delivery_policy(settings),
+        )
+        runtime.state["responder"] = responder
+        subscribe(
+            runtime.broker,
+            topic=AnswerApproved.TOPIC,
+            group_id=settings.consumer_group,
+            model=AnswerApproved,
+            handle=responder.handle,
+            policy=runtime.retry_policy,
+            description="Post an approved answer on its channel, split and in order, each part once.",
+        )
+
+    async def on_start(runtime: Runtime) -> None:
+        if ledger is not None:
+            await ledger.ensure_indexes()
+
+    async def on_stop(runtime: Runtime) -> None:
+        for sender in channel_senders.values():
+            close = getattr(sender, "close", None)
+            if close is not None and inspect.iscoroutinefunction(close):
+                await close()
+
+    return build_service(
+        settings,
+        title="Jauap responder",
+        description="Posts approved answers to their channels; health and metrics only over HTTP.",
+        wire=wire,
+        uses_store=True,
+        on_start=on_start,
+        on_stop=on_stop,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="jauap-responder",
+        description="Consume answers.approved.v1 and post each answer on its channel.",
+    )
+    parser.add_argument("--host", help="address to bind (default: JAUAP_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to bind (default: JAUAP_PORT or 8003)")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    settings = ResponderSettings(**overrides)  # type: ignore[arg-type]
+    return serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""The responder's business metrics (DESIGN.md section 9); labels stay bounded: channel and outcome."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+ANSWERS = Counter(
+    "jauap_answers_delivered_total",
+    "Approved answers by delivery outcome: delivered, or the AnswerFailed code, or unreachable "
+    "(handed back to the retry/DLQ guard).",
+    ["channel", "outcome"],
+)
+PARTS_SENT = Counter("jauap_answer_parts_sent_total", "Answer parts posted on a channel.", ["channel"])
+SEND_SECONDS = Histogram(
+    "jauap_answer_send_seconds",
+    "Time one channel API call took to post a part, whatever its result.",
+    ["channel"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
