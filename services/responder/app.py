@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="port to bind (default: JAUAP_PORT or 8003)")
     args = parser.parse_args(argv)
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
-    settings = ResponderSettings(**overrides)  # type: ignore[arg-type]
+    settings = ResponderSettings(**overrides)
     return serve(create_app(settings), settings)
 
 

@@ -39,7 +39,9 @@ Publish = Callable[[Event], Awaitable[None]]
 
 # Exceptions (by class name, so no HTTP client is imported here) raised while connecting, before any
 # byte of the request left: aiohttp (aiogram's session) and httpx.
-_CONNECT_ERRORS = frozenset({"ClientConnectorError", "ConnectionTimeoutError", "ConnectError", "ConnectTimeout"})
+_CONNECT_ERRORS = frozenset(
+    {"ClientConnectorError", "ConnectionTimeoutError", "ConnectError", "ConnectTimeout"}
+)
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,7 @@ class Responder:
         except ChannelUnavailable:
             self._outcome(event, "unreachable", delivered_parts=0, level=logging.WARNING)
             raise
-        await self.publish(
-            AnswerDelivered(**_identity(event), trace=dict(event.trace), parts=delivered)
-        )
+        await self.publish(AnswerDelivered(**_identity(event), trace=dict(event.trace), parts=delivered))
         self._outcome(event, "delivered", delivered_parts=len(delivered), level=logging.INFO)
 
     async def _deliver(self, event: AnswerApproved) -> list[DeliveredPart]:
@@ -120,7 +120,9 @@ class Responder:
         try:
             parts = split_for_channel(event.text, event.channel)
         except ValueError as exc:
-            raise _GiveUp("channel_rejected", f"the answer cannot be split for {event.channel}: {exc}") from exc
+            raise _GiveUp(
+                "channel_rejected", f"the answer cannot be split for {event.channel}: {exc}"
+            ) from exc
         recorded = {e.part_index: e for e in await self.ledger.entries(event.answer_id)}
         _same_split_as_before(recorded, parts)
         delivered: list[DeliveredPart] = []
@@ -135,9 +137,14 @@ class Responder:
             except _GiveUp as stop:
                 stop.delivered_parts = len(delivered)
                 raise
-            delivered.append(DeliveredPart(
-                part_index=part.index, part_count=part.count, channel_message_id=message_id, text=part.text
-            ))
+            delivered.append(
+                DeliveredPart(
+                    part_index=part.index,
+                    part_count=part.count,
+                    channel_message_id=message_id,
+                    text=part.text,
+                )
+            )
             reply_to = message_id  # the next part answers this one, so the thread reads in order
         return delivered
 
@@ -166,8 +173,11 @@ class Responder:
             state="sending",
         )
         if not await self.ledger.claim(intent):
-            raise _GiveUp("unknown_outcome", f"part {part.index + 1}/{part.count} was claimed by another "
-                          "attempt meanwhile; check the thread before retrying")
+            raise _GiveUp(
+                "unknown_outcome",
+                f"part {part.index + 1}/{part.count} was claimed by another "
+                "attempt meanwhile; check the thread before retrying",
+            )
         outbound = OutboundPart(
             conversation_id=event.conversation_id,
             text=part.text,
@@ -176,7 +186,9 @@ class Responder:
             public=event.public,
         )
         for attempt in range(1, self.policy.send_attempts + 1):
-            message_id = await self._try_send(event, sender, outbound, part, last=attempt == self.policy.send_attempts, attempt=attempt)
+            message_id = await self._try_send(
+                event, sender, outbound, part, last=attempt == self.policy.send_attempts, attempt=attempt
+            )
             if message_id is not None:
                 await self.ledger.mark_sent(event.answer_id, part.index, message_id)
                 PARTS_SENT.labels(event.channel.value).inc()
@@ -184,7 +196,14 @@ class Responder:
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
     async def _try_send(
-        self, event: AnswerApproved, sender: Sender, outbound: OutboundPart, part: TextPart, *, last: bool, attempt: int
+        self,
+        event: AnswerApproved,
+        sender: Sender,
+        outbound: OutboundPart,
+        part: TextPart,
+        *,
+        last: bool,
+        attempt: int,
     ) -> str | None:
         """One call to the channel: the message id, None to try again, or an exception."""
         bucket = self._bucket(event.channel)
@@ -227,18 +246,24 @@ class Responder:
     def _bucket(self, channel: Channel) -> TokenBucket:
         if channel not in self._buckets:
             rate = self.policy.rates_per_s.get(channel, self.policy.default_rate_per_s)
-            self._buckets[channel] = TokenBucket(rate, self.policy.burst, clock=self._clock, sleep=self._sleep)
+            self._buckets[channel] = TokenBucket(
+                rate, self.policy.burst, clock=self._clock, sleep=self._sleep
+            )
         return self._buckets[channel]
 
     def _outcome(self, event: AnswerApproved, outcome: str, *, delivered_parts: int, level: int) -> None:
         ANSWERS.labels(event.channel.value, outcome).inc()
-        log.log(level, "answer delivery finished", extra={
-            "outcome": outcome,
-            "answer_id": event.answer_id,
-            "case_id": event.case_id,
-            "channel": event.channel.value,
-            "delivered_parts": delivered_parts,
-        })
+        log.log(
+            level,
+            "answer delivery finished",
+            extra={
+                "outcome": outcome,
+                "answer_id": event.answer_id,
+                "case_id": event.case_id,
+                "channel": event.channel.value,
+                "delivered_parts": delivered_parts,
+            },
+        )
 
 
 def _settled(entry: LedgerEntry) -> str:
@@ -279,11 +304,13 @@ def _identity(event: AnswerApproved) -> dict[str, object]:
 
 
 def _failed(event: AnswerApproved, stop: _GiveUp) -> AnswerFailed:
-    return AnswerFailed.model_validate({
-        **_identity(event),
-        "trace": dict(event.trace),
-        "reason": stop.reason,
-        "needs_human": stop.needs_human,
-        "delivered_parts": stop.delivered_parts,
-        "code": stop.code,
-    })
+    return AnswerFailed.model_validate(
+        {
+            **_identity(event),
+            "trace": dict(event.trace),
+            "reason": stop.reason,
+            "needs_human": stop.needs_human,
+            "delivered_parts": stop.delivered_parts,
+            "code": stop.code,
+        }
+    )

@@ -1,0 +1,62 @@
+"""Wiring: the batch consumer on questions.received.v1, the cluster index in the store, HTTP ops."""
+
+from __future__ import annotations
+
+import argparse
+
+from fastapi import FastAPI
+
+from schemas import QuestionClassified, QuestionReceived
+from services.classifier.engine import Engine, MongoClusterIndex
+from services.runtime.broker import publish_events
+from services.runtime.consumers import subscribe_batches
+from services.runtime.service import Runtime, build_service, serve
+
+from .handlers import ClassifyQuestions
+from .settings import ClassifierSettings
+
+
+def create_app(settings: ClassifierSettings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or ClassifierSettings()
+    engine = engine or Engine.load(settings.model_path)
+
+    def wire(runtime: Runtime, app: FastAPI) -> None:
+        clusters = MongoClusterIndex(runtime.db)
+        runtime.state["clusters"] = clusters
+
+        async def publish(events: list[QuestionClassified]) -> None:
+            await publish_events(runtime.broker, list(events))
+
+        subscribe_batches(
+            runtime.broker,
+            topic=QuestionReceived.TOPIC,
+            group_id=settings.group_id,
+            model=QuestionReceived,
+            handle_batch=ClassifyQuestions(engine, clusters, publish),
+            policy=runtime.retry_policy,
+            description="Classify citizens' questions and publish them enriched.",
+            max_records=settings.batch_size,
+        )
+
+    async def on_start(runtime: Runtime) -> None:
+        await runtime.state["clusters"].ensure_indexes()
+
+    return build_service(
+        settings,
+        title="Jauap classifier",
+        description="questions.received.v1 → language, topic, intent, urgency, region, personal data, "
+        "near-duplicate cluster, suggested answers → questions.classified.v1",
+        wire=wire,
+        uses_store=True,
+        on_start=on_start,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="jauap serve classifier", description=__doc__)
+    parser.add_argument("--host", help="bind address (default from JAUAP_HOST)")
+    parser.add_argument("--port", type=int, help="HTTP port for health and metrics (default 8002)")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    settings = ClassifierSettings(**overrides)
+    return serve(create_app(settings), settings)

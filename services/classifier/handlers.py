@@ -1,0 +1,62 @@
+"""questions.received.v1 → enrichment → questions.classified.v1, one batch at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import Counter, Histogram
+
+from schemas import QuestionClassified, QuestionReceived
+from services.classifier.engine import ClassifyInput, ClusterIndex, Engine
+
+log = logging.getLogger("classifier")
+
+CLASSIFIED = Counter(
+    "jauap_questions_classified_total", "Questions classified.", ["topic", "lang", "intent"]
+)
+CLASSIFY_SECONDS = Histogram(
+    "jauap_classifier_seconds",
+    "Time to classify one batch, per question.",
+    buckets=(0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
+)
+
+PublishMany = Callable[[list[QuestionClassified]], Awaitable[None]]
+
+
+class ClassifyQuestions:
+    """Classifies a batch of questions, assigns near-duplicate clusters, publishes the results."""
+
+    def __init__(self, engine: Engine, clusters: ClusterIndex, publish: PublishMany) -> None:
+        self.engine = engine
+        self.clusters = clusters
+        self.publish = publish
+
+    async def __call__(self, questions: list[QuestionReceived]) -> None:
+        items = [
+            ClassifyInput(id=q.question_id, text=q.text, region_hint=q.region_hint, at=q.sent_at)
+            for q in questions
+        ]
+        started = time.perf_counter()
+        # CPU-bound: off the event loop so the consumer keeps its group heartbeat.
+        classifications = await asyncio.to_thread(self.engine.classify_batch, items)
+        signatures = await asyncio.to_thread(self.engine.signatures, items)
+        CLASSIFY_SECONDS.observe((time.perf_counter() - started) / max(len(items), 1))
+        cluster_ids = await self.clusters.assign(items, signatures)
+        events = [
+            QuestionClassified(
+                question=question,
+                classification=classification.model_copy(update={"cluster_id": cluster_id}),
+                trace=question.trace,
+            )
+            for question, classification, cluster_id in zip(
+                questions, classifications, cluster_ids, strict=True
+            )
+        ]
+        await self.publish(events)
+        for event in events:
+            c = event.classification
+            CLASSIFIED.labels(c.topic.value, c.lang, c.intent.value).inc()
+        log.info("questions classified", extra={"count": len(events)})

@@ -1,0 +1,45 @@
+"""Real FerretDB and Kafka for the desk's integration tests: a database of its own per session."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+Document = dict[str, object]
+
+
+@pytest.fixture(scope="session")
+def mongo_url() -> str:
+    return os.environ.get("JAUAP_MONGO_URL", "mongodb://127.0.0.1:27017")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    return os.environ.get("JAUAP_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+
+
+@pytest.fixture(scope="session")
+async def desk_db_name(mongo_url: str) -> AsyncIterator[str]:
+    """A database only this session uses, dropped at the end. A missing server fails, never skips."""
+    name = f"desk_it_{uuid.uuid4().hex[:12]}"
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, serverSelectionTimeoutMS=5000)
+    await client.admin.command("ping")
+    try:
+        yield name
+    finally:
+        await client.drop_database(name)
+        await client.close()
+
+
+@pytest.fixture
+async def desk_db(mongo_url: str, desk_db_name: str) -> AsyncIterator[AsyncDatabase[Document]]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
+    try:
+        yield client[desk_db_name]
+    finally:
+        await client.close()

@@ -1,0 +1,86 @@
+"""Idempotent case upserts and the conditional updates approval relies on, on real FerretDB."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
+from schemas import Author, Channel, Classification, QuestionClassified, QuestionReceived, Topic
+from services.desk.handlers import DeskHandlers
+from services.desk.store import CaseFilter, MongoDeskRepository, ensure_indexes
+
+pytestmark = pytest.mark.integration
+
+
+def classified(
+    message_id: str, urgency: str = "normal", text: str = "Когда индексация пенсии?"
+) -> QuestionClassified:
+    at = datetime.now(UTC)
+    question = QuestionReceived.new(
+        channel=Channel.telegram,
+        channel_message_id=message_id,
+        conversation_id="chat-1",
+        author=Author(id="u-1"),
+        text=text,
+        public=False,
+        sent_at=at,
+    )
+    return QuestionClassified(
+        question=question,
+        classification=Classification(
+            lang="ru", topic=Topic.pension, intent="question", urgency=urgency, model_version="it"
+        ),
+    )
+
+
+async def test_same_event_twice_is_one_case_and_a_replay_does_not_reset_it(
+    desk_db: AsyncDatabase[dict[str, object]],
+) -> None:
+    await ensure_indexes(desk_db)
+    await ensure_indexes(desk_db)  # a restart recreates nothing
+    repo = MongoDeskRepository(desk_db)
+    handlers = DeskHandlers(repo)
+    message_id = uuid.uuid4().hex
+    event = classified(message_id)
+
+    await handlers.on_classified([event, event])
+    await handlers.on_classified([event])
+    case_id = f"telegram:{message_id}"
+    assert await desk_db["cases"].count_documents({"question_id": case_id}) == 1
+
+    assert await repo.update_case(case_id, {"status": "drafted"}, only_if_status=["new"])
+    await handlers.on_classified([event])
+    case = await repo.get_case(case_id)
+    assert case is not None and case["status"] == "drafted"
+    created = [a async for a in desk_db["audit"].find({"case_id": case_id, "action": "case_created"})]
+    assert len(created) == 1
+
+
+async def test_queue_order_filters_and_conditional_updates(desk_db: AsyncDatabase[dict[str, object]]) -> None:
+    repo = MongoDeskRepository(desk_db)
+    tag = uuid.uuid4().hex[:8]
+    older, urgent = (
+        classified(f"{tag}-1", text=f"old {tag}"),
+        classified(f"{tag}-2", "high", text=f"URGENT {tag}"),
+    )
+    await DeskHandlers(repo).on_classified([older, urgent])
+
+    items, total = await repo.list_cases(CaseFilter(q=tag.upper()), limit=10, offset=0)
+    assert total == 2 and [c["_id"] for c in items] == [f"telegram:{tag}-2", f"telegram:{tag}-1"]
+    items, total = await repo.list_cases(CaseFilter(urgency="high", q=tag), limit=10, offset=0)
+    assert total == 1 and items[0]["urgency"] == "high"
+
+    draft = {
+        "_id": f"d-{tag}",
+        "case_id": f"telegram:{tag}-1",
+        "status": "pending",
+        "created_at": datetime.now(UTC),
+    }
+    await repo.add_draft(draft)
+    assert await repo.update_draft(draft["_id"], {"status": "approved"}, only_if={"status": "pending"})
+    assert not await repo.update_draft(draft["_id"], {"status": "approved"}, only_if={"status": "pending"})
+    counts = await repo.count_cases_by_status()
+    assert counts.get("new", 0) >= 2
