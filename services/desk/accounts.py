@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from .policy import Role
+from .store import create_indexes
 
 Document = dict[str, Any]
 USERS, SESSIONS, LOGIN_FAILURES = "users", "sessions", "login_failures"
@@ -76,8 +77,12 @@ class AccountRepository(Protocol):
 
 
 async def ensure_account_indexes(db: AsyncDatabase[Document]) -> None:
-    await db[SESSIONS].create_indexes(
-        [IndexModel([("expires_at", ASCENDING)]), IndexModel([("username", ASCENDING)])]
+    await create_indexes(
+        db[SESSIONS],
+        [
+            IndexModel([("expires_at", ASCENDING)], name="expiry"),
+            IndexModel([("username", ASCENDING)], name="by_user"),
+        ],
     )
 
 

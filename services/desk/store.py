@@ -7,11 +7,12 @@ Only what FerretDB 1.24 supports: CRUD, upserts, unique/compound indexes, $match
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 Document = dict[str, Any]
@@ -77,23 +78,34 @@ class DeskRepository(Protocol):
     async def count_cases_by_status(self) -> dict[str, int]: ...
 
 
+CASE_INDEXES = (
+    IndexModel([("question_id", ASCENDING)], unique=True, name="question_id_unique"),
+    IndexModel([("status", ASCENDING), *QUEUE_ORDER[:2]], name="queue_by_status"),
+    IndexModel(QUEUE_ORDER[:2], name="queue"),
+    IndexModel([("channel", ASCENDING), ("status", ASCENDING)], name="by_channel"),
+    IndexModel([("topic", ASCENDING), ("status", ASCENDING)], name="by_topic"),
+    IndexModel([("region", ASCENDING), ("status", ASCENDING)], name="by_region"),
+    IndexModel([("cluster_id", ASCENDING)], name="by_cluster"),
+)
+DRAFT_INDEXES = (IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)], name="by_case"),)
+AUDIT_INDEXES = (
+    IndexModel([("case_id", ASCENDING), ("at", ASCENDING)], name="by_case"),
+    IndexModel([("at", DESCENDING)], name="latest"),
+)
+
+
+async def create_indexes(collection: AsyncCollection[Document], indexes: Iterable[IndexModel]) -> None:
+    """One index per command: FerretDB 1.24 drops the connection when a multi-index createIndexes
+    meets indexes that already exist, and every start re-creates them."""
+    for index in indexes:
+        await collection.create_indexes([index])
+
+
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     """Created at start; creating an existing index is a no-op."""
-    await db[CASES].create_indexes(
-        [
-            IndexModel([("question_id", ASCENDING)], unique=True, name="question_id_unique"),
-            IndexModel([("status", ASCENDING), *QUEUE_ORDER[:2]], name="queue_by_status"),
-            IndexModel(QUEUE_ORDER[:2], name="queue"),
-            IndexModel([("channel", ASCENDING), ("status", ASCENDING)], name="by_channel"),
-            IndexModel([("topic", ASCENDING), ("status", ASCENDING)], name="by_topic"),
-            IndexModel([("region", ASCENDING), ("status", ASCENDING)], name="by_region"),
-            IndexModel([("cluster_id", ASCENDING)], name="by_cluster"),
-        ]
-    )
-    await db[DRAFTS].create_indexes([IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)])])
-    await db[AUDIT].create_indexes(
-        [IndexModel([("case_id", ASCENDING), ("at", ASCENDING)]), IndexModel([("at", DESCENDING)])]
-    )
+    await create_indexes(db[CASES], CASE_INDEXES)
+    await create_indexes(db[DRAFTS], DRAFT_INDEXES)
+    await create_indexes(db[AUDIT], AUDIT_INDEXES)
 
 
 class MongoDeskRepository:
