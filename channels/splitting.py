@@ -253,13 +253,23 @@ def _skip_space(text: str, pos: int) -> int:
 
 def _sentence_cuts(text: str) -> list[int]:
     """Ends of sentences and lines. A period before a word in lower case or a number is taken for an
-    abbreviation ("т.е. так", "г. Астана" is still a boundary, "ст. 12" is not)."""
+    abbreviation ("т.е. так", "ст. 12"; "г. Астана" still counts), and "2." opening a line for a list
+    number."""
     cuts = {m.start() for m in re.finditer("\n", text)} | {len(text)}
     for m in _SENTENCE_END.finditer(text):
         first = next((c for c in text[m.end() : m.end() + 16] if c.isalnum()), "")
-        if first and not first.islower() and not first.isdigit():
+        if first and not first.islower() and not first.isdigit() and not _list_marker(text, m.start()):
             cuts.add(m.end())
     return sorted(cuts)
+
+
+def _list_marker(text: str, punct_at: int) -> bool:
+    """ "2. Пункт" at the start of a line numbers a list item; it ends no sentence."""
+    token_start = punct_at
+    while token_start > 0 and not text[token_start - 1].isspace():
+        token_start -= 1
+    at_line_start = token_start == 0 or text[token_start - 1] == "\n"
+    return at_line_start and text[token_start:punct_at].isdigit()
 
 
 def _candidates(cuts: Sequence[int], start: int, window: int) -> list[int]:

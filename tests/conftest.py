@@ -6,8 +6,10 @@ separate from `make up`'s, started fresh for the run and stopped after. A missin
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,12 +33,40 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, tier))
 
 
+@contextmanager
+def _users_file() -> Iterator[Path]:
+    """Counts the test runs using the stack, so concurrent runs on one machine share it and the
+    last one out stops it."""
+    STACK.data_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = STACK.data_dir.parent / "test-stack.lock"
+    with lock_path.open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield STACK.data_dir.parent / "test-stack.users"
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _read_users(path: Path) -> int:
+    try:
+        return int(path.read_text().strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return 0
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[StackSettings]:
-    already_running = all(servers.status(STACK).values())
-    if not already_running:
-        servers.wipe(STACK)  # a fresh stack: no offsets or documents from an earlier run
-        servers.start(STACK)
+    with _users_file() as users:
+        count = _read_users(users)
+        running = all(servers.status(STACK).values())
+        if count == 0 or not running:
+            servers.wipe(STACK)  # a fresh stack: no offsets or documents from an earlier run
+            servers.start(STACK)
+            count = 0
+        users.write_text(str(count + 1))
     yield STACK
-    if not already_running:
-        servers.stop(STACK)
+    with _users_file() as users:
+        count = max(_read_users(users) - 1, 0)
+        users.write_text(str(count))
+        if count == 0:
+            servers.stop(STACK)

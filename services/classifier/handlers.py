@@ -14,9 +14,7 @@ from services.classifier.engine import ClassifyInput, ClusterIndex, Engine
 
 log = logging.getLogger("classifier")
 
-CLASSIFIED = Counter(
-    "jauap_questions_classified_total", "Questions classified.", ["topic", "lang", "intent"]
-)
+CLASSIFIED = Counter("jauap_questions_classified_total", "Questions classified.", ["topic", "lang", "intent"])
 CLASSIFY_SECONDS = Histogram(
     "jauap_classifier_seconds",
     "Time to classify one batch, per question.",

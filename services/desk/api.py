@@ -1,5 +1,8 @@
 """The operator API (DESIGN.md section 7a): the queue, a case with its drafts and audit, drafting,
-approving and rejecting. Every error carries a `detail` that says what to do."""
+approving and rejecting. Every error carries a `detail` that says what to do.
+
+Case ids are question ids (`channel:channel_message_id`); an e-mail's message id may hold a '/', so
+the case routes take the rest of the path as the id."""
 
 from __future__ import annotations
 
@@ -13,9 +16,9 @@ from schemas import Channel, Topic, Urgency
 
 from .accounts import LoginRefused, LoginThrottled
 from .auth import CurrentSession
-from .cases import CaseStatus, TransitionError, public
+from .cases import CaseStatus, TransitionError, present_case, public
 from .context import Context
-from .policy import Forbidden
+from .policy import Forbidden, Role, require_role
 from .store import CaseFilter
 from .workflow import Invalid, NotFound, PublishFailed, User
 
@@ -62,15 +65,15 @@ async def list_cases(
         q=q or None,
     )
     items, total = await ctx.repo.list_cases(where, limit, offset)
-    return CaseList(items=[public(c) for c in items], total=total)
+    return CaseList(items=[present_case(c) for c in items], total=total)
 
 
-@router.get("/cases/{case_id}", summary="A case with its drafts and audit trail")
+@router.get("/cases/{case_id:path}", summary="A case with its drafts and audit trail")
 async def get_case(case_id: str, ctx: Context, session: CurrentSession) -> Json:
     return await ctx.desk.case_details(case_id)
 
 
-@router.post("/cases/{case_id}/drafts", status_code=201, summary="Write a draft answer")
+@router.post("/cases/{case_id:path}/drafts", status_code=201, summary="Write a draft answer")
 async def write_draft(case_id: str, body: DraftRequest, ctx: Context, session: CurrentSession) -> Json:
     draft = await ctx.desk.write_draft(case_id, User(session.username, session.role), body.text)
     return public(draft)
@@ -84,6 +87,13 @@ async def approve(draft_id: str, ctx: Context, session: CurrentSession) -> Json:
 @router.post("/drafts/{draft_id}/reject", summary="Reject a draft with a comment")
 async def reject(draft_id: str, body: RejectRequest, ctx: Context, session: CurrentSession) -> Json:
     return public(await ctx.desk.reject(draft_id, User(session.username, session.role), body.comment))
+
+
+@router.get("/users", tags=["admin"], summary="Desk accounts and their roles (admins only)")
+async def list_users(ctx: Context, session: CurrentSession) -> dict[str, list[Json]]:
+    require_role(session.role, Role.admin, "list users")
+    users = await ctx.accounts.repo.list_users()
+    return {"items": [public(u) for u in users]}
 
 
 _STATUS_OF: dict[type[Exception], int] = {

@@ -94,6 +94,23 @@ def case_from_event(event: QuestionClassified, now: datetime) -> Document:
     }
 
 
+# Fields a case may hold as null. FerretDB drops nulls from an upsert's $setOnInsert, so they are
+# filled back in when a case is shown: clients always see the same keys.
+NULLABLE_CASE_FIELDS = (
+    "reply_to_message_id",
+    "contact",
+    "region",
+    "cluster_id",
+    "first_answered_at",
+    "delivery",
+    "failure",
+)
+
+
+def present_case(doc: Document) -> Document:
+    return public({**dict.fromkeys(NULLABLE_CASE_FIELDS), **doc})
+
+
 def public(doc: Document) -> Document:
     """A stored document as the API shows it."""
     out = {k: v for k, v in doc.items() if k != "_id"}

@@ -47,7 +47,7 @@ class DeskHandlers:
         )
         for case_id in created:
             metrics.CASES_CREATED.labels(channels[case_id]).inc()
-        log.info("cases created", extra={"created": len(created), "batch": len(events)})
+        log.info("cases created", extra={"new_cases": len(created), "batch": len(events)})
 
     async def on_delivered(self, event: AnswerDelivered) -> None:
         case = await self.repo.get_case(event.case_id)
@@ -61,6 +61,11 @@ class DeskHandlers:
             "delivered_at": event.occurred_at,
             "parts": [p.model_dump(mode="json") for p in event.parts],
         }
+        # First answer first: once a case shows 'answered', its first_answered_at is set.
+        if await self.repo.set_first_answered(event.case_id, event.occurred_at):
+            # Observed once per case, the first time it is answered.
+            waited = (event.occurred_at - case["received_at"]).total_seconds()
+            metrics.TIME_TO_FIRST_ANSWER.labels(case["channel"]).observe(max(waited, 0.0))
         await self.repo.update_case(
             event.case_id,
             {"status": CaseStatus.answered.value, "delivery": delivery, "failure": None, "updated_at": now},
@@ -68,10 +73,6 @@ class DeskHandlers:
         await self.repo.update_draft(
             event.answer_id, {"delivery": delivery}, only_if={"case_id": event.case_id}
         )
-        if await self.repo.set_first_answered(event.case_id, event.occurred_at):
-            # Observed once per case, the first time it is answered.
-            waited = (event.occurred_at - case["received_at"]).total_seconds()
-            metrics.TIME_TO_FIRST_ANSWER.labels(case["channel"]).observe(max(waited, 0.0))
         await self.repo.append_audit(
             [
                 entry(

@@ -20,6 +20,7 @@ from .cases import (
     CaseStatus,
     DraftStatus,
     TransitionError,
+    present_case,
     public,
     require_approvable,
     require_draftable,
@@ -220,7 +221,11 @@ class Desk:
         case = await self.case(case_id)
         drafts = await self.repo.drafts_of_case(case_id)
         trail = await self.repo.audit_of_case(case_id)
-        return {**public(case), "drafts": [public(d) for d in drafts], "audit": [public(a) for a in trail]}
+        return {
+            **present_case(case),
+            "drafts": [public(d) for d in drafts],
+            "audit": [public(a) for a in trail],
+        }
 
     def _guard_public_pii(self, case: Document, text: str) -> None:
         if not case.get("public"):

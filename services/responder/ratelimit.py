@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
+_EPSILON_S = 1e-6
+
 
 class TokenBucket:
     def __init__(
@@ -37,22 +39,21 @@ class TokenBucket:
     async def acquire(self) -> None:
         """Wait until the channel may take one more message."""
         async with self._lock:
-            while True:
-                now = self._clock()
-                if now < self._paused_until:
-                    await self._sleep(self._paused_until - now)
-                    continue
-                self._refill(now)
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
+            while (remaining := self._paused_until - self._clock()) > _EPSILON_S:
+                await self._sleep(remaining)
+            self._refill(self._clock())
+            if self._tokens < 1:
                 await self._sleep((1 - self._tokens) / self._rate)
+                self._refill(self._clock())
+            # The wait bought one token, whatever float rounding says about the refill.
+            self._tokens = max(0.0, self._tokens - 1)
 
     def pause(self, seconds: float) -> None:
-        """The channel said "retry after": nobody sends on it before then, and no burst after."""
+        """The channel said "retry after": nobody sends on it before then, and then one message at
+        a time at the steady rate (no burst into a channel that just pushed back)."""
         now = self._clock()
         self._paused_until = max(self._paused_until, now + seconds)
-        self._tokens = 0.0
+        self._tokens = 1.0
         self._updated = max(self._updated, self._paused_until)
 
     def _refill(self, now: float) -> None:

@@ -1,9 +1,64 @@
+"""The whole system as real processes on test ports, against the test stack."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import pytest
 
 from jauap.stack.settings import StackSettings
+from tests.processes import ServiceProcess
+
+PORTS = {"desk": 18000, "intake": 18001, "classifier": 18002, "responder": 18003, "sandbox-telegram": 18081}
+READY_PATH = {"sandbox-telegram": "/sandbox/sent"}
+
+
+@dataclass
+class System:
+    services: dict[str, ServiceProcess]
+    env: dict[str, str]
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    def add_user(self, name: str, role: str, password: str) -> None:
+        result = subprocess.run(
+            [sys.executable, "-m", "jauap.cli", "users", "add", name, "--role", role],
+            env={**os.environ, **self.env, "JAUAP_PASSWORD": password},
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _servers(stack: StackSettings) -> StackSettings:
-    """Every test in this tier runs against the real stack."""
     return stack
+
+
+@pytest.fixture(scope="session")
+def system(stack: StackSettings) -> Iterator[System]:
+    run = uuid.uuid4().hex[:8]
+    env = {
+        **stack.client_env(),
+        "JAUAP_MONGO_DB": f"jauap_e2e_{run}",
+        "JAUAP_TELEGRAM_WEBHOOK_SECRET": f"e2e-secret-{run}",
+        "JAUAP_TELEGRAM_API_BASE": f"http://127.0.0.1:{PORTS['sandbox-telegram']}",
+        "JAUAP_TELEGRAM_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{PORTS['intake']}/webhooks/telegram",
+        "JAUAP_RETRY_BACKOFF_S": "0.05",
+    }
+    services = {name: ServiceProcess(name, port, env) for name, port in PORTS.items()}
+    try:
+        for service in services.values():
+            service.start()
+        for name, service in services.items():
+            service.wait_ready(READY_PATH.get(name, "/readyz"))
+        yield System(services, env)
+    finally:
+        for service in services.values():
+            service.stop()

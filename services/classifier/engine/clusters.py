@@ -103,17 +103,13 @@ def _fresh(record: BandRecord | None, at: datetime, window: timedelta) -> bool:
     return record is not None and abs(_as_utc(at) - _as_utc(record.last_seen)) <= window
 
 
-def plan_batch(
-    items: Sequence[ClusterItem], known: dict[str, BandRecord], window: timedelta
-) -> BatchPlan:
+def plan_batch(items: Sequence[ClusterItem], known: dict[str, BandRecord], window: timedelta) -> BatchPlan:
     """Choose each item's cluster in order; later items see earlier ones of the same batch."""
     state = dict(known)
     plan = BatchPlan(cluster_ids=[])
     for item in items:
         keys = item.signature.band_keys
-        votes = Counter(
-            state[key].cluster_id for key in keys if _fresh(state.get(key), item.at, window)
-        )
+        votes = Counter(state[key].cluster_id for key in keys if _fresh(state.get(key), item.at, window))
         cluster_id = votes.most_common(1)[0][0] if votes else new_cluster_id(item.item_id)
         plan.cluster_ids.append(cluster_id)
         for key in keys:
@@ -132,12 +128,31 @@ def plan_batch(
     return plan
 
 
+class Dated(Protocol):
+    """What the index needs of a message besides its signature (ClassifyInput fits)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def at(self) -> datetime | None: ...
+
+
+def cluster_items(items: Sequence[Dated], signatures: Sequence[Signature]) -> list[ClusterItem]:
+    """Pair items with signatures; a missing time means now."""
+    now = datetime.now(UTC)
+    return [
+        ClusterItem(item.id, item.at or now, signature)
+        for item, signature in zip(items, signatures, strict=True)
+    ]
+
+
 class ClusterIndex(Protocol):
     """Assigns cluster ids to a batch; implementations must agree across processes."""
 
     window: timedelta
 
-    async def assign(self, items: Sequence[ClusterItem]) -> list[str]: ...
+    async def assign(self, items: Sequence[Dated], signatures: Sequence[Signature]) -> list[str]: ...
 
 
 class MemoryClusterIndex:
@@ -147,24 +162,17 @@ class MemoryClusterIndex:
         self.window = window
         self._bands: dict[str, BandRecord] = {}
 
-    async def assign(self, items: Sequence[ClusterItem]) -> list[str]:
-        keys = {key for item in items for key in item.signature.band_keys}
+    async def assign(self, items: Sequence[Dated], signatures: Sequence[Signature]) -> list[str]:
+        batch = cluster_items(items, signatures)
+        keys = {key for item in batch for key in item.signature.band_keys}
         known = {key: self._bands[key] for key in keys if key in self._bands}
-        plan = plan_batch(items, known, self.window)
+        plan = plan_batch(batch, known, self.window)
         self._bands.update(plan.writes)
         return plan.cluster_ids
 
 
 async def assign_clusters(
-    index: ClusterIndex,
-    item_ids: Sequence[str],
-    signatures: Sequence[Signature],
-    at: Sequence[datetime | None],
+    index: ClusterIndex, items: Sequence[Dated], signatures: Sequence[Signature]
 ) -> list[str]:
-    """Cluster ids for a batch (a missing time means now)."""
-    now = datetime.now(UTC)
-    items = [
-        ClusterItem(item_id, moment or now, signature)
-        for item_id, signature, moment in zip(item_ids, signatures, at, strict=True)
-    ]
-    return await index.assign(items)
+    """Cluster ids for a batch, in order (same as `await index.assign(items, signatures)`)."""
+    return await index.assign(items, signatures)

@@ -42,47 +42,65 @@ _LINGUA_LANGUAGES = (
 )
 _LINGUA_TO_CODE = {Language.RUSSIAN: "ru", Language.KAZAKH: "kk", Language.ENGLISH: "en"}
 
-_RU_WORDS = frozenset(
-    """и в во на не что я мне меня мой моя моё мое мои моего моей как по с со у к за из о об от
-    для до это а но или ли же бы уже ещё еще так когда где почему сколько можно нужно надо есть нет
-    был была были будет очень пожалуйста здравствуйте подскажите спасибо прошу хочу могу мы нам нас
-    вы вам вас он она они их его ее её при после тоже только который которая которые если чтобы то
-    все всё год года лет месяц месяца месяцев день дней добрый вечер ничего никто почему-то также
-    уважаемые уважаемый министерство просим помогите скажите какие какой какая куда зачем ведь
-    получить получаю получает сейчас теперь даже""".split()
+
+def _word_set(words: str) -> frozenset[str]:
+    """A set from whitespace-separated words (keeps long vocabularies readable)."""
+    return frozenset(words.split())
+
+
+_RU_WORDS = _word_set(
+    """
+    и в во на не что я мне меня мой моя моё мое мои моего моей как по с со у к за из о об от
+    для до это а но или ли же бы уже ещё еще так когда где почему сколько можно нужно надо
+    есть нет был была были будет очень пожалуйста здравствуйте подскажите спасибо прошу хочу
+    могу мы нам нас вы вам вас он она они их его ее её при после тоже только который которая
+    которые если чтобы то все всё год года лет месяц месяца месяцев день дней добрый вечер
+    ничего никто почему-то также уважаемые уважаемый министерство просим помогите скажите
+    какие какой какая куда зачем ведь получить получаю получает сейчас теперь даже
+    """
 )
 _KK_WORDS = frozenset(
     fold(word)
-    for word in """мен менің маған мені біз бізге бізді біздің сіз сізге сіздер сіздің ол олар оған
-    бұл осы сол және үшін туралы бойынша қажет керек жоқ бар бе ма ме па пе ба қашан қалай
-    қандай қанша неге қайда кім сәлеметсіз саламатсыз салем рахмет рақмет қайырлы күн жұмыс
-    жұмыссыз айлық зейнетақы зейнетақым жәрдемақы өтініш өтінемін балалар болады болып болса еді
-    едім емес жатыр жатырмын алу беру алмай бере ала тиіс мүмкін көмек көмектесіңіз берілмейді
-    төленбейді төлемейді жылдан айдан жыл көпбалалы мүгедек мүгедектік етемін шейін дейін кейін
-    енді тағы қана ғана барма жоқпа мүмкінбе ешкім ешқандай бірақ сондықтан себебі
-    әлі әкім әкімдік аудан ауданы облысы қаласы""".split()
+    for word in _word_set(
+        """
+        мен менің маған мені біз бізге бізді біздің сіз сізге сіздер сіздің ол олар оған бұл осы
+        сол және үшін туралы бойынша қажет керек жоқ бар бе ма ме па пе ба қашан қалай қандай
+        қанша неге қайда кім сәлеметсіз саламатсыз салем рахмет рақмет қайырлы күн жұмыс
+        жұмыссыз айлық зейнетақы зейнетақым жәрдемақы өтініш өтінемін балалар болады болып болса
+        еді едім емес жатыр жатырмын алу беру алмай бере ала тиіс мүмкін көмек көмектесіңіз
+        берілмейді төленбейді төлемейді жылдан айдан жыл көпбалалы мүгедек мүгедектік етемін
+        шейін дейін кейін енді тағы қана ғана барма жоқпа мүмкінбе ешкім ешқандай бірақ
+        сондықтан себебі әлі әкім әкімдік аудан ауданы облысы қаласы
+        """
+    )
 )
 _KK_SUFFIX_RE = re.compile(
     r"(?:мын|мин|мыз|миз|сыз|сиз|ныз|низ|дагы|деги|тагы|теги|ларды|лерди|дарды|терди|лардын|"
     r"лердин|ымды|имди|ымыз|имиз|уге|уга|ипти|ыпты|ушин)$"
 )
-_KK_LATIN_WORDS = frozenset(
-    """salemetsiz salematsyz salemetsyz salem be ba ma me pa pe kalay qalay kalaisyz qalaisyz
+_KK_LATIN_WORDS = _word_set(
+    """
+    salemetsiz salematsyz salemetsyz salem be ba ma me pa pe kalay qalay kalaisyz qalaisyz
     zeinetaky zeinetakym zeinetaqy zeinetaqym zeynetaky zeynetaqy zeynetakym jeinetaky
-    zhardemaky zhardemaqy jardemaqy jardemaky rakhmet rahmet raqmet rakmet otinish otinem otinemin
-    men menin magan bizge bizdin biz siz sizge kerek kazhet qajet kajet zhok zhoq joq jok bar ushin
-    turaly boiynsha boyinsha kashan qashan kansha qansha kandai qandai nege qaida kaida zhumys jumys
-    zhumyssyz jumyssyz aylyk ailyq ailyk ailik bala balalar balama komek bolady bolsa emes zhane
-    jane zhatyr jatyr alu beru tiis mumkin kayirly qaiyrly qayyrly kun zhyl jyl berilmeidi
-    tolenbeidi tolemeidi akimat kopbalaly mugedek mugedektik qyzmet kyzmet""".split()
+    zhardemaky zhardemaqy jardemaqy jardemaky rakhmet rahmet raqmet rakmet otinish otinem
+    otinemin men menin magan bizge bizdin biz siz sizge kerek kazhet qajet kajet zhok zhoq
+    joq jok bar ushin turaly boiynsha boyinsha kashan qashan kansha qansha kandai qandai
+    nege qaida kaida zhumys jumys zhumyssyz jumyssyz aylyk ailyq ailyk ailik bala balalar
+    balama komek bolady bolsa emes zhane jane zhatyr jatyr alu beru tiis mumkin kayirly
+    qaiyrly qayyrly kun zhyl jyl berilmeidi tolenbeidi tolemeidi akimat kopbalaly mugedek
+    mugedektik qyzmet kyzmet
+    """
 )
 _KK_LATIN_SUFFIX_RE = re.compile(
     r"(?:myn|ymyz|imiz|syz|nyz|niz|lary|dagy|daghy|degi|ushin|ymdy|imdi|tyn|dyn|nyn|ga|ge|qa)$"
 )
-_EN_WORDS = frozenset(
-    """the a an is are was were be been i my me you your we our he she it they of to in on for
-    with from at by and or not no do does did can could would should will how what when where why
-    which who please hello hi thank thanks dear get got have has had this that there here am""".split()
+_EN_WORDS = _word_set(
+    """
+    the a an is are was were be been i my me you your we our he she it they of to in on for
+    with from at by and or not no do does did can could would should will how what when
+    where why which who please hello hi thank thanks dear get got have has had this that
+    there here am
+    """
 )
 # Letters of Ukrainian/Belarusian that Kazakh lacks: "і" alone is not proof of Kazakh.
 _NOT_KAZAKH_LETTERS = frozenset("їєґў")
@@ -120,9 +138,7 @@ def _latin_votes(tokens: list[str]) -> tuple[int, int]:
         lowered = token.lower().replace("'", "").replace("’", "")
         if lowered in _EN_WORDS:
             english += 1
-        elif lowered in _KK_LATIN_WORDS or (
-            len(lowered) > 4 and _KK_LATIN_SUFFIX_RE.search(lowered)
-        ):
+        elif lowered in _KK_LATIN_WORDS or (len(lowered) > 4 and _KK_LATIN_SUFFIX_RE.search(lowered)):
             kazakh += 1
     return kazakh, english
 
@@ -146,6 +162,9 @@ def rule_language(text: str) -> LanguageResult | None:
         if kazakh >= _MIN_VOTES and kazakh > english:
             share = kazakh / (kazakh + english)
             return LanguageResult("kk", round(min(0.99, 0.5 + share / 2), 3), latin_kazakh=True)
+        if english >= _MIN_VOTES and english > kazakh:
+            # Lingua's low-accuracy mode is weak on short texts; English function words are not.
+            return _vote_result(english, kazakh, "en", "kk")
         return None
     kazakh, russian = _cyrillic_votes(tokens)
     if kazakh + russian < _MIN_VOTES or kazakh == russian:
@@ -176,9 +195,7 @@ class LanguageIdentifier:
         undecided = [i for i, result in enumerate(results) if result is None]
         if undecided:
             detector = self._detector()
-            values = detector.compute_language_confidence_values_in_parallel(
-                [texts[i] for i in undecided]
-            )
+            values = detector.compute_language_confidence_values_in_parallel([texts[i] for i in undecided])
             for i, confidences in zip(undecided, values, strict=True):
                 results[i] = _from_lingua(confidences)
         return [result for result in results if result is not None]

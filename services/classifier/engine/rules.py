@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 _MONTHS_RU = (
-    r"(?:\d+|два|двух|три|трех|четыре|четырех|пять|пяти|шесть|несколько|нескольких|полгода|полугода|много)"
+    r"(?:\d+|два|двух|три|трех|четыре|четырех|пять|пяти|шесть|несколько|нескольких|полгода|"
+    r"полугода|много|второй|третий|четвертый|пятый|шестой)"
 )
 _MONTHS_KK = r"(?:\d+|бирнеше|еки|уш|торт|бес|алты|жарты\s+жыл)"
 _MONTHS_EN = r"(?:\d+|two|three|four|five|six|several|many)"
@@ -51,7 +52,8 @@ _URGENCY_PATTERNS: dict[str, str] = {
     r"кауипти\s+жагда[йи]\w*|(?:жумыста|ондиристе|шахтада)\s+(?:апат|жаракат)\w*|"
     r"апатка\s+ушыра\w*",
     "urgent_en": r"nothing\s+to\s+eat|no\s+food|starving|evict\w*|homeless|threat\s+to\s+(?:my\s+)?life|"
-    rf"unsafe|no\s+money\s+(?:at\s+all|for\s+food)|{_MONTHS_EN}\s+months?\s+(?:without|of\s+unpaid)|"
+    rf"unsafe|no\s+money\s+(?:at\s+all|for\s+food)|{_MONTHS_EN}\s+months?\s+(?:without\s+(?:pay|salary|"
+    rf"wages)|of\s+unpaid)|"
     rf"(?:not\s+been|haven'?t\s+been|wasn'?t)\s+paid\s+for\s+{_MONTHS_EN}\s+months?",
 }
 

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-USER = {"id": 555001, "is_bot": False, "first_name": "Айгерим", "last_name": "Сейтова",
-        "username": "aigerim_s", "language_code": "ru"}
+USER = {
+    "id": 555001,
+    "is_bot": False,
+    "first_name": "Айгерим",
+    "last_name": "Сейтова",
+    "username": "aigerim_s",
+    "language_code": "ru",
+}
 
 
-def private_text(text: str = "Когда проиндексируют пенсию?", message_id: int = 17, chat_id: int = 555001,
-                 update_id: int = 900001) -> dict[str, Any]:
+def private_text(
+    text: str = "Когда проиндексируют пенсию?",
+    message_id: int = 17,
+    chat_id: int = 555001,
+    update_id: int = 900001,
+) -> dict[str, Any]:
     return {
         "update_id": update_id,
         "message": {
@@ -24,7 +34,9 @@ def private_text(text: str = "Когда проиндексируют пенси
     }
 
 
-def group_text(text: str = "Где встать на учёт как безработный?", chat_id: int = -1001234567890) -> dict[str, Any]:
+def group_text(
+    text: str = "Где встать на учёт как безработный?", chat_id: int = -1001234567890
+) -> dict[str, Any]:
     return {
         "update_id": 900002,
         "message": {

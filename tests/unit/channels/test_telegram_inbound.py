@@ -4,11 +4,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from telegram_updates import group_text, private_text
 
 from channels.telegram import Ignored, InvalidUpdate, parse_update, to_question, verify_secret
 from schemas import Author, Channel, QuestionReceived, conversation_key
-
-from telegram_updates import group_text, private_text
 
 pytestmark = pytest.mark.unit
 
@@ -55,7 +54,9 @@ def test_photo_with_caption_is_a_question() -> None:
     payload = private_text()
     message = payload["message"]
     del message["text"]
-    message.update(photo=[{"file_id": "x", "file_unique_id": "y", "width": 1, "height": 1}], caption="Это мой отказ")
+    message.update(
+        photo=[{"file_id": "x", "file_unique_id": "y", "width": 1, "height": 1}], caption="Это мой отказ"
+    )
     q = _question(payload)
     assert q.text == "Это мой отказ"
     assert q.raw["from_caption"] is True
@@ -64,7 +65,12 @@ def test_photo_with_caption_is_a_question() -> None:
 def test_anonymous_group_admin_is_authored_by_the_chat() -> None:
     payload = group_text()
     message = payload["message"]
-    message["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+    message["from"] = {
+        "id": 1087968824,
+        "is_bot": True,
+        "first_name": "Group",
+        "username": "GroupAnonymousBot",
+    }
     message["sender_chat"] = {"id": -1001234567890, "title": "Министерство — вопросы", "type": "supergroup"}
     # Sent "as the group": from is Telegram's placeholder bot, so it reads as a bot message.
     assert isinstance(to_question(parse_update(json.dumps(payload))), Ignored)
@@ -78,18 +84,38 @@ def test_anonymous_group_admin_is_authored_by_the_chat() -> None:
     ("payload", "reason"),
     [
         ({"update_id": 1, "edited_message": private_text()["message"]}, "edited message"),
-        ({"update_id": 1, "channel_post": {**group_text()["message"], "chat": {"id": -100, "type": "channel"}}},
-         "channel post"),
+        (
+            {
+                "update_id": 1,
+                "channel_post": {**group_text()["message"], "chat": {"id": -100, "type": "channel"}},
+            },
+            "channel post",
+        ),
         ({"update_id": 1, "callback_query": {"id": "1"}}, "no message"),
-        ({"update_id": 1, "message": {**private_text()["message"], "text": None,
-                                      "sticker": {"file_id": "s"}}}, "no text"),
+        (
+            {
+                "update_id": 1,
+                "message": {**private_text()["message"], "text": None, "sticker": {"file_id": "s"}},
+            },
+            "no text",
+        ),
         ({"update_id": 1, "message": {**private_text()["message"], "text": "   "}}, "no text"),
-        ({"update_id": 1, "message": {**private_text()["message"],
-                                      "from": {"id": 9, "is_bot": True, "first_name": "b"}}}, "bot"),
+        (
+            {
+                "update_id": 1,
+                "message": {
+                    **private_text()["message"],
+                    "from": {"id": 9, "is_bot": True, "first_name": "b"},
+                },
+            },
+            "bot",
+        ),
     ],
     ids=["edited", "channel-post", "callback", "sticker", "blank", "bot"],
 )
-def test_updates_that_are_not_questions_are_ignored_with_a_reason(payload: dict[str, object], reason: str) -> None:
+def test_updates_that_are_not_questions_are_ignored_with_a_reason(
+    payload: dict[str, object], reason: str
+) -> None:
     outcome = to_question(parse_update(json.dumps(payload)))
     assert isinstance(outcome, Ignored)
     assert reason in outcome.reason

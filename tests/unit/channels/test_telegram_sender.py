@@ -45,19 +45,31 @@ async def test_reply_is_sent_and_recorded(sandbox: tuple[str, SandboxState], sen
     assert asked.message is not None
     chat_id = asked.message.chat.id
 
-    first = await sender.send(OutboundPart(str(chat_id), "Ответ 1/2", reply_to_message_id=str(asked.message.message_id)))
+    first = await sender.send(
+        OutboundPart(str(chat_id), "Ответ 1/2", reply_to_message_id=str(asked.message.message_id))
+    )
     second = await sender.send(OutboundPart(str(chat_id), "Ответ 2/2 <b>*_", reply_to_message_id=first))
 
     assert int(second) > int(first) > asked.message.message_id
     assert state.sent == [
-        {"chat_id": chat_id, "text": "Ответ 1/2", "id": int(first),
-         "reply_parameters": {"message_id": asked.message.message_id, "allow_sending_without_reply": True}},
-        {"chat_id": chat_id, "text": "Ответ 2/2 <b>*_", "id": int(second),
-         "reply_parameters": {"message_id": int(first), "allow_sending_without_reply": True}},
+        {
+            "chat_id": chat_id,
+            "text": "Ответ 1/2",
+            "id": int(first),
+            "reply_parameters": {"message_id": asked.message.message_id, "allow_sending_without_reply": True},
+        },
+        {
+            "chat_id": chat_id,
+            "text": "Ответ 2/2 <b>*_",
+            "id": int(second),
+            "reply_parameters": {"message_id": int(first), "allow_sending_without_reply": True},
+        },
     ]
 
 
-async def test_group_chat_ids_are_sent_as_numbers(sandbox: tuple[str, SandboxState], sender: TelegramSender) -> None:
+async def test_group_chat_ids_are_sent_as_numbers(
+    sandbox: tuple[str, SandboxState], sender: TelegramSender
+) -> None:
     await sender.send(OutboundPart("-1001000000001", "Ответ в группе"))
     assert sandbox[1].sent[-1]["chat_id"] == -1001000000001
 
@@ -74,7 +86,9 @@ async def test_429_becomes_rate_limited_with_retry_after(
     assert await sender.send(OutboundPart("42", "Ответ"))  # the limit was for one call only
 
 
-async def test_too_long_message_is_rejected(sandbox: tuple[str, SandboxState], sender: TelegramSender) -> None:
+async def test_too_long_message_is_rejected(
+    sandbox: tuple[str, SandboxState], sender: TelegramSender
+) -> None:
     with pytest.raises(Rejected, match="message is too long"):
         await sender.send(OutboundPart("42", "я" * (TELEGRAM_MAX_CHARS + 1)))
     assert await sender.send(OutboundPart("42", "я" * TELEGRAM_MAX_CHARS))
@@ -87,7 +101,9 @@ async def test_server_error_is_unreachable(sandbox: tuple[str, SandboxState], se
         await sender.send(OutboundPart("42", "Ответ"))
 
 
-async def test_timeout_is_unreachable_although_the_message_was_posted(sandbox: tuple[str, SandboxState]) -> None:
+async def test_timeout_is_unreachable_although_the_message_was_posted(
+    sandbox: tuple[str, SandboxState],
+) -> None:
     url, state = sandbox
     state.reset()
     state.faults = state.faults.model_copy(update={"delay_next": 1, "delay_s": 1.5})

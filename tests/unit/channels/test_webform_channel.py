@@ -13,7 +13,12 @@ pytestmark = pytest.mark.unit
 
 def test_valid_form_becomes_a_private_webform_question() -> None:
     form = WebFormQuestion.model_validate(
-        {"text": "  Как получить пособие?  ", "name": "Ерлан", "contact": "+7 701 000 00 00", "region": "kz-75"}
+        {
+            "text": "  Как получить пособие?  ",
+            "name": "Ерлан",
+            "contact": "+7 701 000 00 00",
+            "region": "kz-75",
+        }
     )
     at = datetime(2026, 3, 1, tzinfo=UTC)
     q = to_question(form, submission_id="abc", received_at=at)
@@ -50,7 +55,16 @@ def test_blank_optional_fields_are_absent() -> None:
         ({"text": "ok", "name": "n" * 201}, "name"),
         ({"text": "ok", "regoin": "KZ-75"}, "regoin"),
     ],
-    ids=["empty", "blank", "too-long", "missing", "unknown-region", "region-name", "long-name", "unknown-field"],
+    ids=[
+        "empty",
+        "blank",
+        "too-long",
+        "missing",
+        "unknown-region",
+        "region-name",
+        "long-name",
+        "unknown-field",
+    ],
 )
 def test_invalid_forms_are_refused_on_the_right_field(payload: dict[str, object], field: str) -> None:
     with pytest.raises(ValidationError) as err:

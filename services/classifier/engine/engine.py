@@ -1,0 +1,200 @@
+"""The classifier engine: every field of a Classification computed from the text, in batches."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from schemas import Classification, FaqMatch, Intent, PiiSpan, Topic, Urgency
+
+from . import rules, topics
+from .clusters import Signature, signature_of
+from .dataset import TRAIN_PATH, LabelledExample, data_fingerprint, load_examples
+from .faq import FaqEntry, FaqIndex
+from .language import LanguageIdentifier, LanguageResult
+from .model import DEFAULT_MODEL_PATH, FEATURES_VERSION, HeadPrediction, TextModel
+from .pii import find_pii, pii_kinds
+from .regions import Gazetteer, RegionResult
+from .text import model_text
+
+log = logging.getLogger(__name__)
+
+MODEL_PATH_ENV = "JAUAP_CLASSIFIER_MODEL"
+# The model must be this sure of a complaint to overrule a plain «спасибо» (sarcasm happens).
+_COMPLAINT_OVER_THANKS = 0.7
+# Bonus per topic keyword (at most two counted) added to the model's probabilities.
+_KEYWORD_BONUS = 0.2
+_KEYWORDS_COUNTED = 2
+# Below this the urgency head alone does not raise urgency; the rules catch the clear cases.
+_MODEL_URGENT_MIN = 0.6
+
+
+@dataclass(frozen=True)
+class ClassifyInput:
+    id: str
+    text: str
+    region_hint: str | None = None
+    at: datetime | None = None
+
+
+def default_model_path() -> Path:
+    return Path(os.environ.get(MODEL_PATH_ENV) or DEFAULT_MODEL_PATH)
+
+
+def train_model(train_path: Path = TRAIN_PATH) -> TextModel:
+    examples = load_examples(train_path)
+    results = LanguageIdentifier().detect_batch([example.text for example in examples])
+    texts = [
+        model_text(example.text, result.latin_kazakh)
+        for example, result in zip(examples, results, strict=True)
+    ]
+    return TextModel.train(texts, examples)
+
+
+def current_fingerprint(train_path: Path = TRAIN_PATH) -> str:
+    examples: list[LabelledExample] = load_examples(train_path)
+    return data_fingerprint(examples, FEATURES_VERSION)
+
+
+class Engine:
+    def __init__(self, model: TextModel, faq: FaqIndex, gazetteer: Gazetteer) -> None:
+        self.model = model
+        self.faq = faq
+        self.gazetteer = gazetteer
+        self.languages = LanguageIdentifier()
+
+    @property
+    def model_version(self) -> str:
+        return self.model.version
+
+    @classmethod
+    def load(cls, model_path: Path | None = None) -> Engine:
+        """Load the trained artifact; train (and save) it first when missing or stale."""
+        path = model_path or default_model_path()
+        return cls(_load_or_train(path), FaqIndex.load(), Gazetteer())
+
+    def add_answers(self, entries: Iterable[FaqEntry]) -> None:
+        """Make approved past answers available as suggestions."""
+        self.faq.add_answers(entries)
+
+    def classify(self, item: ClassifyInput) -> Classification:
+        return self.classify_batch([item])[0]
+
+    def classify_batch(self, items: Sequence[ClassifyInput]) -> list[Classification]:
+        """Everything but cluster_id (see assign_clusters); one vectorisation for the batch."""
+        if not items:
+            return []
+        texts = [item.text for item in items]
+        languages = self.languages.detect_batch(texts)
+        normalised = [
+            model_text(text, lang.latin_kazakh) for text, lang in zip(texts, languages, strict=True)
+        ]
+        heads = self.model.predict(self.model.vectorise(normalised))
+        suggestions = self.faq.best_matches(normalised, [lang.lang for lang in languages])
+        return [
+            self._classification(item, i, languages[i], normalised[i], heads, suggestions[i])
+            for i, item in enumerate(items)
+        ]
+
+    def signatures(self, items: Sequence[ClassifyInput]) -> list[Signature]:
+        return [signature_of(item.text) for item in items]
+
+    def _classification(
+        self,
+        item: ClassifyInput,
+        row: int,
+        language: LanguageResult,
+        normalised: str,
+        heads: dict[str, HeadPrediction],
+        faq: list[FaqMatch],
+    ) -> Classification:
+        signals = rules.signals(normalised)
+        topic, topic_confidence = _topic(heads["topic"], row, normalised)
+        intent, intent_confidence = _intent(heads["intent"], row, signals)
+        urgency, urgency_confidence = _urgency(heads["urgency"], row, signals)
+        region: RegionResult = self.gazetteer.region(item.text, item.region_hint)
+        spans: list[PiiSpan] = find_pii(item.text)
+        needs_analysis = signals.needs_analysis and topic != Topic.other.value
+        return Classification(
+            lang=language.lang,
+            topic=Topic(topic),
+            intent=Intent(intent),
+            urgency=Urgency(urgency),
+            region=region.code,
+            pii=pii_kinds(spans),
+            pii_spans=spans,
+            needs_analysis=needs_analysis,
+            cluster_id=None,
+            faq=faq,
+            confidence={
+                "lang": language.confidence,
+                "topic": topic_confidence,
+                "intent": intent_confidence,
+                "urgency": urgency_confidence,
+                "region": region.confidence,
+                "needs_analysis": 0.8 if signals.needs_analysis else 0.6,
+            },
+            model_version=self.model.version,
+        )
+
+
+def _head_value(head: HeadPrediction, row: int) -> tuple[str, float]:
+    return head.labels[row], round(head.confidences[row], 3)
+
+
+def _topic(head: HeadPrediction, row: int, normalised: str) -> tuple[str, float]:
+    """Model probabilities plus a bounded keyword prior, renormalised."""
+    hits = topics.keyword_hits(normalised)
+    bonus = np.array([_KEYWORD_BONUS * min(hits.get(label, 0), _KEYWORDS_COUNTED) for label in head.classes])
+    scores = head.probabilities[row] + bonus
+    scores = scores / scores.sum()
+    best = int(scores.argmax())
+    return head.classes[best], round(float(scores[best]), 3)
+
+
+def _probability(head: HeadPrediction, row: int, label: str) -> float:
+    if label not in head.classes:
+        return 0.0
+    return float(head.probabilities[row, head.classes.index(label)])
+
+
+def _intent(head: HeadPrediction, row: int, signals: rules.RuleSignals) -> tuple[str, float]:
+    intent, confidence = _head_value(head, row)
+    sarcastic = _probability(head, row, "complaint") >= _COMPLAINT_OVER_THANKS
+    if signals.gratitude and intent != "gratitude" and not sarcastic:
+        return "gratitude", max(0.8, round(_probability(head, row, "gratitude"), 3))
+    if signals.proposal and intent not in ("proposal", "gratitude"):
+        return "proposal", max(0.8, round(_probability(head, row, "proposal"), 3))
+    return intent, confidence
+
+
+def _urgency(head: HeadPrediction, row: int, signals: rules.RuleSignals) -> tuple[str, float]:
+    model_high = _probability(head, row, "high")
+    if signals.urgent:
+        return "high", round(max(0.9, model_high), 3)
+    if model_high >= _MODEL_URGENT_MIN:
+        return "high", round(model_high, 3)
+    return "normal", round(1.0 - model_high, 3)
+
+
+def _load_or_train(path: Path) -> TextModel:
+    fingerprint = current_fingerprint()
+    if path.exists():
+        model = TextModel.load(path)
+        if model.fingerprint == fingerprint:
+            return model
+        log.warning("classifier model at %s is stale (training data changed); retraining", path)
+    else:
+        log.warning("no classifier model at %s; training it now from %s", path, TRAIN_PATH)
+    model = train_model()
+    try:
+        model.save(path)
+    except OSError as error:
+        log.warning("could not save the classifier model to %s: %s", path, error)
+    return model

@@ -1,0 +1,106 @@
+"""Suggested answers: the best approved answers for a question, by TF-IDF cosine similarity.
+
+Entries are indexed by title + example questions + answer in the folded model text, with
+character n-grams so inflected and Kazakh-without-letters spellings still meet.  Suggestions are
+restricted to the question's language when the knowledge base has entries in it (an operator
+answers in the citizen's language); English questions get Russian entries.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from schemas import FaqMatch, Lang, Topic
+
+from .text import model_text
+
+FAQ_PATH = Path(__file__).resolve().parent.parent / "data" / "faq.jsonl"
+MIN_SCORE = 0.2
+TOP_K = 3
+
+
+class FaqEntry(BaseModel):
+    """An approved answer: knowledge-base entry or a past answer added with add_answers."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    lang: Lang
+    topic: Topic
+    answer: str = Field(min_length=1)
+    legal_basis: str | None = None
+    checked_on: str | None = None
+    questions: list[str] = Field(default_factory=list)
+
+    def index_text(self) -> str:
+        return model_text(" ".join([self.title, *self.questions, self.answer]), latin_kazakh=False)
+
+    def match(self, score: float) -> FaqMatch:
+        return FaqMatch(
+            faq_id=self.id,
+            title=self.title,
+            answer=self.answer,
+            score=round(min(1.0, max(0.0, score)), 3),
+            legal_basis=self.legal_basis,
+            checked_on=self.checked_on,
+        )
+
+
+def load_entries(path: Path = FAQ_PATH) -> list[FaqEntry]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [FaqEntry.model_validate(json.loads(line)) for line in lines if line.strip()]
+
+
+class FaqIndex:
+    def __init__(self, entries: Iterable[FaqEntry], min_score: float = MIN_SCORE) -> None:
+        self.min_score = min_score
+        self._lock = threading.Lock()
+        self._entries: list[FaqEntry] = []
+        self._vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
+        )
+        self._rebuild(list(entries))
+
+    @classmethod
+    def load(cls, path: Path = FAQ_PATH) -> FaqIndex:
+        return cls(load_entries(path))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add_answers(self, entries: Iterable[FaqEntry]) -> None:
+        """Add approved past answers (same id replaces); the index is small, so refit it."""
+        by_id = {entry.id: entry for entry in self._entries}
+        by_id.update({entry.id: entry for entry in entries})
+        self._rebuild(list(by_id.values()))
+
+    def _rebuild(self, entries: list[FaqEntry]) -> None:
+        with self._lock:
+            self._entries = entries
+            if entries:
+                self._matrix = self._vectorizer.fit_transform([e.index_text() for e in entries])
+            self._langs = np.array([entry.lang for entry in entries])
+
+    def best_matches(self, texts: Sequence[str], langs: Sequence[str]) -> list[list[FaqMatch]]:
+        """Top matches per text (model texts), best first, score ≥ min_score."""
+        if not self._entries or not texts:
+            return [[] for _ in texts]
+        with self._lock:
+            scores = (self._vectorizer.transform(list(texts)) @ self._matrix.T).toarray()
+            entries, entry_langs = self._entries, self._langs
+        available = set(entry_langs.tolist())
+        results: list[list[FaqMatch]] = []
+        for row, lang in zip(scores, langs, strict=True):
+            wanted = lang if lang in available else "ru"
+            row = np.where(entry_langs == wanted, row, 0.0) if wanted in available else row
+            best = np.argsort(-row)[:TOP_K]
+            results.append([entries[i].match(float(row[i])) for i in best if row[i] >= self.min_score])
+        return results

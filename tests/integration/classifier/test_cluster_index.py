@@ -1,0 +1,85 @@
+"""MongoClusterIndex against the real store (FerretDB 1.24 locally, MongoDB in production)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.classifier.engine import ClassifyInput, MongoClusterIndex, signature_of
+from services.classifier.engine.mongo_clusters import COLLECTION
+
+pytestmark = pytest.mark.integration
+
+MONGO_URL = os.environ.get("JAUAP_MONGO_URL", "mongodb://127.0.0.1:27017")
+QUESTION = (
+    "Здравствуйте! Работодатель уже четыре месяца не платит зарплату, куда обращаться "
+    "и как вернуть долг по заработной плате?"
+)
+EDITED = QUESTION.replace("Здравствуйте!", "Добрый день,").replace("четыре", "4")
+DIFFERENT = "Какие документы нужны для оформления пособия многодетной семье в Шымкенте?"
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def database() -> AsyncIterator[AsyncDatabase[Any]]:
+    client: AsyncMongoClient[Any] = AsyncMongoClient(MONGO_URL, serverSelectionTimeoutMS=5000)
+    name = f"jauap_test_classifier_{uuid.uuid4().hex[:12]}"
+    try:
+        yield client[name]
+    finally:
+        await client.drop_database(name)
+        await client.close()
+
+
+async def _assign(
+    index: MongoClusterIndex, texts: list[str], at: list[datetime], prefix: str = "m"
+) -> list[str]:
+    items = [
+        ClassifyInput(id=f"{prefix}{i}-{moment.timestamp()}", text=text, at=moment)
+        for i, (text, moment) in enumerate(zip(texts, at, strict=True))
+    ]
+    return await index.assign(items, [signature_of(text) for text in texts])
+
+
+async def test_duplicates_share_a_cluster_and_survive_restarts(
+    database: AsyncDatabase[Any],
+) -> None:
+    index = MongoClusterIndex(database)
+    await index.ensure_indexes()
+    first, edited, different = await _assign(index, [QUESTION, EDITED, DIFFERENT], [T0] * 3)
+    assert first == edited != different
+    # A new instance (a restart, another replica) reads the same bands.
+    restarted = MongoClusterIndex(database)
+    (again,) = await _assign(restarted, [QUESTION + "!!"], [T0 + timedelta(days=2)])
+    assert again == first
+    assert await database[COLLECTION].count_documents({}) > 0
+
+
+async def test_window_expiry_starts_a_new_cluster(database: AsyncDatabase[Any]) -> None:
+    index = MongoClusterIndex(database, window=timedelta(days=14))
+    (first,) = await _assign(index, [QUESTION], [T0])
+    (late,) = await _assign(index, [QUESTION], [T0 + timedelta(days=30)])
+    (later,) = await _assign(index, [EDITED], [T0 + timedelta(days=31)])
+    assert late != first
+    assert later == late
+
+
+async def test_concurrent_instances_agree(database: AsyncDatabase[Any]) -> None:
+    """Two instances see the same new question at once; $setOnInsert makes them agree."""
+    one, two = MongoClusterIndex(database), MongoClusterIndex(database)
+    results = await asyncio.gather(
+        _assign(one, [QUESTION], [T0], prefix="a"),
+        _assign(two, [EDITED], [T0], prefix="b"),
+    )
+    (first,), (second,) = results
+    assert first == second
+    (third,) = await _assign(one, [QUESTION + " Помогите."], [T0 + timedelta(hours=1)])
+    assert third == first

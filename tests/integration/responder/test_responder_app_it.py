@@ -1,0 +1,152 @@
+"""The responder app on a real broker and store, with a fake channel: AnswerApproved in,
+AnswerDelivered / AnswerFailed out, and a redelivered event posts nothing twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from pymongo.asynchronous.database import AsyncDatabase
+from responder_it_support import responder_db, responder_db_name, responder_mongo_url
+
+from channels.base import OutboundPart
+from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, Channel
+from services.responder.app import create_app
+from services.responder.ledger import COLLECTION
+from services.responder.settings import ResponderSettings
+from services.runtime.broker import publish_event
+from tests.kafka_helpers import BOOTSTRAP, TopicReader, partitions_of
+
+pytestmark = pytest.mark.integration
+
+__all__ = ["responder_db", "responder_db_name", "responder_mongo_url"]
+
+Document = dict[str, object]
+
+LONG = " ".join(f"Предложение {i} о порядке назначения социальных выплат гражданам." for i in range(150))
+
+
+@dataclass
+class RecordingSender:
+    channel: Channel = Channel.telegram
+
+    def __post_init__(self) -> None:
+        self.sent: list[OutboundPart] = []
+
+    async def send(self, part: OutboundPart) -> str:
+        self.sent.append(part)
+        return str(9000 + len(self.sent))
+
+
+async def start_group_at_end(group: str, topic: str) -> None:
+    """A new group would otherwise read the topic from the beginning (auto_offset_reset=earliest)
+    and deliver every answer other tests ever approved."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in await partitions_of(topic)]
+        consumer.assign(tps)
+        await consumer.seek_to_end(*tps)
+        await consumer.commit({tp: await consumer.position(tp) for tp in tps})
+    finally:
+        await consumer.stop()
+
+
+@dataclass
+class Running:
+    app: FastAPI
+    sender: RecordingSender
+
+
+@pytest.fixture
+async def running(responder_db_name: str) -> AsyncIterator[Running]:
+    group = f"responder-it-{uuid.uuid4().hex[:8]}"
+    await start_group_at_end(group, AnswerApproved.TOPIC)
+    settings = ResponderSettings(
+        kafka_bootstrap=BOOTSTRAP,
+        mongo_url=os.environ.get("JAUAP_MONGO_URL", "mongodb://127.0.0.1:27017"),
+        mongo_db=responder_db_name,
+        consumer_group=group,
+        environment="test",
+    )
+    sender = RecordingSender()
+    app = create_app(settings, senders={Channel.telegram: sender})
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+        yield Running(app, sender)
+
+
+@pytest.fixture
+async def producer() -> AsyncIterator[KafkaBroker]:
+    broker = KafkaBroker(BOOTSTRAP)
+    async with broker:
+        await broker.start()
+        yield broker
+
+
+def approved(answer_id: str, text: str, *, public: bool = False) -> AnswerApproved:
+    return AnswerApproved(
+        answer_id=answer_id,
+        case_id=f"telegram:{answer_id}",
+        question_id=f"telegram:{answer_id}",
+        channel=Channel.telegram,
+        conversation_id="4242",
+        reply_to_message_id="555",
+        text=text,
+        public=public,
+        approved_by="aigerim",
+        drafted_by="nurlan",
+    )
+
+
+def about(answer_id: str) -> object:
+    def match(record: ConsumerRecord[bytes, bytes]) -> bool:
+        return bool(json.loads(record.value).get("answer_id") == answer_id)
+
+    return match
+
+
+async def test_approved_answer_is_delivered_in_parts_and_a_redelivery_posts_nothing_twice(
+    running: Running, producer: KafkaBroker, responder_db: AsyncDatabase[Document]
+) -> None:
+    answer_id = f"draft-{uuid.uuid4().hex}"
+    event = approved(answer_id, LONG)
+    async with TopicReader(AnswerDelivered.TOPIC) as delivered_topic:
+        await publish_event(producer, event)
+        first = await delivered_topic.wait_for(about(answer_id), timeout_s=60)  # type: ignore[arg-type]
+        assert len(first) == 1
+        await publish_event(producer, event)  # Kafka at-least-once: the same event again
+        both = first + await delivered_topic.wait_for(about(answer_id), timeout_s=60)  # type: ignore[arg-type]
+
+    assert len(both) == 2
+    deliveries = [AnswerDelivered.model_validate_json(r.value) for r in both]
+    parts = deliveries[0].parts
+    assert len(parts) == 3 and [p.part_index for p in parts] == [0, 1, 2]
+    assert deliveries[1].parts == parts
+    assert both[0].key == b"telegram:4242"
+    sent = running.sender.sent
+    assert len(sent) == 3, "each part posted once"
+    assert [p.reply_to_message_id for p in sent] == ["555", "9001", "9002"]
+    assert [p.channel_message_id for p in parts] == ["9001", "9002", "9003"]
+    rows = await responder_db[COLLECTION].find({"answer_id": answer_id}).to_list()
+    assert sorted((r["part_index"], r["state"]) for r in rows) == [(0, "sent"), (1, "sent"), (2, "sent")]
+
+
+async def test_public_answer_with_an_iin_fails_for_a_human_and_is_not_posted(
+    running: Running, producer: KafkaBroker
+) -> None:
+    answer_id = f"draft-{uuid.uuid4().hex}"
+    async with TopicReader(AnswerFailed.TOPIC) as failed_topic:
+        await publish_event(producer, approved(answer_id, "Ваш ИИН 880101300123.", public=True))
+        records = await failed_topic.wait_for(about(answer_id), timeout_s=60)  # type: ignore[arg-type]
+    assert len(records) == 1
+    failed = AnswerFailed.model_validate_json(records[0].value)
+    assert (failed.code, failed.needs_human) == ("pii_in_public", True)
+    assert running.sender.sent == []

@@ -1,0 +1,133 @@
+"""Fakes for the responder's collaborators: a channel, the ledger, the bus, time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from channels.base import DeliveryError, OutboundPart
+from schemas import AnswerApproved, Channel, Event
+from services.responder.handlers import DeliveryPolicy, Responder
+from services.responder.ledger import LedgerEntry
+
+
+@dataclass
+class FakeSender:
+    """Records what it posts; `errors` are raised by the next calls, in order, before any success."""
+
+    channel: Channel = Channel.telegram
+    sent: list[OutboundPart] = field(default_factory=list)
+    errors: list[DeliveryError] = field(default_factory=list)
+    calls: int = 0
+    next_id: int = 100
+
+    async def send(self, part: OutboundPart) -> str:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        self.sent.append(part)
+        self.next_id += 1
+        return str(self.next_id)
+
+
+class MemoryLedger:
+    """The ledger's interface over a dict, with the unique (answer_id, part_index) of the Mongo one."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, int], LedgerEntry] = {}
+
+    async def entries(self, answer_id: str) -> list[LedgerEntry]:
+        return sorted((e for (a, _), e in self.rows.items() if a == answer_id), key=lambda e: e.part_index)
+
+    async def claim(self, entry: LedgerEntry) -> bool:
+        key = (entry.answer_id, entry.part_index)
+        if key in self.rows:
+            return False
+        self.rows[key] = entry
+        return True
+
+    async def mark_sent(self, answer_id: str, part_index: int, channel_message_id: str) -> None:
+        self._move(answer_id, part_index, state="sent", channel_message_id=channel_message_id)
+
+    async def mark_failed(self, answer_id: str, part_index: int, reason: str) -> None:
+        self._move(answer_id, part_index, state="failed", reason=reason)
+
+    async def release(self, answer_id: str, part_index: int) -> None:
+        if (
+            self.rows.get((answer_id, part_index), None)
+            and self.rows[(answer_id, part_index)].state == "sending"
+        ):
+            del self.rows[(answer_id, part_index)]
+
+    def _move(self, answer_id: str, part_index: int, **changes: object) -> None:
+        entry = self.rows[(answer_id, part_index)]
+        assert entry.state == "sending", entry
+        self.rows[(answer_id, part_index)] = entry.model_copy(update=changes)
+
+
+@dataclass
+class FakeBus:
+    events: list[Event] = field(default_factory=list)
+
+    async def publish(self, event: Event) -> None:
+        self.events.append(event)
+
+
+@dataclass
+class FakeTime:
+    """A clock that only moves when something sleeps."""
+
+    now: float = 1000.0
+    slept: list[float] = field(default_factory=list)
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@dataclass
+class Rig:
+    sender: FakeSender
+    ledger: MemoryLedger
+    bus: FakeBus
+    time: FakeTime
+    responder: Responder
+
+
+def rig(policy: DeliveryPolicy | None = None, *, senders: dict[Channel, FakeSender] | None = None) -> Rig:
+    sender = FakeSender()
+    ledger, bus, time = MemoryLedger(), FakeBus(), FakeTime()
+    responder = Responder(
+        senders=senders if senders is not None else {Channel.telegram: sender},
+        ledger=ledger,
+        publish=bus.publish,
+        policy=policy or DeliveryPolicy(send_attempts=3, max_retry_after_s=60),
+        clock=time.clock,
+        sleep=time.sleep,
+    )
+    return Rig(sender, ledger, bus, time, responder)
+
+
+def approved(text: str = "Ответ: пенсия проиндексирована.", **overrides: object) -> AnswerApproved:
+    fields: dict[str, object] = {
+        "answer_id": "draft-1",
+        "case_id": "telegram:555",
+        "question_id": "telegram:555",
+        "channel": Channel.telegram,
+        "conversation_id": "4242",
+        "reply_to_message_id": "555",
+        "text": text,
+        "public": False,
+        "approved_by": "aigerim",
+        "drafted_by": "nurlan",
+    }
+    fields.update(overrides)
+    return AnswerApproved.model_validate(fields)
+
+
+LONG_RU = " ".join(
+    f"Предложение номер {i} о порядке назначения и выплаты государственных социальных пособий."
+    for i in range(120)
+)  # about 10 000 characters: three Telegram parts
