@@ -34,7 +34,13 @@ class Rejected(DeliveryError):
 
 
 class Unreachable(DeliveryError):
-    """No answer from the channel: the message may or may not have been posted."""
+    """No answer from the channel. `request_sent=False` means the request never left (connection
+    refused, DNS), so nothing can have been posted and a retry is safe; otherwise the message may or
+    may not have been posted."""
+
+    def __init__(self, detail: str = "", *, request_sent: bool = True) -> None:
+        super().__init__(detail)
+        self.request_sent = request_sent
 
 
 class Sender(Protocol):

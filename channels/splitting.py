@@ -8,17 +8,13 @@ suffix width depends on n, the split is repeated until n is stable.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import pathlib
 import re
-import sys
-import types
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
+
+from twitter_text.extract_urls import extract_urls_with_indices
+from twitter_text.parse_tweet import parse_tweet
 
 from schemas import Channel
 
@@ -69,39 +65,14 @@ class TextPart:
 # --- measures -------------------------------------------------------------------------------------
 
 
-@cache
-def _twitter_text() -> Any:
-    # twitter-text-parser 3.0 reads its emoji table through pkg_resources (setuptools), which the
-    # environment does not ship; a two-line stand-in does the one call it makes.
-    try:
-        import pkg_resources  # noqa: F401
-    except ImportError:
-        shim = types.ModuleType("pkg_resources")
-
-        def resource_string(module: str, name: str) -> bytes:
-            spec = importlib.util.find_spec(module)
-            if spec is None or spec.origin is None:
-                raise FileNotFoundError(name)
-            return (pathlib.Path(spec.origin).parent / name).read_bytes()
-
-        shim.resource_string = resource_string  # type: ignore[attr-defined]
-        sys.modules.setdefault("pkg_resources", shim)
-    return types.SimpleNamespace(
-        parse_tweet=importlib.import_module("twitter_text.parse_tweet").parse_tweet,
-        extract_urls_with_indices=importlib.import_module(
-            "twitter_text.extract_urls"
-        ).extract_urls_with_indices,
-    )
-
-
 def x_weighted_length(text: str) -> int:
     """Weighted length per twitter-text v3: most scripts 1, CJK and emoji 2, any URL 23."""
-    return int(_twitter_text().parse_tweet(text).weightedLength)
+    return int(parse_tweet(text).weightedLength)
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
     """Where URLs are, as twitter-text finds them (with or without a scheme)."""
-    found = _twitter_text().extract_urls_with_indices(text)
+    found = extract_urls_with_indices(text)
     return [(int(u["indices"][0]), int(u["indices"][1])) for u in found]
 
 

@@ -13,6 +13,8 @@ How each channel error is treated:
   with backoff, then the intent is released and ChannelUnavailable goes to the runtime's retry/DLQ
   guard, whose replay is safe. Any other Unreachable (a timeout, a dropped connection, a 5xx) may have
   posted the part: the ledger keeps `sending` and AnswerFailed unknown_outcome asks a human.
+- Anything else (a bug, the store failing after the post) propagates with the entry still `sending`:
+  the guard's retry then finds it and reports unknown_outcome rather than posting again.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class _GiveUp(Exception):
 
 def nothing_was_sent(exc: Unreachable) -> bool:
     """True only when the request certainly never reached the channel."""
-    if getattr(exc, "request_sent", None) is False:
+    if not exc.request_sent:
         return True
     cause: BaseException | None = exc
     while cause is not None:
@@ -186,9 +188,7 @@ class Responder:
             public=event.public,
         )
         for attempt in range(1, self.policy.send_attempts + 1):
-            message_id = await self._try_send(
-                event, sender, outbound, part, last=attempt == self.policy.send_attempts, attempt=attempt
-            )
+            message_id = await self._try_send(event, sender, outbound, part, attempt)
             if message_id is not None:
                 await self.ledger.mark_sent(event.answer_id, part.index, message_id)
                 PARTS_SENT.labels(event.channel.value).inc()
@@ -201,11 +201,10 @@ class Responder:
         sender: Sender,
         outbound: OutboundPart,
         part: TextPart,
-        *,
-        last: bool,
         attempt: int,
     ) -> str | None:
         """One call to the channel: the message id, None to try again, or an exception."""
+        last = attempt == self.policy.send_attempts
         bucket = self._bucket(event.channel)
         await bucket.acquire()
         started = time.perf_counter()

@@ -83,3 +83,13 @@ async def test_concurrent_instances_agree(database: AsyncDatabase[Any]) -> None:
     assert first == second
     (third,) = await _assign(one, [QUESTION + " Помогите."], [T0 + timedelta(hours=1)])
     assert third == first
+
+
+async def test_many_instances_racing_on_a_batch_agree(database: AsyncDatabase[Any]) -> None:
+    texts = [QUESTION, DIFFERENT, "Как встать на учет в центр занятости как безработный?"]
+    instances = [MongoClusterIndex(database) for _ in range(4)]
+    results = await asyncio.gather(
+        *(_assign(index, texts, [T0] * 3, prefix=f"i{n}") for n, index in enumerate(instances))
+    )
+    assert all(result == results[0] for result in results)
+    assert len(set(results[0])) == 3

@@ -45,6 +45,10 @@ class RecordingSender:
         self.sent.append(part)
         return str(9000 + len(self.sent))
 
+    def posted_in(self, conversation_id: str) -> list[OutboundPart]:
+        # Other tests' answers may pass through while this app runs; each test has its own thread.
+        return [p for p in self.sent if p.conversation_id == conversation_id]
+
 
 async def start_group_at_end(group: str, topic: str) -> None:
     """A new group would otherwise read the topic from the beginning (auto_offset_reset=earliest)
@@ -97,7 +101,7 @@ def approved(answer_id: str, text: str, *, public: bool = False) -> AnswerApprov
         case_id=f"telegram:{answer_id}",
         question_id=f"telegram:{answer_id}",
         channel=Channel.telegram,
-        conversation_id="4242",
+        conversation_id=f"chat-{answer_id}",
         reply_to_message_id="555",
         text=text,
         public=public,
@@ -130,11 +134,12 @@ async def test_approved_answer_is_delivered_in_parts_and_a_redelivery_posts_noth
     parts = deliveries[0].parts
     assert len(parts) == 3 and [p.part_index for p in parts] == [0, 1, 2]
     assert deliveries[1].parts == parts
-    assert both[0].key == b"telegram:4242"
-    sent = running.sender.sent
+    assert both[0].key == f"telegram:chat-{answer_id}".encode()
+    sent = running.sender.posted_in(f"chat-{answer_id}")
     assert len(sent) == 3, "each part posted once"
-    assert [p.reply_to_message_id for p in sent] == ["555", "9001", "9002"]
-    assert [p.channel_message_id for p in parts] == ["9001", "9002", "9003"]
+    ids = [p.channel_message_id for p in parts]
+    assert [p.reply_to_message_id for p in sent] == ["555", ids[0], ids[1]]
+    assert [p.text for p in sent] == [p.text for p in parts]
     rows = await responder_db[COLLECTION].find({"answer_id": answer_id}).to_list()
     assert sorted((r["part_index"], r["state"]) for r in rows) == [(0, "sent"), (1, "sent"), (2, "sent")]
 
@@ -149,4 +154,4 @@ async def test_public_answer_with_an_iin_fails_for_a_human_and_is_not_posted(
     assert len(records) == 1
     failed = AnswerFailed.model_validate_json(records[0].value)
     assert (failed.code, failed.needs_human) == ("pii_in_public", True)
-    assert running.sender.sent == []
+    assert running.sender.posted_in(f"chat-{answer_id}") == []
