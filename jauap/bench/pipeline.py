@@ -58,6 +58,9 @@ class ServiceProcesses:
             "JAUAP_MONGO_URL": self.mongo_url,
             "JAUAP_MONGO_DB": self.database,
             "JAUAP_LOG_LEVEL": "WARNING",
+            # Stable groups of its own: each run resumes where the last ended, and never splits
+            # partitions with the consumers of a running `make up`.
+            "JAUAP_GROUP_PREFIX": "bench",
         }
         self.procs = [
             await asyncio.create_subprocess_exec(

@@ -30,7 +30,7 @@ def create_app(settings: ClassifierSettings | None = None, engine: Engine | None
         subscribe_batches(
             runtime.broker,
             topic=QuestionReceived.TOPIC,
-            group_id=settings.group_id,
+            group_id=settings.consumer_group("questions"),
             model=QuestionReceived,
             handle_batch=ClassifyQuestions(engine, clusters, publish),
             policy=runtime.retry_policy,

@@ -12,7 +12,6 @@ from services.runtime.settings import ServiceSettings
 class ClassifierSettings(ServiceSettings):
     service_name: str = "classifier"
     port: int = 8002
-    group_id: str = Field(default="classifier", description="Consumer group on questions.received.v1.")
     batch_size: int = Field(default=500, ge=1, le=5000, description="Most questions classified at once.")
     model_path: Path | None = Field(
         default=None, description="Trained model artifact; built on first use when absent."

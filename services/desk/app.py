@@ -53,7 +53,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         subscribe_batches(
             runtime.broker,
             topic=QuestionClassified.TOPIC,
-            group_id=f"{settings.group_id}.cases",
+            group_id=settings.consumer_group("cases"),
             model=QuestionClassified,
             handle_batch=handlers.on_classified,
             policy=policy,
@@ -62,7 +62,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         subscribe(
             runtime.broker,
             topic=AnswerDelivered.TOPIC,
-            group_id=f"{settings.group_id}.delivery",
+            group_id=settings.consumer_group("delivery"),
             model=AnswerDelivered,
             handle=handlers.on_delivered,
             policy=policy,
@@ -71,7 +71,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         subscribe(
             runtime.broker,
             topic=AnswerFailed.TOPIC,
-            group_id=f"{settings.group_id}.delivery-failed",
+            group_id=settings.consumer_group("delivery-failed"),
             model=AnswerFailed,
             handle=handlers.on_failed,
             policy=policy,

@@ -14,9 +14,6 @@ class DeskSettings(ServiceSettings):
 
     service_name: str = Field(default="desk", description="Name used in logs and metrics.")
     port: int = Field(default=8000, ge=1, le=65535, description="HTTP port of the console and API.")
-    group_id: str = Field(
-        default="desk", description="Prefix of the Kafka consumer groups (desk.cases, desk.delivery)."
-    )
     session_cookie: str = Field(default="jauap_session", description="Name of the session cookie.")
     session_lifetime_s: int = Field(
         default=8 * 3600, ge=60, le=7 * 24 * 3600, description="How long a login lasts, in seconds."

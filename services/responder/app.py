@@ -70,7 +70,7 @@ def create_app(
         subscribe(
             runtime.broker,
             topic=AnswerApproved.TOPIC,
-            group_id=settings.consumer_group,
+            group_id=settings.consumer_group("answers"),
             model=AnswerApproved,
             handle=responder.handle,
             policy=runtime.retry_policy,

@@ -16,9 +16,6 @@ class ResponderSettings(ServiceSettings):
 
     service_name: str = Field(default="responder", description="Name used in logs and metrics.")
     port: int = Field(default=8003, ge=1, le=65535, description="HTTP port of health and metrics.")
-    consumer_group: str = Field(
-        default="responder", description="Kafka consumer group reading answers.approved.v1."
-    )
     telegram_bot_token: SecretStr = Field(
         default=SecretStr(SANDBOX_TELEGRAM_TOKEN),
         description="Bot token; the default only works against the local sandbox.",

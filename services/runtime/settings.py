@@ -25,8 +25,17 @@ class ServiceSettings(BaseSettings):
     mongo_url: str = Field(default="mongodb://127.0.0.1:27017", description="MongoDB-compatible URL.")
     mongo_db: str = Field(default="jauap", description="Database name.")
     log_level: str = Field(default="INFO")
+    group_prefix: str = Field(
+        default="jauap",
+        description="Prefix of this deployment's Kafka consumer groups; a separate prefix gives a "
+        "separate set of consumers on the same topics (tests, benchmarks).",
+    )
     retry_attempts: int = Field(default=3, ge=1, le=20, description="Tries before the DLQ.")
     retry_backoff_s: float = Field(default=0.2, gt=0, description="First retry delay, doubled.")
+
+    def consumer_group(self, purpose: str) -> str:
+        """The consumer group of one of this service's subscriptions, e.g. `jauap.desk.cases`."""
+        return f"{self.group_prefix}.{self.service_name}.{purpose}"
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> Self:

@@ -41,7 +41,7 @@ def _servers(stack: StackSettings) -> StackSettings:
     return stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def system(stack: StackSettings) -> Iterator[System]:
     run = uuid.uuid4().hex[:8]
     env = {
@@ -51,6 +51,8 @@ def system(stack: StackSettings) -> Iterator[System]:
         "JAUAP_TELEGRAM_API_BASE": f"http://127.0.0.1:{PORTS['sandbox-telegram']}",
         "JAUAP_TELEGRAM_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{PORTS['intake']}/webhooks/telegram",
         "JAUAP_RETRY_BACKOFF_S": "0.05",
+        # Own consumer groups, so no other tier's consumers share these topics' messages.
+        "JAUAP_GROUP_PREFIX": f"e2e-{run}",
     }
     services = {name: ServiceProcess(name, port, env) for name, port in PORTS.items()}
     try:

@@ -35,7 +35,9 @@ async def ask_and_answer(system: System, question: str, answer: str, user: str) 
         httpx.AsyncClient(base_url=system.url("desk"), timeout=10) as operator,
         httpx.AsyncClient(base_url=system.url("desk"), timeout=10) as approver,
     ):
-        inbound = await sandbox.post("/sandbox/inbound", json={"text": question, "user": user, "public": False})
+        inbound = await sandbox.post(
+            "/sandbox/inbound", json={"text": question, "user": user, "public": False}
+        )
         assert inbound.status_code == 200, inbound.text
         message_id = inbound.json()["message_id"]
 

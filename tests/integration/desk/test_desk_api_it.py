@@ -72,7 +72,7 @@ async def publish(bootstrap: str, *events: QuestionClassified | AnswerDelivered)
 async def desk_app(desk_db_name: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FastAPI]:
     monkeypatch.setenv("JAUAP_MONGO_DB", desk_db_name)
     monkeypatch.setenv("JAUAP_PASSWORD", PASSWORD)
-    settings = DeskSettings(group_id=f"desk-it-{uuid.uuid4().hex[:8]}", cases_gauge_interval_s=0.5)
+    settings = DeskSettings(group_prefix=f"desk-it-{uuid.uuid4().hex[:8]}", cases_gauge_interval_s=0.5)
     app = create_app(settings)
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
         yield manager.app  # type: ignore[misc]

@@ -72,15 +72,14 @@ class Running:
 
 @pytest.fixture
 async def running(responder_db_name: str) -> AsyncIterator[Running]:
-    group = f"responder-it-{uuid.uuid4().hex[:8]}"
-    await start_group_at_end(group, AnswerApproved.TOPIC)
     settings = ResponderSettings(
         kafka_bootstrap=BOOTSTRAP,
         mongo_url=os.environ.get("JAUAP_MONGO_URL", "mongodb://127.0.0.1:27017"),
         mongo_db=responder_db_name,
-        consumer_group=group,
+        group_prefix=f"responder-it-{uuid.uuid4().hex[:8]}",
         environment="test",
     )
+    await start_group_at_end(settings.consumer_group("answers"), AnswerApproved.TOPIC)
     sender = RecordingSender()
     app = create_app(settings, senders={Channel.telegram: sender})
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):

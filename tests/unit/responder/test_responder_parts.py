@@ -123,7 +123,11 @@ def test_allowed_public_contacts_are_not_personal() -> None:
 
 def test_settings_defaults_point_at_the_sandbox() -> None:
     settings = ResponderSettings(environment="development")
-    assert (settings.port, settings.service_name, settings.consumer_group) == (8003, "responder", "responder")
+    assert (settings.port, settings.service_name, settings.consumer_group("answers")) == (
+        8003,
+        "responder",
+        "jauap.responder.answers",
+    )
     assert settings.telegram_api_base == "http://127.0.0.1:8081"
 
 
