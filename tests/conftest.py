@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 from jauap.stack import servers
 from jauap.stack.settings import StackSettings, test_stack_settings
+from tests.processes import LOG_DIR
 
 TIERS = ("unit", "integration", "e2e", "fault", "browser")
 
@@ -61,6 +63,7 @@ def stack() -> Iterator[StackSettings]:
         running = all(servers.status(STACK).values())
         if count == 0 or not running:
             servers.wipe(STACK)  # a fresh stack: no offsets or documents from an earlier run
+            shutil.rmtree(LOG_DIR, ignore_errors=True)
             servers.start(STACK)
             count = 0
         users.write_text(str(count + 1))

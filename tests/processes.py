@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,11 +16,19 @@ import httpx
 LOG_DIR = Path(__file__).resolve().parents[1] / "var" / "test-logs"
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 @dataclass
 class ServiceProcess:
     name: str
     port: int
     env: dict[str, str]
+    log_name: str = ""
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -28,7 +37,7 @@ class ServiceProcess:
 
     @property
     def log_path(self) -> Path:
-        return LOG_DIR / f"{self.name}.log"
+        return LOG_DIR / f"{self.log_name or self.name}.log"
 
     def start(self) -> None:
         LOG_DIR.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,9 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = Field(default="127.0.0.1:9092", description="Kafka bootstrap servers.")
     mongo_url: str = Field(default="mongodb://127.0.0.1:27017", description="MongoDB-compatible URL.")
     mongo_db: str = Field(default="jauap", description="Database name.")
+    mongo_timeout_ms: int = Field(
+        default=15000, ge=100, description="Longest a store operation may take before it fails."
+    )
     log_level: str = Field(default="INFO")
     group_prefix: str = Field(
         default="jauap",

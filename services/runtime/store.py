@@ -14,7 +14,12 @@ Document = dict[str, Any]
 
 def connect(settings: ServiceSettings) -> AsyncMongoClient[Document]:
     return AsyncMongoClient(
-        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000, appname=settings.service_name
+        settings.mongo_url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=5000,
+        # A hung operation must fail (and be retried or dead-lettered), never stall a partition.
+        timeoutMS=settings.mongo_timeout_ms,
+        appname=settings.service_name,
     )
 
 

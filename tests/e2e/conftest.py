@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pytest
 
 from jauap.stack.settings import StackSettings
-from tests.processes import ServiceProcess
+from tests.processes import ServiceProcess, free_port
 
-PORTS = {"desk": 18000, "intake": 18001, "classifier": 18002, "responder": 18003, "sandbox-telegram": 18081}
+NAMES = ("desk", "intake", "classifier", "responder", "sandbox-telegram")
 READY_PATH = {"sandbox-telegram": "/sandbox/sent"}
 
 
@@ -44,17 +44,19 @@ def _servers(stack: StackSettings) -> StackSettings:
 @pytest.fixture(scope="module")
 def system(stack: StackSettings) -> Iterator[System]:
     run = uuid.uuid4().hex[:8]
+    # Free ports, so two test runs on one machine never talk to each other's services.
+    ports = {name: free_port() for name in NAMES}
     env = {
         **stack.client_env(),
         "JAUAP_MONGO_DB": f"jauap_e2e_{run}",
         "JAUAP_TELEGRAM_WEBHOOK_SECRET": f"e2e-secret-{run}",
-        "JAUAP_TELEGRAM_API_BASE": f"http://127.0.0.1:{PORTS['sandbox-telegram']}",
-        "JAUAP_TELEGRAM_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{PORTS['intake']}/webhooks/telegram",
+        "JAUAP_TELEGRAM_API_BASE": f"http://127.0.0.1:{ports['sandbox-telegram']}",
+        "JAUAP_TELEGRAM_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{ports['intake']}/webhooks/telegram",
         "JAUAP_RETRY_BACKOFF_S": "0.05",
         # Own consumer groups, so no other tier's consumers share these topics' messages.
         "JAUAP_GROUP_PREFIX": f"e2e-{run}",
     }
-    services = {name: ServiceProcess(name, port, env) for name, port in PORTS.items()}
+    services = {name: ServiceProcess(name, port, env, f"e2e-{name}") for name, port in ports.items()}
     try:
         for service in services.values():
             service.start()

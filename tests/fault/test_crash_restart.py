@@ -16,7 +16,7 @@ from jauap.bench.pipeline import bench_questions
 from jauap.stack.settings import StackSettings
 from schemas import QuestionReceived
 from tests.kafka_helpers import eventually
-from tests.processes import ServiceProcess
+from tests.processes import ServiceProcess, free_port
 
 COUNT = 600
 
@@ -33,8 +33,8 @@ def services(stack: StackSettings) -> Iterator[tuple[dict[str, ServiceProcess], 
         "JAUAP_BATCH_SIZE": "50",
     }
     procs = {
-        "classifier": ServiceProcess("classifier", 18202, env),
-        "desk": ServiceProcess("desk", 18200, env),
+        "classifier": ServiceProcess("classifier", free_port(), env, "fault-classifier"),
+        "desk": ServiceProcess("desk", free_port(), env, "fault-desk"),
     }
     for proc in procs.values():
         proc.start()

@@ -3,12 +3,14 @@
 One document per LSH band key: `{_id: band key, cluster_id, last_seen}`.  Per batch: one `find`
 for every band key of the batch, the shared `plan_batch` decision, one unordered-safe `bulk_write`
 of upserts.  New keys are written with `$setOnInsert`, so when two classifier instances race on
-the same new band the first insert wins and both end up reading the same cluster id; the loser
-notices (its upsert matched instead of inserting), re-reads those keys and adopts the winner's id.
+the same new band the first insert wins; the loser notices (its upsert matched instead of
+inserting, or the store reported a duplicate key), re-reads and adopts the winner's id.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -31,7 +33,7 @@ from .clusters import (
 
 COLLECTION = "classifier_clusters"
 _DUPLICATE_KEY = 11000
-_ATTEMPTS = 3
+_ATTEMPTS = 5
 
 
 class MongoClusterIndex:
@@ -55,6 +57,7 @@ class MongoClusterIndex:
                 # are idempotent ($setOnInsert, $max), so re-reading and re-planning is safe.
                 if attempt == _ATTEMPTS - 1 or not _is_insert_race(error):
                     raise
+                await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
         raise AssertionError("unreachable")
 
     async def _assign_once(self, items: Sequence[ClusterItem]) -> list[str]:
@@ -76,7 +79,10 @@ class MongoClusterIndex:
     def _operations(self, plan: BatchPlan) -> tuple[list[UpdateOne], dict[str, int]]:
         operations: list[UpdateOne] = []
         insert_positions: dict[str, int] = {}
-        for key, record in plan.writes.items():
+        # One global order (sorted keys) for every instance: racing instances meet on their first
+        # shared band, the loser's ordered bulk stops there, so two instances never each win a
+        # band of the other and both end up on the winner's cluster.
+        for key, record in sorted(plan.writes.items()):
             if key in plan.reset_keys:
                 # Take over a stale band only if nobody refreshed it meanwhile.
                 operations.append(
