@@ -7,20 +7,11 @@ import os
 import time
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
+
+from jauap.bench.load import end_offsets_reader
 
 BOOTSTRAP = os.environ.get("JAUAP_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-
-
-async def partitions_of(topic: str, bootstrap: str = BOOTSTRAP) -> set[int]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        return set(await asyncio.wait_for(producer.partitions_for(topic), timeout=10))
-    except TimeoutError:
-        raise AssertionError(f"topic {topic} does not exist") from None
-    finally:
-        await producer.stop()
 
 
 class TopicReader:
@@ -28,16 +19,10 @@ class TopicReader:
 
     def __init__(self, topic: str, bootstrap: str = BOOTSTRAP) -> None:
         self.topic = topic
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self.bootstrap = bootstrap
 
     async def __aenter__(self) -> TopicReader:
-        partitions = await partitions_of(self.topic)
-        await self.consumer.start()
-        tps = [TopicPartition(self.topic, p) for p in partitions]
-        self.consumer.assign(tps)
-        await self.consumer.seek_to_end(*tps)
-        for tp in tps:
-            await self.consumer.position(tp)  # resolve the lazy seek now, before the action
+        self.consumer = await end_offsets_reader(self.bootstrap, self.topic)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -50,22 +50,27 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
     return statistics.quantiles(sorted_values, n=100, method="inclusive")[int(q) - 1]
 
 
+async def partitions_of(bootstrap: str, topic: str, timeout_s: float = 10) -> set[int]:
+    """The topic's partitions; a producer waits for metadata, where a fresh consumer would not."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        return set(await asyncio.wait_for(producer.partitions_for(topic), timeout=timeout_s))
+    except TimeoutError:
+        raise RuntimeError(f"topic {topic} does not exist on {bootstrap}: run `jauap topics`") from None
+    finally:
+        await producer.stop()
+
+
 async def end_offsets_reader(bootstrap: str, topic: str) -> AIOKafkaConsumer:
     """A consumer positioned at the topic's current end, before any load is published."""
+    tps = [TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50)
     await consumer.start()
-    partitions: set[int] = set()
-    for _ in range(100):
-        await consumer.topics()
-        partitions = consumer.partitions_for_topic(topic) or set()
-        if partitions:
-            break
-        await asyncio.sleep(0.1)
-    tps = [TopicPartition(topic, p) for p in partitions]
     consumer.assign(tps)
     await consumer.seek_to_end(*tps)
     for tp in tps:
-        await consumer.position(tp)
+        await consumer.position(tp)  # resolve the lazy seek now, before anything is published
     return consumer
 
 

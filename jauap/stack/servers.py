@@ -134,7 +134,7 @@ def start_ferretdb(settings: StackSettings) -> None:
     cmd = [
         str(FERRETDB_BIN),
         "--handler=sqlite",
-        f"--sqlite-url=file:{data}/",
+        f"--sqlite-url=file:{data}/?_pragma=synchronous(NORMAL)",
         f"--listen-addr=127.0.0.1:{settings.mongo_port}",
         "--telemetry=disable",
         "--debug-addr=-",

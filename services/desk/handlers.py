@@ -35,10 +35,10 @@ class DeskHandlers:
     clock: Callable[[], datetime] = field(default=_utc_now)
 
     async def on_classified(self, events: list[QuestionClassified]) -> None:
-        """One bulk upsert per batch; cases that already exist are left as they are."""
+        """One bulk insert per batch; cases that already exist are left as they are."""
         now = self.clock()
         docs = [case_from_event(e, now) for e in events]
-        created = await self.repo.upsert_cases(docs)
+        created = await self.repo.insert_new_cases(docs)
         if not created:
             return
         channels = {doc["_id"]: doc["channel"] for doc in docs}

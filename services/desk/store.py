@@ -11,13 +11,15 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 Document = dict[str, Any]
 
 CASES, DRAFTS, AUDIT = "cases", "drafts", "audit"
+DUPLICATE_KEY = 11000
 # Urgency "high" sorts before "normal": most urgent first, then oldest first.
 QUEUE_ORDER = [("urgency", ASCENDING), ("received_at", ASCENDING), ("_id", ASCENDING)]
 
@@ -43,7 +45,7 @@ class CaseFilter:
 
 
 class DeskRepository(Protocol):
-    async def upsert_cases(self, docs: list[Document]) -> list[str]:
+    async def insert_new_cases(self, docs: list[Document]) -> list[str]:
         """Insert cases that do not exist yet (keyed by `_id`); returns the ids it created."""
 
     async def get_case(self, case_id: str) -> Document | None: ...
@@ -114,14 +116,23 @@ class MongoDeskRepository:
         self.drafts = db[DRAFTS]
         self.audit = db[AUDIT]
 
-    async def upsert_cases(self, docs: list[Document]) -> list[str]:
+    async def insert_new_cases(self, docs: list[Document]) -> list[str]:
         unique = {doc["_id"]: doc for doc in docs}  # a batch may hold the same event twice
         if not unique:
             return []
-        # Only $setOnInsert: a replayed event never resets a case that has moved on.
-        ops = [UpdateOne({"_id": i}, {"$setOnInsert": d}, upsert=True) for i, d in unique.items()]
-        result = await self.cases.bulk_write(ops, ordered=False)
-        return [str(i) for i in (result.upserted_ids or {}).values()]
+        # Insert-only, keyed by the question id: a replayed event hits the unique _id and never
+        # resets a case that has moved on. Inserts, not upserts: FerretDB 1.24 writes an unordered
+        # insert_many in one go, but pays a separate read for every upsert (about 200/s here).
+        documents = list(unique.values())
+        try:
+            await self.cases.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            existing = {e["index"] for e in errors}
+            return [str(doc["_id"]) for i, doc in enumerate(documents) if i not in existing]
+        return [str(doc["_id"]) for doc in documents]
 
     async def get_case(self, case_id: str) -> Document | None:
         return await self.cases.find_one({"_id": case_id})

@@ -1,17 +1,22 @@
 """The cluster index in MongoDB / FerretDB 1.24 (DESIGN section 6: CRUD, upserts, indexes only).
 
-One document per LSH band key: `{_id: band key, cluster_id, last_seen}`.  Per batch: one `find`
-for every band key of the batch, the shared `plan_batch` decision, one unordered-safe `bulk_write`
-of upserts.  New keys are written with `$setOnInsert`, so when two classifier instances race on
-the same new band the first insert wins; the loser notices (its upsert matched instead of
-inserting, or the store reported a duplicate key), re-reads and adopts the winner's id.
+One document per LSH band key: `{_id: band key, cluster_id, last_seen}`, written with inserts only,
+the first writer of a band wins (the unique `_id`). Why inserts: FerretDB 1.24's SQLite backend
+pushes down only `_id` equality, so `$in` reads scan the collection and every upsert costs a
+separate read (about 200/s here), while an unordered `insert_many` writes thousands per second.
+
+Each instance keeps the bands it has seen in a bounded in-memory cache and decides with the shared
+`plan_batch`. Bands it has not seen are tried as inserts; a duplicate-key error means another
+instance (or this one before a restart) has the band, so only those few keys are read back and the
+batch adopts their clusters. Restarts and several instances therefore agree, and the store is read
+only for near-duplicates this instance did not know.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +29,6 @@ from .clusters import (
     DEFAULT_WINDOW,
     BandRecord,
     BatchPlan,
-    ClusterItem,
     Dated,
     Signature,
     cluster_items,
@@ -33,13 +37,40 @@ from .clusters import (
 
 COLLECTION = "classifier_clusters"
 _DUPLICATE_KEY = 11000
-_ATTEMPTS = 5
+CACHE_KEYS = 400_000  # about 20 bands per question: the last ~20,000 questions seen here
+
+
+class BandCache:
+    """Least-recently-used band records of this instance."""
+
+    def __init__(self, capacity: int = CACHE_KEYS) -> None:
+        self.capacity = capacity
+        self._records: OrderedDict[str, BandRecord] = OrderedDict()
+
+    def known(self, keys: Iterable[str]) -> dict[str, BandRecord]:
+        found = {}
+        for key in keys:
+            record = self._records.get(key)
+            if record is not None:
+                self._records.move_to_end(key)
+                found[key] = record
+        return found
+
+    def update(self, records: dict[str, BandRecord]) -> None:
+        self._records.update(records)
+        for key in records:
+            self._records.move_to_end(key)
+        while len(self._records) > self.capacity:
+            self._records.popitem(last=False)
 
 
 class MongoClusterIndex:
-    def __init__(self, database: AsyncDatabase[Any], window: timedelta = DEFAULT_WINDOW) -> None:
+    def __init__(
+        self, database: AsyncDatabase[Any], window: timedelta = DEFAULT_WINDOW, cache_keys: int = CACHE_KEYS
+    ) -> None:
         self.window = window
         self._collection: AsyncCollection[Any] = database[COLLECTION]
+        self._cache = BandCache(cache_keys)
 
     async def ensure_indexes(self) -> None:
         """`_id` (the band key) is unique already; cluster_id serves lookups of a cluster."""
@@ -49,89 +80,52 @@ class MongoClusterIndex:
         batch = cluster_items(items, signatures)
         if not batch:
             return []
-        for attempt in range(_ATTEMPTS):
-            try:
-                return await self._assign_once(batch)
-            except (BulkWriteError, KeyError) as error:
-                # Another instance inserted one of our new bands at the same moment.  Upserts
-                # are idempotent ($setOnInsert, $max), so re-reading and re-planning is safe.
-                if attempt == _ATTEMPTS - 1 or not _is_insert_race(error):
-                    raise
-                await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
-        raise AssertionError("unreachable")
-
-    async def _assign_once(self, items: Sequence[ClusterItem]) -> list[str]:
-        keys = sorted({key for item in items for key in item.signature.band_keys})
-        known = await self._read(keys)
-        plan = plan_batch(items, known, self.window)
-        operations, insert_positions = self._operations(plan)
-        result = await self._collection.bulk_write(operations, ordered=True)
-        inserted = set(result.upserted_ids or {})
-        lost = {key for key, position in insert_positions.items() if position not in inserted}
-        if lost:
-            return await self._adopt_winners(plan, lost)
+        cached = self._cache.known({key for item in batch for key in item.signature.band_keys})
+        first = plan_batch(batch, cached, self.window)
+        taken = await self._insert_new(first)
+        plan = first
+        if taken:
+            stored = await self._read(taken)
+            plan = plan_batch(batch, {**cached, **stored}, self.window)
+        await self._update_changed(first, plan, set(taken))
+        self._cache.update(plan.writes)
         return plan.cluster_ids
 
-    async def _read(self, keys: list[str]) -> dict[str, BandRecord]:
-        cursor = self._collection.find({"_id": {"$in": keys}})
-        return {doc["_id"]: BandRecord(doc["cluster_id"], doc["last_seen"]) async for doc in cursor}
-
-    def _operations(self, plan: BatchPlan) -> tuple[list[UpdateOne], dict[str, int]]:
-        operations: list[UpdateOne] = []
-        insert_positions: dict[str, int] = {}
-        # One global order (sorted keys) for every instance: racing instances meet on their first
-        # shared band, the loser's ordered bulk stops there, so two instances never each win a
-        # band of the other and both end up on the winner's cluster.
-        for key, record in sorted(plan.writes.items()):
-            if key in plan.reset_keys:
-                # Take over a stale band only if nobody refreshed it meanwhile.
-                operations.append(
-                    UpdateOne(
-                        {"_id": key, "last_seen": {"$lt": record.last_seen - self.window}},
-                        {"$set": {"cluster_id": record.cluster_id, "last_seen": record.last_seen}},
-                    )
-                )
-            if key in plan.new_keys:
-                insert_positions[key] = len(operations)
-            operations.append(
-                UpdateOne(
-                    {"_id": key},
-                    {
-                        "$setOnInsert": {"cluster_id": record.cluster_id},
-                        "$max": {"last_seen": record.last_seen},
-                    },
-                    upsert=True,
-                )
-            )
-        return operations, insert_positions
-
-    async def _adopt_winners(self, plan: BatchPlan, lost: set[str]) -> list[str]:
-        """Another instance created some of our new bands first: use its cluster ids."""
-        stored = await self._read(sorted(lost))
-        renamed = {
-            plan.writes[key].cluster_id: record.cluster_id
-            for key, record in stored.items()
-            if plan.writes[key].cluster_id != record.cluster_id
-        }
-        if not renamed:
-            return plan.cluster_ids
-        fixes = [
-            UpdateOne({"_id": key, "cluster_id": old}, {"$set": {"cluster_id": renamed[old]}})
-            for key, record in plan.writes.items()
-            if (old := record.cluster_id) in renamed and key in plan.new_keys
+    async def _insert_new(self, plan: BatchPlan) -> list[str]:
+        """Insert the bands this instance has not seen; returns those someone else already has."""
+        documents = [
+            {"_id": key, "cluster_id": record.cluster_id, "last_seen": record.last_seen}
+            for key, record in sorted(plan.writes.items())
+            if key in plan.new_keys
         ]
-        if fixes:
-            await self._collection.bulk_write(fixes, ordered=False)
-        return [renamed.get(cluster_id, cluster_id) for cluster_id in plan.cluster_ids]
+        if not documents:
+            return []
+        try:
+            await self._collection.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+                raise
+            return [documents[e["index"]]["_id"] for e in errors]
+        return []
 
+    async def _read(self, keys: list[str]) -> dict[str, BandRecord]:
+        # Point reads: the only query FerretDB 1.24 answers without scanning the collection.
+        docs = await asyncio.gather(*(self._collection.find_one({"_id": key}) for key in keys))
+        return {doc["_id"]: BandRecord(doc["cluster_id"], doc["last_seen"]) for doc in docs if doc}
 
-def _is_insert_race(error: Exception) -> bool:
-    """A duplicate-key error on an upsert.  MongoDB raises BulkWriteError; FerretDB 1.24 answers
-    the race with a reply lacking `nModified`, which PyMongo's result merging turns into
-    KeyError('nModified')."""
-    if isinstance(error, KeyError):
-        return error.args == ("nModified",)
-    if isinstance(error, BulkWriteError):
-        write_errors = error.details.get("writeErrors", [])
-        return bool(write_errors) and all(e.get("code") == _DUPLICATE_KEY for e in write_errors)
-    return False
+    async def _update_changed(self, first: BatchPlan, final: BatchPlan, taken: set[str]) -> None:
+        """Bands we inserted before adopting another cluster now point at that cluster; stale bands
+        are taken over unless someone refreshed them meanwhile."""
+        inserted = {key: first.writes[key] for key in first.new_keys if key not in taken}
+        updates = []
+        for key, record in final.writes.items():
+            if key in inserted and inserted[key].cluster_id != record.cluster_id:
+                updates.append(UpdateOne({"_id": key}, {"$set": {"cluster_id": record.cluster_id}}))
+            elif key in final.reset_keys:
+                updates.append(UpdateOne(
+                    {"_id": key, "last_seen": {"$lt": record.last_seen - self.window}},
+                    {"$set": {"cluster_id": record.cluster_id, "last_seen": record.last_seen}},
+                ))  # fmt: skip
+        if updates:
+            await self._collection.bulk_write(updates, ordered=False)

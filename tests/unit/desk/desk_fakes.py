@@ -27,7 +27,7 @@ class FakeDeskRepository:
         self.drafts: dict[str, Document] = {}
         self.audit: list[Document] = []
 
-    async def upsert_cases(self, docs: list[Document]) -> list[str]:
+    async def insert_new_cases(self, docs: list[Document]) -> list[str]:
         created = []
         for doc in docs:
             if doc["_id"] not in self.cases:
