@@ -73,7 +73,7 @@ async def test_window_expiry_starts_a_new_cluster(database: AsyncDatabase[Any]) 
 
 
 async def test_concurrent_instances_agree(database: AsyncDatabase[Any]) -> None:
-    """Two instances see the same new question at once; the first insert of a band wins and the other adopts it."""
+    """Two instances see one new question at once: the first band insert wins, the other adopts it."""
     one, two = MongoClusterIndex(database), MongoClusterIndex(database)
     await one.ensure_indexes()
     results = await asyncio.gather(
