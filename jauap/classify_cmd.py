@@ -186,9 +186,9 @@ def train_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=None,
                         help="artifact path (default .cache/models/classifier.joblib)")  # fmt: skip
     args = parser.parse_args(argv)
-    from services.classifier.engine.engine import default_model_path
+    from services.classifier.engine.model import DEFAULT_MODEL_PATH
 
-    output = args.output or default_model_path()
+    output = args.output or DEFAULT_MODEL_PATH
     model = train_model(args.data)
     model.save(output)
     print(f"trained {model.version} on {args.data} → {output}")

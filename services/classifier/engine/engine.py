@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +24,6 @@ from .text import model_text
 
 log = logging.getLogger(__name__)
 
-MODEL_PATH_ENV = "JAUAP_CLASSIFIER_MODEL"
 # The model must be this sure of a complaint to overrule a plain «спасибо» (sarcasm happens).
 _COMPLAINT_OVER_THANKS = 0.7
 # Bonus per topic keyword (at most two counted) added to the model's probabilities.
@@ -41,10 +39,6 @@ class ClassifyInput:
     text: str
     region_hint: str | None = None
     at: datetime | None = None
-
-
-def default_model_path() -> Path:
-    return Path(os.environ.get(MODEL_PATH_ENV) or DEFAULT_MODEL_PATH)
 
 
 def train_model(train_path: Path = TRAIN_PATH) -> TextModel:
@@ -75,8 +69,12 @@ class Engine:
 
     @classmethod
     def load(cls, model_path: Path | None = None) -> Engine:
-        """Load the trained artifact; train (and save) it first when missing or stale."""
-        path = model_path or default_model_path()
+        """Load the trained artifact; train (and save) it first when missing or stale.
+
+        The path comes from the caller (the service's JAUAP_MODEL_PATH setting, the CLI's
+        --model); without one it is the default under .cache/models/.
+        """
+        path = model_path or DEFAULT_MODEL_PATH
         return cls(_load_or_train(path), FaqIndex.load(), Gazetteer())
 
     def add_answers(self, entries: Iterable[FaqEntry]) -> None:
@@ -96,9 +94,12 @@ class Engine:
             model_text(text, lang.latin_kazakh) for text, lang in zip(texts, languages, strict=True)
         ]
         heads = self.model.predict(self.model.vectorise(normalised))
+        topic_results = _topics(heads["topic"], normalised)
         suggestions = self.faq.best_matches(normalised, [lang.lang for lang in languages])
         return [
-            self._classification(item, i, languages[i], normalised[i], heads, suggestions[i])
+            self._classification(
+                item, i, languages[i], normalised[i], heads, topic_results[i], suggestions[i]
+            )
             for i, item in enumerate(items)
         ]
 
@@ -112,10 +113,11 @@ class Engine:
         language: LanguageResult,
         normalised: str,
         heads: dict[str, HeadPrediction],
+        topic_result: tuple[str, float],
         faq: list[FaqMatch],
     ) -> Classification:
         signals = rules.signals(normalised)
-        topic, topic_confidence = _topic(heads["topic"], row, normalised)
+        topic, topic_confidence = topic_result
         intent, intent_confidence = _intent(heads["intent"], row, signals)
         urgency, urgency_confidence = _urgency(heads["urgency"], row, signals)
         region: RegionResult = self.gazetteer.region(item.text, item.region_hint)
@@ -148,14 +150,17 @@ def _head_value(head: HeadPrediction, row: int) -> tuple[str, float]:
     return head.labels[row], round(head.confidences[row], 3)
 
 
-def _topic(head: HeadPrediction, row: int, normalised: str) -> tuple[str, float]:
-    """Model probabilities plus a bounded keyword prior, renormalised."""
-    hits = topics.keyword_hits(normalised)
-    bonus = np.array([_KEYWORD_BONUS * min(hits.get(label, 0), _KEYWORDS_COUNTED) for label in head.classes])
-    scores = head.probabilities[row] + bonus
-    scores = scores / scores.sum()
-    best = int(scores.argmax())
-    return head.classes[best], round(float(scores[best]), 3)
+def _topics(head: HeadPrediction, normalised: Sequence[str]) -> list[tuple[str, float]]:
+    """Model probabilities plus a bounded keyword prior, renormalised (the batch at once)."""
+    hits = np.zeros(head.probabilities.shape)
+    for row, text in enumerate(normalised):
+        found = topics.keyword_hits(text)
+        hits[row] = [found.get(label, 0) for label in head.classes]
+    scores = head.probabilities + _KEYWORD_BONUS * np.minimum(hits, _KEYWORDS_COUNTED)
+    scores = scores / scores.sum(axis=1, keepdims=True)
+    best = scores.argmax(axis=1)
+    confidences = scores[np.arange(len(best)), best]
+    return [(head.classes[i], round(float(c), 3)) for i, c in zip(best, confidences, strict=True)]
 
 
 def _probability(head: HeadPrediction, row: int, label: str) -> float:

@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from schemas import FaqMatch, Lang, Topic
 
+from .features import FastTfidf
 from .text import model_text
 
 FAQ_PATH = Path(__file__).resolve().parent.parent / "data" / "faq.jsonl"
@@ -87,6 +88,9 @@ class FaqIndex:
             self._entries = entries
             if entries:
                 self._matrix = self._vectorizer.fit_transform([e.index_text() for e in entries])
+                # Kept transposed in CSR: a CSR @ CSC product would convert the index each call.
+                self._matrix_t = self._matrix.T.tocsr()
+                self._fast = FastTfidf([self._vectorizer])
             self._langs = np.array([entry.lang for entry in entries])
 
     def best_matches(self, texts: Sequence[str], langs: Sequence[str]) -> list[list[FaqMatch]]:
@@ -94,13 +98,19 @@ class FaqIndex:
         if not self._entries or not texts:
             return [[] for _ in texts]
         with self._lock:
-            scores = (self._vectorizer.transform(list(texts)) @ self._matrix.T).toarray()
+            scores = (self._fast.transform(texts) @ self._matrix_t).toarray()
             entries, entry_langs = self._entries, self._langs
         available = set(entry_langs.tolist())
-        results: list[list[FaqMatch]] = []
-        for row, lang in zip(scores, langs, strict=True):
-            wanted = lang if lang in available else "ru"
-            row = np.where(entry_langs == wanted, row, 0.0) if wanted in available else row
-            best = np.argsort(-row)[:TOP_K]
-            results.append([entries[i].match(float(row[i])) for i in best if row[i] >= self.min_score])
-        return results
+        wanted = np.array([lang if lang in available else "ru" for lang in langs])
+        for lang in set(wanted.tolist()) & available:
+            scores[np.ix_(wanted == lang, entry_langs != lang)] = 0.0
+        best = np.argsort(-scores, axis=1)[:, :TOP_K]
+        top = np.take_along_axis(scores, best, axis=1)
+        return [
+            [
+                entries[i].match(float(score))
+                for i, score in zip(row, row_scores, strict=True)
+                if score >= self.min_score
+            ]
+            for row, row_scores in zip(best.tolist(), top.tolist(), strict=True)
+        ]

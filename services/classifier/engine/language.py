@@ -119,7 +119,7 @@ def _cyrillic_votes(tokens: list[str]) -> tuple[int, int]:
     kazakh = russian = 0
     for token in tokens:
         lowered = token.lower()
-        if any(char in KAZAKH_LETTERS for char in token):
+        if not KAZAKH_LETTERS.isdisjoint(token):
             kazakh += 1
             continue
         if lowered in _RU_WORDS:
@@ -155,7 +155,7 @@ def rule_language(text: str) -> LanguageResult | None:
     tokens = words(text)
     if not tokens:
         return LanguageResult("other", 0.5)
-    if any(char in _NOT_KAZAKH_LETTERS for char in text.lower()):
+    if not _NOT_KAZAKH_LETTERS.isdisjoint(text.lower()):
         return None
     if latin_share(text) > 0.5:
         kazakh, english = _latin_votes(tokens)

@@ -8,6 +8,7 @@ position the earlier entry wins, which is how "Алматинская облас
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -25,6 +26,11 @@ _SEMEY_BARE_RE = re.compile(r"(?<!\w)(?:Семей|СЕМЕЙ)(?!\w)")
 _CITY_WORD_BEFORE_RE = re.compile(r"(?:г\.|город\w*|гор\.)\s*$", re.IGNORECASE)
 _CITY_WORD_AFTER_RE = re.compile(r"^\s*(?:қаласы|каласы|қ\.|облысы|city)", re.IGNORECASE)
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?…]\s*|\n\s*)$")
+# Where a place name may start: a word character not preceded by a word character or hyphen.
+_WORD_START_RE = re.compile(r"(?<![\w-])\w")
+_KEY_LENGTH = 3
+_METACHARACTERS = frozenset("\\()[]{}?*+.|^$")
+_QUANTIFIERS = frozenset("?*+{")
 
 REGION_CONFIDENCE_TEXT = 0.95
 REGION_CONFIDENCE_HINT = 0.6
@@ -37,27 +43,45 @@ class RegionResult:
     source: str  # "text", "hint" or "none"
 
 
+_Candidate = tuple[re.Pattern[str], str]
+
+
 class Gazetteer:
     def __init__(self, path: Path = GAZETTEER_PATH) -> None:
         entries = json.loads(path.read_text(encoding="utf-8"))["regions"]
-        alternatives: list[str] = []
-        self._code_by_group: dict[str, str] = {}
+        by_key: dict[str, list[tuple[int, _Candidate]]] = {}
+        anywhere: list[tuple[int, _Candidate]] = []  # no usable literal start: tried everywhere
+        order = itertools.count()
         for entry in entries:
             code = entry["code"]
             if code not in REGIONS:
                 raise ValueError(f"gazetteer: unknown region code {code}")
             for pattern in entry["patterns"]:
-                group = f"g{len(alternatives)}"
-                self._code_by_group[group] = code
-                alternatives.append(f"(?P<{group}>{pattern})")
-        self._pattern = re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])")
+                candidate = (next(order), _compile(pattern, code))
+                key = _literal_start(pattern)[:_KEY_LENGTH]
+                if len(key) == _KEY_LENGTH:
+                    by_key.setdefault(key, []).append(candidate)
+                else:
+                    anywhere.append(candidate)
+        self._anywhere = [candidate for _, candidate in anywhere]
+        self._by_key = {
+            key: [candidate for _, candidate in sorted(found + anywhere, key=lambda c: c[0])]
+            for key, found in by_key.items()
+        }
 
     def find_in_text(self, text: str) -> str | None:
         """The region of the first place named in the text, or None."""
-        match = self._pattern.search(fold(text))
-        first_code = self._code_by_group[match.lastgroup] if match and match.lastgroup else None
+        folded = fold(text)
+        first_at, first_code = len(folded), None
+        for start in _WORD_START_RE.finditer(folded):
+            at = start.start()
+            candidates = self._by_key.get(folded[at : at + _KEY_LENGTH], self._anywhere)
+            code = next((code for pattern, code in candidates if pattern.match(folded, at)), None)
+            if code is not None:
+                first_at, first_code = at, code
+                break
         semey_at = _bare_semey_position(text)
-        if semey_at is not None and (match is None or semey_at < match.start()):
+        if semey_at is not None and semey_at < first_at:
             return "KZ-10"
         return first_code
 
@@ -68,6 +92,39 @@ class Gazetteer:
         if hint in REGIONS:
             return RegionResult(hint, REGION_CONFIDENCE_HINT, "hint")
         return RegionResult(None, 0.0, "none")
+
+
+def _compile(pattern: str, code: str) -> _Candidate:
+    return re.compile(f"(?:{pattern})(?![\\w-])"), code
+
+
+def _literal_start(pattern: str) -> str:
+    """The letters every match of the pattern starts with ("орал(?:да)?" → "орал")."""
+    literal: list[str] = []
+    for char in pattern:
+        if char in _METACHARACTERS:
+            if char in _QUANTIFIERS and literal:
+                literal.pop()  # "семе?й": the letter before a quantifier is optional
+            break
+        literal.append(char)
+    # A pattern that is an alternation at its top level has no single literal start.
+    return "" if _top_level_alternation(pattern) else "".join(literal)
+
+
+def _top_level_alternation(pattern: str) -> bool:
+    depth, escaped = 0, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
 
 
 def _bare_semey_position(text: str) -> int | None:

@@ -81,6 +81,9 @@ WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _SPACES_RE = re.compile(r"\s+")
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 _MENTION_RE = re.compile(r"[@#][\w.]+")
+# Counted by regex, not a per-character loop; İ and the Kelvin sign lower-case to Latin letters.
+_LATIN_LETTER_RE = re.compile("[A-Za-z\u0130\u212a]")
+_CYRILLIC_LETTER_RE = re.compile("[\u0400-\u04ff]")
 
 
 def fold(text: str) -> str:
@@ -107,13 +110,8 @@ def clean(text: str) -> str:
 
 def latin_share(text: str) -> float:
     """Share of letters that are Latin (0 when the text has no letters)."""
-    latin = cyrillic = 0
-    for char in text:
-        if "a" <= char.lower() <= "z":
-            latin += 1
-        elif "\u0400" <= char <= "\u04ff":
-            cyrillic += 1
-    total = latin + cyrillic
+    latin = len(_LATIN_LETTER_RE.findall(text))
+    total = latin + len(_CYRILLIC_LETTER_RE.findall(text))
     return latin / total if total else 0.0
 
 

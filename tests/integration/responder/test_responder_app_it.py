@@ -18,12 +18,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from responder_it_support import responder_db, responder_db_name, responder_mongo_url
 
 from channels.base import OutboundPart
+from jauap.bench.load import partitions_of
 from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, Channel
 from services.responder.app import create_app
 from services.responder.ledger import COLLECTION
 from services.responder.settings import ResponderSettings
 from services.runtime.broker import publish_event
-from tests.kafka_helpers import BOOTSTRAP, TopicReader, partitions_of
+from tests.kafka_helpers import BOOTSTRAP, TopicReader
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +57,7 @@ async def start_group_at_end(group: str, topic: str) -> None:
     consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
-        tps = [TopicPartition(topic, p) for p in await partitions_of(topic)]
+        tps = [TopicPartition(topic, p) for p in await partitions_of(BOOTSTRAP, topic)]
         consumer.assign(tps)
         await consumer.seek_to_end(*tps)
         await consumer.commit({tp: await consumer.position(tp) for tp in tps})
