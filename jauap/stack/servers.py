@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable
 
 from services.runtime.topics import all_topics, ensure_topics
 
@@ -90,60 +91,49 @@ def ferretdb(settings: StackSettings) -> ServerProcess:
     return ServerProcess("ferretdb", settings.data_dir / "run")
 
 
-def start_kafka(settings: StackSettings) -> None:
-    proc = kafka(settings)
+def _launch(
+    proc: ServerProcess, title: str, port: int, port_variable: str, address: str,
+    command: Callable[[], list[str]], timeout_s: float,
+) -> None:  # fmt: skip
     if proc.pid() is not None:
-        _say(f"Kafka already running on {settings.kafka_bootstrap}")
+        _say(f"{title} already running on {address}")
         return
-    if port_open(settings.kafka_port):
-        raise StackError(
-            f"port {settings.kafka_port} is taken by another program: stop it or set JAUAP_STACK_KAFKA_PORT"
-        )
+    if port_open(port):
+        raise StackError(f"port {port} is taken by another program: stop it or set {port_variable}")
+    proc.start(command())
+    _say(f"starting {title} on {address}...")
+    if not wait_for_port(port, timeout_s, alive=proc):
+        raise StackError(f"{title} did not start; last lines of {proc.log_file}:\n{proc.log_tail()}")
+
+
+def _kafka_command(settings: StackSettings) -> list[str]:
     config = settings.data_dir / "kafka.properties"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(kafka_config(settings))
     _format_kafka_storage(settings, str(config))
-    cmd = [
-        _java(),
-        f"-Xmx{settings.kafka_heap}",
-        f"-Xms{settings.kafka_heap}",
-        "-XX:+UseG1GC",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp",
-        _kafka_classpath(),
-        "kafka.Kafka",
-        str(config),
-    ]
-    proc.start(cmd)
-    _say(f"starting Kafka on {settings.kafka_bootstrap}...")
-    if not wait_for_port(settings.kafka_port, settings.start_timeout_s, alive=proc):
-        raise StackError(f"Kafka did not start; last lines of {proc.log_file}:\n{proc.log_tail()}")
+    heap = settings.kafka_heap
+    return [_java(), f"-Xmx{heap}", f"-Xms{heap}", "-XX:+UseG1GC",
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-cp", _kafka_classpath(), "kafka.Kafka", str(config)]  # fmt: skip
+
+
+def _ferretdb_command(settings: StackSettings) -> list[str]:
+    data = settings.data_dir / "ferretdb"
+    data.mkdir(parents=True, exist_ok=True)
+    return [str(FERRETDB_BIN), "--handler=sqlite", f"--sqlite-url=file:{data}/",
+            f"--listen-addr=127.0.0.1:{settings.mongo_port}",
+            "--telemetry=disable",  # it must never try to reach the internet
+            "--debug-addr=-", "--log-level=warn"]  # fmt: skip
+
+
+def start_kafka(settings: StackSettings) -> None:
+    _launch(kafka(settings), "Kafka", settings.kafka_port, "JAUAP_STACK_KAFKA_PORT",
+            settings.kafka_bootstrap, lambda: _kafka_command(settings), settings.start_timeout_s)  # fmt: skip
 
 
 def start_ferretdb(settings: StackSettings) -> None:
-    proc = ferretdb(settings)
-    if proc.pid() is not None:
-        _say(f"FerretDB already running on {settings.mongo_url}")
-        return
-    if port_open(settings.mongo_port):
-        raise StackError(
-            f"port {settings.mongo_port} is taken by another program: stop it or set JAUAP_STACK_MONGO_PORT"
-        )
-    data = settings.data_dir / "ferretdb"
-    data.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        str(FERRETDB_BIN),
-        "--handler=sqlite",
-        f"--sqlite-url=file:{data}/?_pragma=synchronous(NORMAL)",
-        f"--listen-addr=127.0.0.1:{settings.mongo_port}",
-        "--telemetry=disable",
-        "--debug-addr=-",
-        "--log-level=warn",
-    ]
-    proc.start(cmd)
-    _say(f"starting FerretDB on {settings.mongo_url}...")
-    if not wait_for_port(settings.mongo_port, settings.start_timeout_s, alive=proc):
-        raise StackError(f"FerretDB did not start; last lines of {proc.log_file}:\n{proc.log_tail()}")
+    _launch(ferretdb(settings), "FerretDB", settings.mongo_port, "JAUAP_STACK_MONGO_PORT",
+            settings.mongo_url, lambda: _ferretdb_command(settings), settings.start_timeout_s)  # fmt: skip
 
 
 def start(settings: StackSettings) -> None:

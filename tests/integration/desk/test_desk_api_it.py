@@ -69,8 +69,8 @@ async def publish(bootstrap: str, *events: QuestionClassified | AnswerDelivered)
 
 
 @pytest.fixture
-async def desk_app(desk_db_name: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FastAPI]:
-    monkeypatch.setenv("JAUAP_MONGO_DB", desk_db_name)
+async def desk_app(db_name: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FastAPI]:
+    monkeypatch.setenv("JAUAP_MONGO_DB", db_name)
     monkeypatch.setenv("JAUAP_PASSWORD", PASSWORD)
     settings = DeskSettings(group_prefix=f"desk-it-{uuid.uuid4().hex[:8]}", cases_gauge_interval_s=0.5)
     app = create_app(settings)

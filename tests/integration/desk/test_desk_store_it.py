@@ -37,11 +37,11 @@ def classified(
 
 
 async def test_same_event_twice_is_one_case_and_a_replay_does_not_reset_it(
-    desk_db: AsyncDatabase[dict[str, object]],
+    db: AsyncDatabase[dict[str, object]],
 ) -> None:
-    await ensure_indexes(desk_db)
-    await ensure_indexes(desk_db)  # a restart recreates nothing
-    repo = MongoDeskRepository(desk_db)
+    await ensure_indexes(db)
+    await ensure_indexes(db)  # a restart recreates nothing
+    repo = MongoDeskRepository(db)
     handlers = DeskHandlers(repo)
     message_id = uuid.uuid4().hex
     event = classified(message_id)
@@ -49,18 +49,18 @@ async def test_same_event_twice_is_one_case_and_a_replay_does_not_reset_it(
     await handlers.on_classified([event, event])
     await handlers.on_classified([event])
     case_id = f"telegram:{message_id}"
-    assert await desk_db["cases"].count_documents({"question_id": case_id}) == 1
+    assert await db["cases"].count_documents({"question_id": case_id}) == 1
 
     assert await repo.update_case(case_id, {"status": "drafted"}, only_if_status=["new"])
     await handlers.on_classified([event])
     case = await repo.get_case(case_id)
     assert case is not None and case["status"] == "drafted"
-    created = [a async for a in desk_db["audit"].find({"case_id": case_id, "action": "case_created"})]
+    created = [a async for a in db["audit"].find({"case_id": case_id, "action": "case_created"})]
     assert len(created) == 1
 
 
-async def test_queue_order_filters_and_conditional_updates(desk_db: AsyncDatabase[dict[str, object]]) -> None:
-    repo = MongoDeskRepository(desk_db)
+async def test_queue_order_filters_and_conditional_updates(db: AsyncDatabase[dict[str, object]]) -> None:
+    repo = MongoDeskRepository(db)
     tag = uuid.uuid4().hex[:8]
     older, urgent = (
         classified(f"{tag}-1", text=f"old {tag}"),

@@ -15,7 +15,6 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
-from responder_it_support import responder_db, responder_db_name, responder_mongo_url
 
 from channels.base import OutboundPart
 from jauap.bench.load import partitions_of
@@ -28,7 +27,6 @@ from tests.kafka_helpers import BOOTSTRAP, TopicReader
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["responder_db", "responder_db_name", "responder_mongo_url"]
 
 Document = dict[str, object]
 
@@ -72,11 +70,11 @@ class Running:
 
 
 @pytest.fixture
-async def running(responder_db_name: str) -> AsyncIterator[Running]:
+async def running(db_name: str) -> AsyncIterator[Running]:
     settings = ResponderSettings(
         kafka_bootstrap=BOOTSTRAP,
         mongo_url=os.environ.get("JAUAP_MONGO_URL", "mongodb://127.0.0.1:27017"),
-        mongo_db=responder_db_name,
+        mongo_db=db_name,
         group_prefix=f"responder-it-{uuid.uuid4().hex[:8]}",
         environment="test",
     )
@@ -118,7 +116,7 @@ def about(answer_id: str) -> object:
 
 
 async def test_approved_answer_is_delivered_in_parts_and_a_redelivery_posts_nothing_twice(
-    running: Running, producer: KafkaBroker, responder_db: AsyncDatabase[Document]
+    running: Running, producer: KafkaBroker, db: AsyncDatabase[Document]
 ) -> None:
     answer_id = f"draft-{uuid.uuid4().hex}"
     event = approved(answer_id, LONG)
@@ -140,7 +138,7 @@ async def test_approved_answer_is_delivered_in_parts_and_a_redelivery_posts_noth
     ids = [p.channel_message_id for p in parts]
     assert [p.reply_to_message_id for p in sent] == ["555", ids[0], ids[1]]
     assert [p.text for p in sent] == [p.text for p in parts]
-    rows = await responder_db[COLLECTION].find({"answer_id": answer_id}).to_list()
+    rows = await db[COLLECTION].find({"answer_id": answer_id}).to_list()
     assert sorted((r["part_index"], r["state"]) for r in rows) == [(0, "sent"), (1, "sent"), (2, "sent")]
 
 

@@ -7,14 +7,12 @@ import uuid
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
-from responder_it_support import responder_db, responder_db_name, responder_mongo_url
 
 from schemas import Channel
 from services.responder.ledger import COLLECTION, LedgerConflict, LedgerEntry, MongoLedger
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["responder_db", "responder_db_name", "responder_mongo_url"]
 
 Document = dict[str, object]
 
@@ -32,23 +30,21 @@ def intent(answer_id: str, part_index: int, count: int = 2) -> LedgerEntry:
 
 
 @pytest.fixture
-async def ledger(responder_db: AsyncDatabase[Document]) -> MongoLedger:
-    ledger = MongoLedger(responder_db)  # type: ignore[arg-type]
+async def ledger(db: AsyncDatabase[Document]) -> MongoLedger:
+    ledger = MongoLedger(db)  # type: ignore[arg-type]
     await ledger.ensure_indexes()
     await ledger.ensure_indexes()  # idempotent at every start
     return ledger
 
 
-async def test_unique_index_on_answer_and_part(
-    responder_db: AsyncDatabase[Document], ledger: MongoLedger
-) -> None:
-    indexes = await responder_db[COLLECTION].index_information()
+async def test_unique_index_on_answer_and_part(db: AsyncDatabase[Document], ledger: MongoLedger) -> None:
+    indexes = await db[COLLECTION].index_information()
     unique = indexes["answer_part_unique"]
     assert unique["key"] == [("answer_id", 1), ("part_index", 1)] and unique.get("unique") is True
     answer = f"a-{uuid.uuid4().hex}"
-    await responder_db[COLLECTION].insert_one({"answer_id": answer, "part_index": 0})
+    await db[COLLECTION].insert_one({"answer_id": answer, "part_index": 0})
     with pytest.raises(DuplicateKeyError):
-        await responder_db[COLLECTION].insert_one({"answer_id": answer, "part_index": 0})
+        await db[COLLECTION].insert_one({"answer_id": answer, "part_index": 0})
 
 
 async def test_a_part_can_be_claimed_once(ledger: MongoLedger) -> None:

@@ -1,0 +1,73 @@
+"""The fast TF-IDF and prediction paths give what sklearn's own transform/predict_proba give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from services.classifier.engine import Engine, features
+from services.classifier.engine import engine as engine_module
+from services.classifier.engine.features import FastTfidf
+from services.classifier.engine.model import DEFAULT_MODEL_PATH
+
+pytestmark = pytest.mark.unit
+
+CORPUS = [
+    "пенсия когда придет пенсия",
+    "зейнетакы канша болады",
+    "I have not been paid for three months",
+    "жумыссыз калдым комек керек",
+    "пособие на детей многодетным",
+]
+ODD_TEXTS = ["", "   ", "я", "a b", "ПЕНСИЯ  пенсия\tпенсия\n", "неизвестныеслова xyz", *CORPUS]
+
+
+def _vectorizers(binary: bool = False) -> list[TfidfVectorizer]:
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, binary=binary)
+    words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b")
+    return [chars.fit(CORPUS), words.fit(CORPUS)]
+
+
+def _sklearn(vectorizers: list[TfidfVectorizer], texts: list[str]) -> np.ndarray:
+    return np.hstack([v.transform(texts).toarray() for v in vectorizers])
+
+
+@pytest.mark.parametrize("binary", [False, True])  # binary=True is not reproduced: falls back
+def test_matches_sklearn(binary: bool) -> None:
+    vectorizers = _vectorizers(binary)
+    fast = FastTfidf(vectorizers).transform(ODD_TEXTS)
+    np.testing.assert_allclose(fast.toarray(), _sklearn(vectorizers, ODD_TEXTS), atol=1e-6)
+
+
+def test_word_cache_is_bounded_and_stays_correct(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(features, "CACHE_WORDS", 3)
+    vectorizers = _vectorizers()
+    fast = FastTfidf(vectorizers)
+    for _ in range(2):
+        result = fast.transform(ODD_TEXTS).toarray()
+        np.testing.assert_allclose(result, _sklearn(vectorizers, ODD_TEXTS), atol=1e-6)
+    assert all(len(part._cache) <= 3 for part in fast._parts)
+
+
+def test_model_predict_matches_predict_proba(engine: Engine) -> None:
+    model = engine.model
+    matrix = model.features.transform(ODD_TEXTS)
+    np.testing.assert_allclose(model.vectorise(ODD_TEXTS).toarray(), matrix.toarray(), atol=1e-6)
+    predictions = model.predict(model.vectorise(ODD_TEXTS))
+    for name, head in model.heads.items():
+        expected = head.predict_proba(matrix)
+        np.testing.assert_allclose(predictions[name].probabilities, expected, atol=1e-5)
+        assert predictions[name].labels == [str(label) for label in head.predict(matrix)]
+
+
+def test_load_ignores_the_old_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model path comes from the caller (service settings, CLI option) or the default."""
+    seen: list[Path] = []
+    monkeypatch.setenv("JAUAP_CLASSIFIER_MODEL", "/nonexistent/elsewhere.joblib")
+    monkeypatch.setattr(engine_module, "_load_or_train", lambda path: seen.append(path))
+    Engine.load()
+    Engine.load(Path("/tmp/given.joblib"))
+    assert seen == [DEFAULT_MODEL_PATH, Path("/tmp/given.joblib")]
