@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from channels.pii import public_answer_pii
 from schemas import AnswerApproved
 
 from . import metrics
@@ -26,7 +27,6 @@ from .cases import (
     require_draftable,
     status_after_reject,
 )
-from .pii import find_pii
 from .policy import Role, check_four_eyes, require_role
 from .store import DeskRepository, Document
 
@@ -230,7 +230,7 @@ class Desk:
     def _guard_public_pii(self, case: Document, text: str) -> None:
         if not case.get("public"):
             return
-        kinds = find_pii(text, self.public_contacts_allowed)
+        kinds = public_answer_pii(text, self.public_contacts_allowed)
         if kinds:
             raise Invalid(
                 f"this answer would be posted publicly and contains personal data ({', '.join(kinds)}); "

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from channels.base import OutboundPart, RateLimited, Rejected, Sender, Unreachable
-from channels.pii_guard import find_pii
+from channels.pii import public_answer_pii
 from channels.splitting import TextPart, split_for_channel
 from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, Channel, DeliveredPart, Event
 
@@ -152,7 +152,7 @@ class Responder:
 
     def _check(self, event: AnswerApproved) -> Sender:
         if event.public:
-            kinds = find_pii(event.text, self.policy.public_contacts_allowed)
+            kinds = public_answer_pii(event.text, self.policy.public_contacts_allowed)
             if kinds:
                 raise _GiveUp(
                     "pii_in_public",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.classifier.engine.pii import iin_check_digit, luhn_ok
+from channels.pii import iin_check_digit, luhn_ok
 
 DATA_DIR = Path(__file__).resolve().parent
 INTENTS = {"q": "question", "c": "complaint", "p": "proposal", "g": "gratitude", "o": "other"}

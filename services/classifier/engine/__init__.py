@@ -7,6 +7,8 @@ ids = await assign_clusters(index, [i.id for i in items], engine.signatures(item
 results = [r.model_copy(update={"cluster_id": c}) for r, c in zip(results, ids)]
 """
 
+from channels.pii import find_pii, is_valid_iin, redact
+
 from .clusters import (
     DEFAULT_WINDOW,
     ClusterIndex,
@@ -19,7 +21,6 @@ from .clusters import (
 from .engine import ClassifyInput, Engine, train_model
 from .faq import FaqEntry, FaqIndex
 from .mongo_clusters import MongoClusterIndex
-from .pii import find_pii, is_valid_iin, redact
 
 __all__ = [
     "DEFAULT_WINDOW",

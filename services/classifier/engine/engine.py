@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from channels.pii import find_pii, pii_kinds
 from schemas import Classification, FaqMatch, Intent, PiiSpan, Topic, Urgency
 
 from . import rules, topics
@@ -18,7 +19,6 @@ from .dataset import TRAIN_PATH, LabelledExample, data_fingerprint, load_example
 from .faq import FaqEntry, FaqIndex
 from .language import LanguageIdentifier, LanguageResult
 from .model import DEFAULT_MODEL_PATH, FEATURES_VERSION, HeadPrediction, TextModel
-from .pii import find_pii, pii_kinds
 from .regions import Gazetteer, RegionResult
 from .text import model_text
 

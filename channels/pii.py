@@ -1,4 +1,5 @@
-"""Personal data in a message: IIN, phone, e-mail, payment card; spans and redaction.
+"""Personal data in a message: IIN, phone, e-mail, payment card; spans, redaction, and the guard
+for public answers. One module for the classifier, the desk and the responder.
 
 Every candidate is validated (IIN check digit and birth date, Kazakhstan phone shape, Luhn for
 cards), then overlapping candidates are resolved by priority so one digit run is reported once:
@@ -8,6 +9,7 @@ a valid 12-digit IIN is never also a phone or a card.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from schemas import PiiKind, PiiSpan
@@ -20,7 +22,9 @@ _IIN_RE = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _PHONE_RE = re.compile(
     r"(?<![\d+])(?<!\d[ -])"
     r"(?:(?:\+\s?7|8|7)[\s.-]?)?"
-    r"\(?7\d{2}\)?[\s.-]?\d{3}[\s.-]?\d{2}[\s.-]?\d{2}"
+    # mobile and Almaty style 7xx xxx xx xx, or a 4-digit city code 7xxx xx xx xx (Astana 7172)
+    r"(?:\(?7\d{2}\)?[\s.-]?\d{3}[\s.-]?\d{2}[\s.-]?\d{2}"
+    r"|\(?7\d{3}\)?[\s.-]?\d{2}[\s.-]?\d{2}[\s.-]?\d{2})"
     r"(?!\d)(?![ -]\d)"
 )
 _DIGIT_RE = re.compile(r"\d")
@@ -132,3 +136,23 @@ def redact(text: str) -> str:
         position = span.end
     parts.append(text[position:])
     return "".join(parts)
+
+
+def _contact_key(contact: str) -> str:
+    contact = contact.strip().lower()
+    if "@" in contact:
+        return contact
+    digits = _digits(contact)
+    return digits[-10:]  # +7 701..., 8 701... and 701... are one number
+
+
+def public_answer_pii(text: str, allowed: Iterable[str] = ()) -> list[PiiKind]:
+    """Kinds of personal data that forbid posting `text` publicly (DESIGN.md section 5). `allowed`
+    are the ministry's own public contacts (hotline, press e-mail), which are not personal data."""
+    allow = {_contact_key(contact) for contact in allowed}
+    spans = [
+        span
+        for span in find_pii(text)
+        if span.kind not in ("phone", "email") or _contact_key(text[span.start : span.end]) not in allow
+    ]
+    return pii_kinds(spans)

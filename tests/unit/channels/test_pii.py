@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.classifier.engine.pii import (
+from channels.pii import (
     find_pii,
     iin_check_digit,
     is_valid_iin,
