@@ -21,6 +21,7 @@ def main(argv: list[str]) -> int:
         "(try `jauap serve desk --help`).",
     )
     parser.add_argument("name", choices=sorted(SERVICES))
-    args, rest = parser.parse_known_args(argv)
-    result: int = importlib.import_module(SERVICES[args.name]).main(rest)
+    # Only NAME is ours: everything after it, --help included, belongs to the service.
+    args = parser.parse_args(argv[:1])
+    result: int = importlib.import_module(SERVICES[args.name]).main(argv[1:])
     return result

@@ -179,7 +179,9 @@ async def _deliver(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run the local Telegram Bot API sandbox.")
+    parser = argparse.ArgumentParser(
+        prog="jauap serve sandbox-telegram", description="Run the local Telegram Bot API sandbox."
+    )
     parser.add_argument("--host", help="bind address (JAUAP_TELEGRAM_SANDBOX_HOST)")
     parser.add_argument("--port", type=int, help="port (JAUAP_TELEGRAM_SANDBOX_PORT, default 8081)")
     parser.add_argument("--webhook-url", help="intake webhook (JAUAP_TELEGRAM_SANDBOX_WEBHOOK_URL)")

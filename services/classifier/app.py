@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
-
 from fastapi import FastAPI
 
 from schemas import QuestionClassified, QuestionReceived
 from services.classifier.engine import Engine, MongoClusterIndex
 from services.runtime.broker import publish_events
 from services.runtime.consumers import subscribe_batches
-from services.runtime.service import Runtime, build_service, serve
+from services.runtime.service import Runtime, build_service, run_from_command_line
 
 from .handlers import ClassifyQuestions
 from .settings import ClassifierSettings
@@ -53,10 +51,10 @@ def create_app(settings: ClassifierSettings | None = None, engine: Engine | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jauap serve classifier", description=__doc__)
-    parser.add_argument("--host", help="bind address (default from JAUAP_HOST)")
-    parser.add_argument("--port", type=int, help="HTTP port for health and metrics (default 8002)")
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
-    settings = ClassifierSettings(**overrides)
-    return serve(create_app(settings), settings)
+    return run_from_command_line(
+        argv,
+        name="classifier",
+        description="Classify citizens' questions: questions.received.v1 to questions.classified.v1.",
+        settings_class=ClassifierSettings,
+        create_app=create_app,
+    )

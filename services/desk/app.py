@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -13,7 +12,7 @@ from fastapi import FastAPI
 from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, QuestionClassified
 from services.runtime.broker import publish_event
 from services.runtime.consumers import subscribe, subscribe_batches
-from services.runtime.service import Runtime, build_service, serve
+from services.runtime.service import Runtime, build_service, run_from_command_line
 
 from . import api, auth, metrics
 from .accounts import Accounts, MongoAccounts, ensure_account_indexes
@@ -117,14 +116,10 @@ async def _refresh_open_cases(repo: MongoDeskRepository, every_s: float) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jauap-desk", description="Run the Jauap operator desk.")
-    parser.add_argument("--host", help="address to bind (default from JAUAP_HOST)")
-    parser.add_argument("--port", type=int, help="port (default from JAUAP_PORT, else 8000)")
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    settings = DeskSettings(**overrides)
-    return serve(create_app(settings), settings)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return run_from_command_line(
+        argv,
+        name="desk",
+        description="Run the Jauap operator desk: cases, drafts, approvals, audit.",
+        settings_class=DeskSettings,
+        create_app=create_app,
+    )

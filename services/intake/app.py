@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -11,7 +9,7 @@ from fastapi.responses import Response
 
 from schemas import QuestionReceived
 from services.runtime.broker import publish_event
-from services.runtime.service import Runtime, build_service, serve
+from services.runtime.service import Runtime, build_service, run_from_command_line
 
 from . import api, webhooks
 from .guards import CHANNEL_OF_PATH, BodyLimit, RateLimiter
@@ -51,10 +49,10 @@ async def _log_invalid_request(request: Request, exc: Exception) -> Response:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run the intake service (webhooks and web form).")
-    parser.add_argument("--host", help="bind address (JAUAP_HOST)")
-    parser.add_argument("--port", type=int, help="port (JAUAP_PORT, default 8001)")
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in vars(args).items() if v is not None}
-    settings = IntakeSettings(**overrides)
-    return serve(create_app(settings), settings)
+    return run_from_command_line(
+        argv,
+        name="intake",
+        description="Run the intake service: channel webhooks and the public web form.",
+        settings_class=IntakeSettings,
+        create_app=create_app,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import inspect
 from collections.abc import Mapping
 from functools import partial
@@ -13,7 +12,7 @@ from channels.base import Sender
 from schemas import AnswerApproved, Channel
 from services.runtime.broker import publish_event
 from services.runtime.consumers import subscribe
-from services.runtime.service import Runtime, build_service, serve
+from services.runtime.service import Runtime, build_service, run_from_command_line
 
 from .handlers import DeliveryPolicy, Responder
 from .ledger import MongoLedger
@@ -99,17 +98,10 @@ def create_app(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="jauap-responder",
+    return run_from_command_line(
+        argv,
+        name="responder",
         description="Consume answers.approved.v1 and post each answer on its channel.",
+        settings_class=ResponderSettings,
+        create_app=create_app,
     )
-    parser.add_argument("--host", help="address to bind (default: JAUAP_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to bind (default: JAUAP_PORT or 8003)")
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
-    settings = ResponderSettings(**overrides)
-    return serve(create_app(settings), settings)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -6,11 +6,12 @@ routes on the `Runtime`; everything else (start order, shutdown, health, metrics
 
 from __future__ import annotations
 
+import argparse
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -24,6 +25,8 @@ from .http import ops_router
 from .logs import configure_logging
 from .settings import ServiceSettings
 from .store import Document, connect, ping
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
 @dataclass
@@ -103,3 +106,22 @@ def serve(app: FastAPI, settings: ServiceSettings) -> int:
     )
     logging.getLogger(settings.service_name).info("exited")
     return 0
+
+
+def run_from_command_line(
+    argv: list[str] | None,
+    *,
+    name: str,
+    description: str,
+    settings_class: type[S],
+    create_app: Callable[[S], FastAPI],
+) -> int:
+    """The `main` of every service: `--host`/`--port` override the settings, then serve."""
+    default_port = settings_class.model_fields["port"].default
+    parser = argparse.ArgumentParser(prog=f"jauap serve {name}", description=description)
+    parser.add_argument("--host", help="bind address (default from JAUAP_HOST, else 127.0.0.1)")
+    parser.add_argument("--port", type=int, help=f"HTTP port (default from JAUAP_PORT, else {default_port})")
+    args = parser.parse_args(argv)
+    overrides = {key: value for key, value in vars(args).items() if value is not None}
+    settings = settings_class(**overrides)
+    return serve(create_app(settings), settings)

@@ -3,6 +3,7 @@
 import pytest
 
 from jauap.cli import COMMANDS, main
+from jauap.serve import SERVICES
 
 
 def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -22,3 +23,11 @@ def test_each_command_has_help(command: str, capsys: pytest.CaptureFixture[str])
         main([command, "--help"])
     assert exit_.value.code == 0
     assert "usage:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_each_service_has_help(service: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", service, "--help"])
+    assert exit_.value.code == 0
+    assert f"usage: jauap serve {service}" in capsys.readouterr().out
