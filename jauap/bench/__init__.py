@@ -1,6 +1,8 @@
 """`jauap bench`: publish N realistic questions at a given rate into questions.received.v1 and
 measure how many come out classified and stored as cases, with latency, beside a bare aiokafka
-passthrough baseline on the same broker. Starts the local stack if it is not running."""
+passthrough baseline on the same broker. Runs on its own local stack (Kafka 29092, FerretDB 27019,
+`var/bench-stack/`), started fresh and stopped after unless it is already running, so nothing else
+loads the machine's broker and no benchmark question lands in the queue of `make up`."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import json
 import sys
 
 from jauap.stack import servers
-from jauap.stack.settings import StackSettings
+from jauap.stack.settings import StackSettings, bench_stack_settings
 
 from .baseline import run_baseline
 from .load import percentile
@@ -53,9 +55,11 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, f
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    stack = StackSettings()
+    stack = bench_stack_settings()
     started = not all(servers.status(stack).values())
     try:
+        if started:
+            servers.wipe(stack)
         servers.start(stack)
         if not args.json:
             print(f"[jauap bench] {args.count} questions at {args.rate}/s ...", flush=True)

@@ -43,3 +43,14 @@ def test_stack_settings() -> StackSettings:
         kafka_controller_port=19093,
         mongo_port=27018,
     )
+
+
+def bench_stack_settings() -> StackSettings:
+    """The benchmark's own stack: measurements without other load, and no benchmark questions
+    left in the topics that `make up` reads."""
+    return StackSettings(
+        data_dir=ROOT / "var" / "bench-stack",
+        kafka_port=29092,
+        kafka_controller_port=29093,
+        mongo_port=27019,
+    )
