@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 
 from jauap.stack import servers
@@ -53,8 +54,13 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, f
     }
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through `finally`, which stops the stack
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     stack = bench_stack_settings()
     started = not all(servers.status(stack).values())
     try:

@@ -6,7 +6,7 @@ import argparse
 
 from . import servers
 from .install import install_all
-from .settings import StackSettings, test_stack_settings
+from .settings import StackSettings, bench_stack_settings, test_stack_settings
 
 
 def main(argv: list[str]) -> int:
@@ -14,11 +14,15 @@ def main(argv: list[str]) -> int:
         prog="jauap stack", description="Run the local Kafka and FerretDB servers as processes."
     )
     parser.add_argument("action", choices=["install", "start", "stop", "status", "wipe"])
-    parser.add_argument("--test", action="store_true", help="act on the test suite's separate stack")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--test", action="store_true", help="act on the test suite's separate stack")
+    which.add_argument("--bench", action="store_true", help="act on the benchmark's separate stack")
     args = parser.parse_args(argv)
     if args.action == "install":
         return install_all()
-    settings = test_stack_settings() if args.test else StackSettings()
+    settings = (
+        test_stack_settings() if args.test else bench_stack_settings() if args.bench else StackSettings()
+    )
     try:
         if args.action == "start":
             servers.start(settings)

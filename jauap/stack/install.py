@@ -22,7 +22,8 @@ class InstallError(RuntimeError):
 
 
 def say(message: str) -> None:
-    print(f"[jauap install] {message}", flush=True)
+    # Progress goes to stderr, so commands with machine-readable output (bench --json) keep stdout clean.
+    print(f"[jauap install] {message}", file=sys.stderr, flush=True)
 
 
 def _need(tool: str, hint: str) -> str:

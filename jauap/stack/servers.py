@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 
@@ -20,7 +21,7 @@ class StackError(RuntimeError):
 
 
 def _say(message: str) -> None:
-    print(f"[jauap stack] {message}", flush=True)
+    print(f"[jauap stack] {message}", file=sys.stderr, flush=True)
 
 
 def kafka_config(settings: StackSettings) -> str:
