@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -79,15 +80,24 @@ def _shingles(text: str) -> list[bytes]:
     return [padded[i : i + SHINGLE].encode() for i in range(len(padded) - SHINGLE + 1)]
 
 
-def signature_of(text: str) -> Signature:
-    minhash = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED)
-    minhash.update_batch(_shingles(normalise_for_duplicates(text)))
-    values = np.asarray(minhash.hashvalues, dtype=np.uint64).reshape(BANDS, ROWS)
-    keys = tuple(
-        f"{band:02d}-{hashlib.blake2b(values[band].tobytes(), digest_size=8).hexdigest()}"
+def _band_keys(hashvalues: np.ndarray) -> tuple[str, ...]:
+    bands = np.asarray(hashvalues, dtype=np.uint64).reshape(BANDS, ROWS)
+    return tuple(
+        f"{band:02d}-{hashlib.blake2b(bands[band].tobytes(), digest_size=8).hexdigest()}"
         for band in range(BANDS)
     )
-    return Signature(band_keys=keys)
+
+
+def signatures_of(texts: Sequence[str]) -> list[Signature]:
+    # One `MinHash.bulk` per batch shares the permutations; crc32 is a fast shingle hash that is
+    # the same in every process, which the shared band index needs.
+    shingles = [_shingles(normalise_for_duplicates(text)) for text in texts]
+    minhashes = MinHash.bulk(shingles, num_perm=NUM_PERM, seed=MINHASH_SEED, hashfunc=zlib.crc32)
+    return [Signature(band_keys=_band_keys(minhash.hashvalues)) for minhash in minhashes]
+
+
+def signature_of(text: str) -> Signature:
+    return signatures_of([text])[0]
 
 
 def new_cluster_id(item_id: str) -> str:

@@ -14,7 +14,7 @@ from channels.pii import find_pii, pii_kinds
 from schemas import Classification, FaqMatch, Intent, PiiSpan, Topic, Urgency
 
 from . import rules, topics
-from .clusters import Signature, signature_of
+from .clusters import Signature, signatures_of
 from .dataset import TRAIN_PATH, LabelledExample, data_fingerprint, load_examples
 from .faq import FaqEntry, FaqIndex
 from .language import LanguageIdentifier, LanguageResult
@@ -104,7 +104,7 @@ class Engine:
         ]
 
     def signatures(self, items: Sequence[ClassifyInput]) -> list[Signature]:
-        return [signature_of(item.text) for item in items]
+        return signatures_of([item.text for item in items])
 
     def _classification(
         self,
