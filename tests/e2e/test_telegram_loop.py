@@ -101,3 +101,19 @@ async def test_long_answer_is_split_into_ordered_replies(system: System) -> None
     assert replied_to(sent[0]) == int(asked["message_id"])
     assert replied_to(sent[1]) == int(sent[0]["id"])
     assert sent[0]["text"].startswith("(1/2)") or sent[0]["text"].rstrip().endswith("(1/2)")
+
+
+async def test_services_expose_business_and_framework_metrics(system: System) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        classifier = (await client.get(f"{system.url('classifier')}/metrics")).text
+        intake = (await client.get(f"{system.url('intake')}/metrics")).text
+        desk = (await client.get(f"{system.url('desk')}/metrics")).text
+        ready = {
+            name: (await client.get(f"{system.url(name)}/readyz")).json()
+            for name in ("intake", "classifier", "desk", "responder")
+        }
+    assert all(body["status"] == "ok" and body["checks"]["kafka"] for body in ready.values())
+    assert 'jauap_questions_received_total{channel="telegram"}' in intake
+    assert "jauap_questions_classified_total{" in classifier
+    assert "faststream_received_messages_total{" in classifier  # FastStream's middleware
+    assert "jauap_time_to_first_answer_seconds_bucket{" in desk
