@@ -118,6 +118,8 @@ class Engine:
     ) -> Classification:
         signals = rules.signals(normalised)
         topic, topic_confidence = topic_result
+        if signals.not_an_appeal:
+            topic, topic_confidence = Topic.other.value, max(topic_confidence, 0.8)
         intent, intent_confidence = _intent(heads["intent"], row, signals)
         urgency, urgency_confidence = _urgency(heads["urgency"], row, signals)
         region: RegionResult = self.gazetteer.region(item.text, item.region_hint)
@@ -176,6 +178,12 @@ def _intent(head: HeadPrediction, row: int, signals: rules.RuleSignals) -> tuple
         return "gratitude", max(0.8, round(_probability(head, row, "gratitude"), 3))
     if signals.proposal and intent not in ("proposal", "gratitude"):
         return "proposal", max(0.8, round(_probability(head, row, "proposal"), 3))
+    if signals.not_an_appeal and not signals.gratitude:
+        return "other", max(0.8, round(_probability(head, row, "other"), 3))
+    if signals.judgement and intent in ("other", "question"):
+        return "complaint", max(0.7, round(_probability(head, row, "complaint"), 3))
+    if signals.how_to and intent == "complaint":
+        return "question", max(0.7, round(_probability(head, row, "question"), 3))
     return intent, confidence
 
 

@@ -88,11 +88,33 @@ _KK_LATIN_WORDS = _word_set(
     nege qaida kaida zhumys jumys zhumyssyz jumyssyz aylyk ailyq ailyk ailik bala balalar
     balama komek bolady bolsa emes zhane jane zhatyr jatyr alu beru tiis mumkin kayirly
     qaiyrly qayyrly kun zhyl jyl berilmeidi tolenbeidi tolemeidi akimat kopbalaly mugedek
-    mugedektik qyzmet kyzmet
+    mugedektik qyzmet kyzmet tolem tolemi tolemdi tusedi tuspedi tuspeidi alsam aldym almadym
+    isteimin isteidi isteu uaqytynda uakytynda ayliq aylyq ailygy aylygy zhalaqy zhalaky jalaqy
+    jalaky zhalakym zhalaqym ne nege kim osy bul sol olar kop ote tez dep anam akem auyl audan
+    oblys oblysy qala kala tenge aqsha aksha beriniz komektesiniz komektesinizder sizderge
+    kezek kuzhat qujat kujat anyktama anyqtama ortalyk ortalyq aqy aky jumystan zhumystan
+    zheke jeke bolyp boldy boldym turamyn jasaimyn zhasaimyn kandas qandas zhasym jasym
     """
 )
+# Kyrgyz and Uzbek share much with Kazakh; their own words (Cyrillic folded, Latin) mean "other".
+_OTHER_TURKIC_WORDS = _word_set(
+    """
+    саламатсызбы кантип качан мага жардам болот келет учун эмне барбы жокпу тушот чыгат
+    акча алсам иштейм берилбейт толонбойт эмгек окмот суроо жооп кылам жатышат жатат
+    assalomu alaykum qachon menga yordam kerak uchun bilan nima iltimos pensiya nafaqa oylik
+    haqida boladi yoq qanaqa qayerda ishlayman olmayapman berilmayapti kerakmi
+    """
+)
+# Kyrgyz cues in a word: long vowels written double (өө, үү, ээ) and rounded vowels repeated in
+# the next syllable («төлөбөй», «бүгүн»); Kazakh writes «төлемей», «бүгін».
+_KYRGYZ_WORD_RE = re.compile("өө|үү|ээ|ө[^аеёиоуыэюяөү]{1,2}ө|ү[^аеёиоуыэюяөү]{1,2}ү")
+# ў (Uzbek, Belarusian) and ҳ (Uzbek, Tajik) never occur in ru, kk or en text.
+_OTHER_LETTERS = frozenset("ўҳЎҲ")
+_EN_GREETINGS = frozenset({"hello", "hi", "hey", "greetings", "good", "morning", "evening", "dear"})
 _KK_LATIN_SUFFIX_RE = re.compile(
-    r"(?:myn|ymyz|imiz|syz|nyz|niz|lary|dagy|daghy|degi|ushin|ymdy|imdi|tyn|dyn|nyn|ga|ge|qa)$"
+    r"(?:myn|ymyz|imiz|syz|nyz|niz|lary|dagy|daghy|degi|ushin|ymdy|imdi|tyn|dyn|nyn|ga|ge|qa|"
+    r"eidi|aidy|meidi|maidy|beidi|baidy|peidi|paidy|tagy|tegi|ynda|ynan|lardy|lerdi|dardy|"
+    r"derdi|tardy|terdi|leri|dary|tary|myz|miz|siz)$"
 )
 _EN_WORDS = _word_set(
     """
@@ -155,10 +177,14 @@ def rule_language(text: str) -> LanguageResult | None:
     tokens = words(text)
     if not tokens:
         return LanguageResult("other", 0.5)
+    if not _OTHER_LETTERS.isdisjoint(text) or _other_turkic(tokens, text):
+        return LanguageResult("other", 0.9)
     if not _NOT_KAZAKH_LETTERS.isdisjoint(text.lower()):
         return None
     if latin_share(text) > 0.5:
         kazakh, english = _latin_votes(tokens)
+        if kazakh == 0 and len(tokens) <= 3 and _EN_GREETINGS.intersection(map(str.lower, tokens)):
+            return LanguageResult("en", 0.9)  # «Hello», «Hi!»: too short for lingua
         if kazakh >= _MIN_VOTES and kazakh > english:
             share = kazakh / (kazakh + english)
             return LanguageResult("kk", round(min(0.99, 0.5 + share / 2), 3), latin_kazakh=True)
@@ -170,6 +196,18 @@ def rule_language(text: str) -> LanguageResult | None:
     if kazakh + russian < _MIN_VOTES or kazakh == russian:
         return None
     return _vote_result(kazakh, russian, "kk", "ru")
+
+
+def _other_turkic(tokens: list[str], text: str) -> bool:
+    """Kyrgyz or Uzbek: two of their own words or double vowels, and no Kazakh-only letter."""
+    if any(letter in text for letter in "әғқіһӘҒҚІҺ"):
+        return False
+    cues = 0
+    for token in tokens:
+        lowered = token.lower()
+        if fold(lowered.replace("'", "")) in _OTHER_TURKIC_WORDS or _KYRGYZ_WORD_RE.search(lowered):
+            cues += 1
+    return cues >= _MIN_VOTES
 
 
 class LanguageIdentifier:

@@ -23,8 +23,16 @@ GAZETTEER_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer.js
 # "Семей" the city is also "семей", the genitive plural of "семья" (многодетных семей).  The bare
 # form counts only when written with a capital inside a sentence or next to a city word.
 _SEMEY_BARE_RE = re.compile(r"(?<!\w)(?:Семей|СЕМЕЙ)(?!\w)")
-_CITY_WORD_BEFORE_RE = re.compile(r"(?:г\.|город\w*|гор\.)\s*$", re.IGNORECASE)
-_CITY_WORD_AFTER_RE = re.compile(r"^\s*(?:қаласы|каласы|қ\.|облысы|city)", re.IGNORECASE)
+_CITY_WORD_BEFORE_RE = re.compile(
+    r"(?:г\.|город\w*|гор\.|адрес\w*\s*:?|прожива\w*\s*:?|прописк\w*\s*:?|мекенжай\w*\s*:?)\s*$",
+    re.IGNORECASE,
+)
+# An address after the name: «Семей, ул. Абая 12», «Семей, мкр Восточный», «Семей, Абай к-сі».
+_CITY_WORD_AFTER_RE = re.compile(
+    r"^\s*(?:қаласы|каласы|қ\.|облысы|city|,?\s*(?:ул\.|улиц|мкр|микрорайон|пр\.|проспект|"
+    r"пр-т|д\.|дом\b|көш|кош|шағын|район|ауданы|\d))",
+    re.IGNORECASE,
+)
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?…]\s*|\n\s*)$")
 # Where a place name may start: a word character not preceded by a word character or hyphen.
 _WORD_START_RE = re.compile(r"(?<![\w-])\w")

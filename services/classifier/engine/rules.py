@@ -11,55 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_MONTHS_RU = (
-    r"(?:\d+|два|двух|три|трех|четыре|четырех|пять|пяти|шесть|несколько|нескольких|полгода|"
-    r"полугода|много|второй|третий|четвертый|пятый|шестой)"
-)
-_MONTHS_KK = r"(?:\d+|бирнеше|еки|уш|торт|бес|алты|жарты\s+жыл)"
-_MONTHS_EN = r"(?:\d+|two|three|four|five|six|several|many)"
-_WAGES = r"(?:зарплат|заработн|зп\b|жалакы|а[йи]лык|wage|salary|paid)"
-
-_URGENCY_PATTERNS: dict[str, str] = {
-    "no_food_ru": r"нечего\s+(?:есть|кушать|кормить)|нечем\s+(?:кормить|питаться)|голода\w*|"
-    r"нет\s+(?:еды|продуктов)|без\s+еды|на\s+хлеб\s+(?:нет|не\s+хватает)",
-    "no_money_ru": r"не\s+на\s+что\s+(?:жить|купить|кормить|есть)|нет\s+денег\s+(?:даже|на\s+еду|"
-    r"на\s+хлеб|на\s+лекарств)|без\s+средств\s+к\s+существованию|ни\s+копейки|без\s+копейки|"
-    r"остал\w*\s+без\s+(?:денег|средств|куска\s+хлеба)|живем\s+впроголодь",
-    "eviction_ru": r"высел\w*|(?:выгоня|выгна)\w*\s+(?:нас\s+|меня\s+)?(?:из\s+(?:дома|квартир|жиль|"
-    r"общежити)|на\s+улиц)|окаж\w*\s+на\s+улице|остал\w*\s+на\s+улице|"
-    r"останемся\s+на\s+улице|бездомн\w*|без\s+крыши\s+над\s+головой",
-    "life_ru": r"угроз\w*\s+(?:для\s+)?(?:жизни|здоровью)|опасн\w*\s+для\s+жизни|умира\w*|"
-    r"покончить\s+с\s+собой|суицид\w*|не\s+хочу\s+жить|жить\s+не\s+хочется|при\s+смерти|"
-    r"срочн\w*\s+(?:нужна\s+)?(?:операци|лечени)|несчастн\w*\s+случа\w*\s+на\s+(?:работе|"
-    r"производстве|шахте)",
-    "wages_ru": rf"{_WAGES}\w*[^.!?\n]{{0,50}}?{_MONTHS_RU}\s*(?:-х\s*)?(?:месяц|мес\b)|"
-    rf"{_MONTHS_RU}\s*(?:-х\s*)?(?:месяц|мес\b)\w*[^.!?\n]{{0,40}}?(?:без\s+)?(?:{_WAGES}|не\s+плат|"
-    r"не\s+выплач)",
-    "unsafe_ru": r"без\s+(?:средств\s+)?(?:индивидуальной\s+)?защит\w*|нет\s+спецодежд\w*|"
-    r"техник\w*\s+безопасност\w*\s+не\s+соблюда\w*|(?:угроз\w*|риск\w*)\s+обрушени\w*|"
-    r"опасн\w*\s+услови\w*|травм\w*\s+на\s+(?:работе|производстве|шахте)|без\s+страховк\w*|"
-    r"отравил\w*|обрушил\w*",
-    "no_food_kk": r"же[йи]тин\s+(?:ештене|тамак)|тамак\s+жок|аш\s+отыр\w*|аштан\s+\w+|ашыгып|"
-    r"нанга\s+(?:акша|да)\s+жок|тамак\w*\s+акша\s+жок",
-    "no_money_kk": r"акша\s+(?:мулде\s+)?жок|каражат\s+жок|кун\s+коруге\s+\w*\s*жок|"
-    r"кун\s+коретин\s+\w+\s+жок|табыс\w*\s+жок",
-    "eviction_kk": r"(?:у[йи]ден|патерден|баспанадан)\s+(?:шыгар|куып)\w*|кошеде\s+кал\w*|"
-    r"баспанасыз\s+кал\w*",
-    "life_kk": r"омир\w*\s+кауип|олип\s+бара|озимди\s+олтир|омир\s+сургим\s+келмейди",
-    "wages_kk": rf"{_MONTHS_KK}\s+а[йи](?:\s+бо[йи]ы)?[^.!?\n]{{0,50}}?(?:жалакы|а[йи]лык)|"
-    rf"(?:жалакы|а[йи]лык)\w*[^.!?\n]{{0,50}}?{_MONTHS_KK}\s+а[йи]",
-    "unsafe_kk": r"кауипсиздик\s+техникасы\s+сакталма\w*|корганыс\s+куралдарысыз|"
-    r"кауипти\s+жагда[йи]\w*|(?:жумыста|ондиристе|шахтада)\s+(?:апат|жаракат)\w*|"
-    r"апатка\s+ушыра\w*",
-    "urgent_en": r"nothing\s+to\s+eat|no\s+food|starving|evict\w*|homeless|threat\s+to\s+(?:my\s+)?life|"
-    rf"unsafe|no\s+money\s+(?:at\s+all|for\s+food)|{_MONTHS_EN}\s+months?\s+(?:without\s+(?:pay|salary|"
-    rf"wages)|of\s+unpaid)|"
-    rf"(?:not\s+been|haven'?t\s+been|wasn'?t)\s+paid\s+for\s+{_MONTHS_EN}\s+months?",
-}
+from .urgency import urgency_markers
 
 _GRATITUDE_RE = re.compile(
     r"спасибо|благодар\w*|признател\w*|рахмет|ракмет|алгыс\w*|ризамын|ризашылы\w*|"
-    r"\bthank\w*|grateful"
+    r"\bthank\w*|grateful|"
+    # Praise without the thanks words («молодцы», «жақсы жұмыс істейсіздер», «great job»).
+    r"молодц\w*|так\s+держать|(?:отличн|хорош|прекрасн)\w*\s+работ\w*|хорошо\s+работаете|"
+    r"вы\s+лучшие|жарайсыз\w*|жаксы\s+жумыс\s+(?:истейсиз\w*|жасап)|керемет\s+жумыс|"
+    r"азаматсыз\w*|(?:great|good|excellent|awesome|nice)\s+(?:job|work)|well\s+done|keep\s+it\s+up"
 )
 # «Заранее спасибо» closes a question; it is not thanks for something done.
 _THANKS_IN_ADVANCE_RE = re.compile(
@@ -94,23 +54,54 @@ _NEEDS_ANALYSIS_RE = re.compile(
 )
 
 
+# Not an appeal at all: a bare greeting, a test, advertising, spam or a scam.
+_GREETING_ONLY_RE = re.compile(
+    r"(?:(?:здравствуй\w*|добр\w+\s+(?:день|дня|утро|вечер|ночи|времени\s+суток)|доброго\s+\w+|"
+    r"привет\w*|приветствую|салем\w*|салам\w*|салеметсиз\w*|саламатсыз\w*|"
+    r"ассалаум\w*|армысыз\w*|кайырлы\s+(?:кун|тан|кеш)|\bбе\b|\bба\b|hello|hi|hey|good\s+(?:morning|"
+    r"afternoon|evening)|greetings|всем|баршаныз\w*|everyone|all|there|уважаемые|дорогие)"
+    r"[\s!.,)(]*)+"
+)
+_NOT_AN_APPEAL_RE = re.compile(
+    r"(?<!\w)(?:тестов\w*\s+(?:сообщени|хабарлам|вопрос|обращени)\w*|тест\s+хабарлама|"
+    r"test\s+message|проверка\s+связи|подписыва\w*|подпишись|розыгрыш\w*|реклама\s*:|"
+    r"заработ\w*\s+(?:в\s+интернете|онлайн|без\s+вложени|от\s+\d)|пассивн\w*\s+доход\w*|"
+    r"без\s+вложени\w*|казино|ставк\w*\s+на\s+спорт|промокод\w*|переход\w*\s+по\s+ссылке|"
+    r"вы\s+выиграли|ваш\s+выигрыш|код\s+из\s+смс|криптовалют\w*|"
+    r"earn\s+(?:money|\$|\d)|click\s+the\s+link|you\s+(?:have\s+)?won|free\s+money|"
+    r"сылтеме\w*\s+(?:бойынша\s+)?от\w*|утыс\s+ойын\w*|арнам\w*\s+жазыл\w*|"
+    r"салымсыз\s+табыс|онлайн\s+табыс)"
+)
+_TEST_ONLY_RE = re.compile(r"(?:тест|test|testing|проверка|123|\d+|\s|[!.,?])+")
+# A bare judgement is a complaint even without a question or a request («Безобразие»).
+_JUDGEMENT_RE = re.compile(
+    r"(?<!\w)(?:безобрази\w*|позор\w*|стыдно|стыд\b|возмутительн\w*|ужасн\w*|отвратительн\w*|"
+    r"кошмар\w*|беспредел\w*|издевательств\w*|бардак|произвол|уят\w*|маскара|сорак\w*|"
+    r"нашар\s+кызмет|terrible|awful|disgrace\w*|shameful|horrible|outrageous|unacceptable)"
+)
+# Asking how to do something: a question even when the message describes a hardship.
+_HOW_TO_RE = re.compile(
+    r"(?<!\w)(?:как\s+(?:мне\s+|нам\s+|можно\s+)?(?:оформить|получить|подать|встать|обратиться|"
+    r"узнать|добиться|вернуть|взыскать)|куда\s+(?:мне\s+)?(?:обращаться|обратиться|идти|подавать|"
+    r"жаловаться)|калай\s+(?:\w+\s+)?(?:алуга|ресимдеу|беруге|тиркел|жуги|отин)\w*|кайда\s+"
+    r"(?:баруга|жугин|хабарлас)\w*|how\s+(?:do|can|should)\s+(?:i|we)|where\s+(?:do|can|should)\s+"
+    r"(?:i|we))"
+)
+
+
 @dataclass(frozen=True)
 class RuleSignals:
     urgency_markers: tuple[str, ...]
     gratitude: bool
     proposal: bool
     needs_analysis: bool
+    not_an_appeal: bool = False
+    judgement: bool = False
+    how_to: bool = False
 
     @property
     def urgent(self) -> bool:
         return bool(self.urgency_markers)
-
-
-_URGENCY_RES = {name: re.compile(pattern) for name, pattern in _URGENCY_PATTERNS.items()}
-
-
-def urgency_markers(model_text: str) -> tuple[str, ...]:
-    return tuple(name for name, pattern in _URGENCY_RES.items() if pattern.search(model_text))
 
 
 def is_gratitude(model_text: str) -> bool:
@@ -120,10 +111,23 @@ def is_gratitude(model_text: str) -> bool:
     return bool(_GRATITUDE_RE.search(model_text))
 
 
+def is_not_an_appeal(model_text: str) -> bool:
+    """A bare greeting, a test message, advertising, spam or a scam."""
+    bare = model_text.strip()
+    if _GREETING_ONLY_RE.fullmatch(bare) or _TEST_ONLY_RE.fullmatch(bare):
+        return True
+    return bool(_NOT_AN_APPEAL_RE.search(model_text))
+
+
 def signals(model_text: str) -> RuleSignals:
+    asks = "?" in model_text
+    how_to = asks and bool(_HOW_TO_RE.search(model_text))
     return RuleSignals(
         urgency_markers=urgency_markers(model_text),
         gratitude=is_gratitude(model_text),
         proposal=bool(_PROPOSAL_RE.search(model_text)),
         needs_analysis=bool(_NEEDS_ANALYSIS_RE.search(model_text)),
+        not_an_appeal=is_not_an_appeal(model_text),
+        judgement=not asks and not how_to and bool(_JUDGEMENT_RE.search(model_text)),
+        how_to=how_to,
     )
