@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 
 from prometheus_client import Counter, Histogram
 
-from schemas import QuestionClassified, QuestionReceived
-from services.classifier.engine import ClassifyInput, ClusterIndex, Engine
+from schemas import Classification, QuestionClassified, QuestionReceived
+from services.classifier.engine import ClassifyInput, ClusterIndex, Engine, Signature
 
 log = logging.getLogger("classifier")
 
@@ -32,15 +32,17 @@ class ClassifyQuestions:
         self.clusters = clusters
         self.publish = publish
 
+    def _enrich(self, items: list[ClassifyInput]) -> tuple[list[Classification], list[Signature]]:
+        return self.engine.classify_batch(items), self.engine.signatures(items)
+
     async def __call__(self, questions: list[QuestionReceived]) -> None:
         items = [
             ClassifyInput(id=q.question_id, text=q.text, region_hint=q.region_hint, at=q.sent_at)
             for q in questions
         ]
         started = time.perf_counter()
-        # CPU-bound: off the event loop so the consumer keeps its group heartbeat.
-        classifications = await asyncio.to_thread(self.engine.classify_batch, items)
-        signatures = await asyncio.to_thread(self.engine.signatures, items)
+        # CPU-bound: off the event loop (one hop for both) so the consumer keeps its heartbeat.
+        classifications, signatures = await asyncio.to_thread(self._enrich, items)
         CLASSIFY_SECONDS.observe((time.perf_counter() - started) / max(len(items), 1))
         cluster_ids = await self.clusters.assign(items, signatures)
         events = [

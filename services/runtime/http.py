@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
@@ -32,7 +32,3 @@ def ops_router(service: str, ready: ReadyCheck, registry: CollectorRegistry = RE
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
-
-
-def service_app(title: str, description: str, **kwargs: object) -> FastAPI:
-    return FastAPI(title=title, description=description, version="1", **kwargs)  # type: ignore[arg-type]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
 
 from .settings import ServiceSettings
 
@@ -21,10 +20,6 @@ def connect(settings: ServiceSettings) -> AsyncMongoClient[Document]:
         timeoutMS=settings.mongo_timeout_ms,
         appname=settings.service_name,
     )
-
-
-def database(client: AsyncMongoClient[Document], settings: ServiceSettings) -> AsyncDatabase[Document]:
-    return client[settings.mongo_db]
 
 
 async def ping(client: AsyncMongoClient[Document]) -> bool:
