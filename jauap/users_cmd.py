@@ -15,7 +15,7 @@ import sys
 from services.desk.accounts import AccountError, Accounts, MongoAccounts
 from services.desk.policy import Role
 from services.desk.settings import DeskSettings
-from services.runtime.store import connect, database
+from services.runtime.store import connect
 
 PASSWORD_ENV = "JAUAP_PASSWORD"
 
@@ -38,7 +38,7 @@ async def add_user(settings: DeskSettings, username: str, role: str, password: s
     """Adds a desk account; raises AccountError if it cannot (exists, weak password, bad role)."""
     client = connect(settings)
     try:
-        return await Accounts(MongoAccounts(database(client, settings))).add_user(username, role, password)
+        return await Accounts(MongoAccounts(client[settings.mongo_db])).add_user(username, role, password)
     finally:
         await client.close()
 
@@ -46,7 +46,7 @@ async def add_user(settings: DeskSettings, username: str, role: str, password: s
 async def list_users(settings: DeskSettings) -> list[dict[str, object]]:
     client = connect(settings)
     try:
-        return list(await MongoAccounts(database(client, settings)).list_users())
+        return list(await MongoAccounts(client[settings.mongo_db]).list_users())
     finally:
         await client.close()
 
