@@ -7,7 +7,6 @@ from fastapi import FastAPI
 from schemas import QuestionClassified, QuestionReceived
 from services.classifier.engine import Engine, MongoClusterIndex
 from services.runtime.broker import publish_events
-from services.runtime.consumers import subscribe_batches
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
 from .handlers import ClassifyQuestions
@@ -25,13 +24,10 @@ def create_app(settings: ClassifierSettings | None = None, engine: Engine | None
         async def publish(events: list[QuestionClassified]) -> None:
             await publish_events(runtime.broker, list(events))
 
-        subscribe_batches(
-            runtime.broker,
-            topic=QuestionReceived.TOPIC,
-            group_id=settings.consumer_group("questions"),
-            model=QuestionReceived,
+        runtime.subscribe_batches(
+            "questions",
+            event=QuestionReceived,
             handle_batch=ClassifyQuestions(engine, clusters, publish),
-            policy=runtime.retry_policy,
             description="Classify citizens' questions and publish them enriched.",
             max_records=settings.batch_size,
         )

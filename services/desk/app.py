@@ -11,7 +11,6 @@ from fastapi import FastAPI
 
 from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, QuestionClassified
 from services.runtime.broker import publish_event
-from services.runtime.consumers import subscribe, subscribe_batches
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
 from . import api, auth, metrics
@@ -48,32 +47,22 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         )
         app.state.desk = DeskContext(settings=settings, repo=repo, desk=desk, accounts=accounts)
         handlers = DeskHandlers(repo)
-        policy = runtime.retry_policy
-        subscribe_batches(
-            runtime.broker,
-            topic=QuestionClassified.TOPIC,
-            group_id=settings.consumer_group("cases"),
-            model=QuestionClassified,
+        runtime.subscribe_batches(
+            "cases",
+            event=QuestionClassified,
             handle_batch=handlers.on_classified,
-            policy=policy,
-            description="Classified questions become cases (one bulk upsert per batch).",
+            description="Classified questions become cases (one bulk insert per batch).",
         )
-        subscribe(
-            runtime.broker,
-            topic=AnswerDelivered.TOPIC,
-            group_id=settings.consumer_group("delivery"),
-            model=AnswerDelivered,
+        runtime.subscribe(
+            "delivery",
+            event=AnswerDelivered,
             handle=handlers.on_delivered,
-            policy=policy,
             description="A delivered answer marks its case answered.",
         )
-        subscribe(
-            runtime.broker,
-            topic=AnswerFailed.TOPIC,
-            group_id=settings.consumer_group("delivery-failed"),
-            model=AnswerFailed,
+        runtime.subscribe(
+            "delivery-failed",
+            event=AnswerFailed,
             handle=handlers.on_failed,
-            policy=policy,
             description="A failed delivery marks its case failed or needing a human.",
         )
         api.install_error_handlers(app)

@@ -14,12 +14,12 @@ from typing import Any, Protocol
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+
+from services.runtime.store import insert_missing
 
 Document = dict[str, Any]
 
 CASES, DRAFTS, AUDIT = "cases", "drafts", "audit"
-DUPLICATE_KEY = 11000
 # Urgency "high" sorts before "normal": most urgent first, then oldest first.
 QUEUE_ORDER = [("urgency", ASCENDING), ("received_at", ASCENDING), ("_id", ASCENDING)]
 
@@ -120,19 +120,11 @@ class MongoDeskRepository:
         unique = {doc["_id"]: doc for doc in docs}  # a batch may hold the same event twice
         if not unique:
             return []
-        # Insert-only, keyed by the question id: a replayed event hits the unique _id and never
-        # resets a case that has moved on. Inserts, not upserts: FerretDB 1.24 writes an unordered
-        # insert_many in one go, but pays a separate read for every upsert (about 200/s here).
+        # Keyed by the question id: a replayed event finds its case stored and never resets a case
+        # that has moved on.
         documents = list(unique.values())
-        try:
-            await self.cases.insert_many(documents, ordered=False)
-        except BulkWriteError as error:
-            errors = error.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            existing = {e["index"] for e in errors}
-            return [str(doc["_id"]) for i, doc in enumerate(documents) if i not in existing]
-        return [str(doc["_id"]) for doc in documents]
+        existing = await insert_missing(self.cases, documents)
+        return [str(doc["_id"]) for i, doc in enumerate(documents) if i not in existing]
 
     async def get_case(self, case_id: str) -> Document | None:
         return await self.cases.find_one({"_id": case_id})

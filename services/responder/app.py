@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from channels.base import Sender
 from schemas import AnswerApproved, Channel
 from services.runtime.broker import publish_event
-from services.runtime.consumers import subscribe
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
 from .handlers import DeliveryPolicy, Responder
@@ -66,13 +65,10 @@ def create_app(
             policy=delivery_policy(settings),
         )
         runtime.state["responder"] = responder
-        subscribe(
-            runtime.broker,
-            topic=AnswerApproved.TOPIC,
-            group_id=settings.consumer_group("answers"),
-            model=AnswerApproved,
+        runtime.subscribe(
+            "answers",
+            event=AnswerApproved,
             handle=responder.handle,
-            policy=runtime.retry_policy,
             description="Post an approved answer on its channel, split and in order, each part once.",
         )
 

@@ -44,6 +44,18 @@ async def _raw_body(message: StreamMessage[Any]) -> Any:
     return message.body
 
 
+def _after_effect(topic: str, group_id: str, description: str) -> dict[str, Any]:
+    """Subscriber options shared by every consumer: commit after the handler, rewind on failure."""
+    return {
+        "group_id": group_id,
+        "auto_offset_reset": "earliest",
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+        "decoder": _raw_body,
+        "title": f"{topic}:{group_id}",
+        "description": description,
+    }
+
+
 def subscribe(
     broker: KafkaBroker,
     *,
@@ -60,15 +72,7 @@ def subscribe(
         await guard.one(to_record(message.raw_message), handle)
 
     consume.__doc__ = description
-    broker.subscriber(
-        topic,
-        group_id=group_id,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=_raw_body,
-        title=f"{topic}:{group_id}",
-        description=description,
-    )(consume)
+    broker.subscriber(topic, **_after_effect(topic, group_id, description))(consume)
 
 
 def subscribe_batches(
@@ -91,14 +95,6 @@ def subscribe_batches(
 
     consume.__doc__ = description
     broker.subscriber(
-        topic,
-        group_id=group_id,
-        batch=True,
-        max_records=max_records,
-        batch_timeout_ms=50,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=_raw_body,
-        title=f"{topic}:{group_id}",
-        description=description,
-    )(consume)
+        topic, batch=True, max_records=max_records, batch_timeout_ms=50,
+        **_after_effect(topic, group_id, description),
+    )(consume)  # fmt: skip

@@ -19,6 +19,9 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from schemas import Event
+
+from . import consumers
 from .broker import make_broker
 from .deadletter import RetryPolicy
 from .http import ops_router
@@ -27,6 +30,7 @@ from .settings import ServiceSettings
 from .store import Document, connect, ping
 
 S = TypeVar("S", bound=ServiceSettings)
+EV = TypeVar("EV", bound=Event)
 
 
 @dataclass
@@ -45,6 +49,30 @@ class Runtime:
     @property
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(self.settings.retry_attempts, self.settings.retry_backoff_s)
+
+    def subscribe(
+        self, purpose: str, *, event: type[EV], handle: Callable[[EV], Awaitable[None]], description: str
+    ) -> None:
+        """Consume `event`'s topic in this service's group for `purpose`, under the retry/DLQ guard."""
+        consumers.subscribe(
+            self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
+            handle=handle, policy=self.retry_policy, description=description,
+        )  # fmt: skip
+
+    def subscribe_batches(
+        self,
+        purpose: str,
+        *,
+        event: type[EV],
+        handle_batch: Callable[[list[EV]], Awaitable[None]],
+        description: str,
+        max_records: int = 500,
+    ) -> None:
+        consumers.subscribe_batches(
+            self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
+            handle_batch=handle_batch, policy=self.retry_policy, description=description,
+            max_records=max_records,
+        )  # fmt: skip
 
 
 Hook = Callable[[Runtime], Awaitable[None]]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from .settings import ServiceSettings
 
 Document = dict[str, Any]
+DUPLICATE_KEY = 11000
 
 
 def connect(settings: ServiceSettings) -> AsyncMongoClient[Document]:
@@ -28,3 +31,19 @@ async def ping(client: AsyncMongoClient[Document]) -> bool:
     except Exception:
         return False
     return True
+
+
+async def insert_missing(collection: AsyncCollection[Document], documents: list[Document]) -> set[int]:
+    """Insert documents keyed by a unique `_id`, unordered; returns the positions of those already
+    stored. Insert-only is how hot paths stay idempotent: FerretDB 1.24 writes an unordered
+    insert_many in one go but pays a separate read for every upsert (about 200/s here)."""
+    if not documents:
+        return set()
+    try:
+        await collection.insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        errors = error.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        return {e["index"] for e in errors}
+    return set()

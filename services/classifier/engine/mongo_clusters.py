@@ -23,7 +23,8 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+
+from services.runtime.store import insert_missing
 
 from .clusters import (
     DEFAULT_WINDOW,
@@ -36,7 +37,6 @@ from .clusters import (
 )
 
 COLLECTION = "classifier_clusters"
-_DUPLICATE_KEY = 11000
 CACHE_KEYS = 400_000  # about 20 bands per question: the last ~20,000 questions seen here
 
 
@@ -93,21 +93,13 @@ class MongoClusterIndex:
 
     async def _insert_new(self, plan: BatchPlan) -> list[str]:
         """Insert the bands this instance has not seen; returns those someone else already has."""
-        documents = [
-            {"_id": key, "cluster_id": record.cluster_id, "last_seen": record.last_seen}
-            for key, record in sorted(plan.writes.items())
-            if key in plan.new_keys
+        keys = sorted(plan.new_keys)
+        documents: list[dict[str, Any]] = [
+            {"_id": key, "cluster_id": plan.writes[key].cluster_id, "last_seen": plan.writes[key].last_seen}
+            for key in keys
         ]
-        if not documents:
-            return []
-        try:
-            await self._collection.insert_many(documents, ordered=False)
-        except BulkWriteError as error:
-            errors = error.details.get("writeErrors", [])
-            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
-                raise
-            return [documents[e["index"]]["_id"] for e in errors]
-        return []
+        existing = await insert_missing(self._collection, documents)
+        return [keys[i] for i in sorted(existing)]
 
     async def _read(self, keys: list[str]) -> dict[str, BandRecord]:
         # Point reads: the only query FerretDB 1.24 answers without scanning the collection.
