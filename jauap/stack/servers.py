@@ -121,8 +121,11 @@ def _kafka_command(settings: StackSettings) -> list[str]:
 def _ferretdb_command(settings: StackSettings) -> list[str]:
     data = settings.data_dir / "ferretdb"
     data.mkdir(parents=True, exist_ok=True)
+    # Without --state-dir FerretDB writes its state.json into whatever directory it was started from.
+    state = settings.data_dir / "ferretdb-state"
+    state.mkdir(parents=True, exist_ok=True)
     return [str(FERRETDB_BIN), "--handler=sqlite", f"--sqlite-url=file:{data}/",
-            f"--listen-addr=127.0.0.1:{settings.mongo_port}",
+            f"--state-dir={state}", f"--listen-addr=127.0.0.1:{settings.mongo_port}",
             "--telemetry=disable",  # it must never try to reach the internet
             "--debug-addr=-", "--log-level=warn"]  # fmt: skip
 
