@@ -20,7 +20,7 @@ def _webform_source(request: Request) -> str:
     """The client address, after charging it one request; 429 when its budget is spent."""
     settings: IntakeSettings = request.app.state.runtime.settings
     limiter: RateLimiter = request.app.state.webform_limiter
-    source = client_address(request, settings.trust_forwarded_for)
+    source = client_address(request, settings.trusted_proxy_hops)
     wait_s = limiter.try_acquire(source)
     if wait_s > 0:
         refused = refuse(

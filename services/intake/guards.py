@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Callable
@@ -105,13 +106,27 @@ class RateLimiter:
         self._buckets = {s: b for s, b in self._buckets.items() if now - b[1] < full_after}
 
 
-def client_address(request: Request, trust_forwarded_for: bool) -> str:
-    if trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
-    return request.client.host if request.client else "unknown"
+def client_address(request: Request, trusted_proxy_hops: int) -> str:
+    """The address a web-form request is charged to.
+
+    Every proxy appends the address it was connected from to X-Forwarded-For, so the entry
+    `trusted_proxy_hops` from the right is the last one a proxy of ours wrote: the client as our
+    outermost proxy saw it. Entries further left are whatever the client sent and are never used.
+    With 0 hops (clients connect directly) the header is ignored. A header shorter than the number
+    of hops, or an entry that is not an IP address, means the request did not come through our
+    proxies as configured: it is charged to the socket peer.
+    """
+    peer = request.client.host if request.client else "unknown"
+    if trusted_proxy_hops == 0:
+        return peer
+    # Several X-Forwarded-For lines are one list, in order (RFC 9110, 5.3).
+    entries = ",".join(request.headers.getlist("x-forwarded-for")).split(",")
+    if len(entries) < trusted_proxy_hops:
+        return peer
+    try:
+        return str(ipaddress.ip_address(entries[-trusted_proxy_hops].strip()))
+    except ValueError:
+        return peer
 
 
 def retry_after_header(wait_s: float) -> dict[str, str]:

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from channels.telegram.inbound import DEV_WEBHOOK_SECRET
 from services.runtime.settings import ServiceSettings
@@ -24,10 +24,28 @@ class IntakeSettings(ServiceSettings):
     webform_rate_per_minute: int = Field(
         default=10, ge=1, description="Web form submissions allowed per client address per minute."
     )
-    trust_forwarded_for: bool = Field(
-        default=False,
-        description="Take the client address from X-Forwarded-For (only behind a trusted proxy).",
+    trusted_proxy_hops: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="Reverse proxies of ours in front of intake, each appending to X-Forwarded-For; "
+        "the client address is the entry this many from the right. 0: clients connect directly, "
+        "the header is ignored.",
+    )
+    trust_forwarded_for: bool | None = Field(
+        default=None, description="Replaced by trusted_proxy_hops; refused when set."
     )
     publish_timeout_s: float = Field(
         default=10.0, gt=0, description="How long to wait for Kafka's acknowledgement."
     )
+
+    @model_validator(mode="after")
+    def _refuse_the_replaced_proxy_setting(self) -> Self:
+        # It trusted the leftmost entry, which the client writes; silently ignoring it would
+        # leave a deployment believing it still limits per client.
+        if self.trust_forwarded_for is not None:
+            raise ValueError(
+                "JAUAP_TRUST_FORWARDED_FOR was replaced: unset it and set JAUAP_TRUSTED_PROXY_HOPS "
+                "to the number of reverse proxies in front of intake (0 when clients connect directly)"
+            )
+        return self

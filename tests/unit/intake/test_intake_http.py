@@ -133,13 +133,36 @@ async def test_webform_is_rate_limited_per_source(client: httpx.AsyncClient) -> 
     assert r.status_code == 429
 
 
-async def test_forwarded_for_is_the_source_behind_a_trusted_proxy() -> None:
-    app, publisher = _app(webform_rate_per_minute=1, trust_forwarded_for=True)
+async def test_behind_one_trusted_proxy_the_rightmost_forwarded_entry_is_the_source() -> None:
+    app, publisher = _app(webform_rate_per_minute=1, trusted_proxy_hops=1)
+    # What our proxy appends is last; a client can only prepend, and prepending buys nothing.
+    sent = [
+        ("203.0.113.7", 202),
+        ("203.0.113.7", 429),
+        ("10.9.9.9, 203.0.113.7", 429),
+        ("203.0.113.7, 198.51.100.2", 202),
+    ]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
-        for ip, expected in [("10.0.0.1", 202), ("10.0.0.1", 429), ("10.0.0.2, 172.16.0.1", 202)]:
-            r = await client.post("/api/questions", json={"text": "q"}, headers={"x-forwarded-for": ip})
-            assert r.status_code == expected
+        statuses = [
+            (
+                await client.post("/api/questions", json={"text": "q"}, headers={"x-forwarded-for": xff})
+            ).status_code
+            for xff, _ in sent
+        ]
+    assert statuses == [expected for _, expected in sent]
     assert len(publisher.published) == 2
+
+
+async def test_no_trusted_proxy_by_default_so_forwarded_for_is_ignored() -> None:
+    app, _ = _app(webform_rate_per_minute=1)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        statuses = [
+            (
+                await client.post("/api/questions", json={"text": "q"}, headers={"x-forwarded-for": ip})
+            ).status_code
+            for ip in ("203.0.113.7", "198.51.100.2")
+        ]
+    assert statuses == [202, 429]
 
 
 async def test_metrics_and_openapi(client: httpx.AsyncClient) -> None:
