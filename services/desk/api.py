@@ -18,7 +18,7 @@ from .accounts import LoginRefused, LoginThrottled
 from .auth import CurrentSession
 from .cases import CaseStatus, TransitionError, present_case, public
 from .context import Context
-from .policy import Forbidden, Role, require_role
+from .policy import Forbidden
 from .store import CaseFilter
 from .workflow import Invalid, NotFound, PublishFailed, User
 
@@ -87,13 +87,6 @@ async def approve(draft_id: str, ctx: Context, session: CurrentSession) -> Json:
 @router.post("/drafts/{draft_id}/reject", summary="Reject a draft with a comment")
 async def reject(draft_id: str, body: RejectRequest, ctx: Context, session: CurrentSession) -> Json:
     return public(await ctx.desk.reject(draft_id, User(session.username, session.role), body.comment))
-
-
-@router.get("/users", tags=["admin"], summary="Desk accounts and their roles (admins only)")
-async def list_users(ctx: Context, session: CurrentSession) -> dict[str, list[Json]]:
-    require_role(session.role, Role.admin, "list users")
-    users = await ctx.accounts.repo.list_users()
-    return {"items": [public(u) for u in users]}
 
 
 _STATUS_OF: dict[type[Exception], int] = {

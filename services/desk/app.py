@@ -13,7 +13,7 @@ from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, QuestionClass
 from services.runtime.broker import publish_event
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
-from . import api, auth, metrics
+from . import api, auth, metrics, users_api
 from .accounts import Accounts, MongoAccounts, ensure_account_indexes
 from .context import DeskContext
 from .handlers import DeskHandlers
@@ -68,6 +68,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         api.install_error_handlers(app)
         app.include_router(auth.router)
         app.include_router(api.router)
+        users_api.install(app)
 
     async def on_start(runtime: Runtime) -> None:
         await ensure_indexes(runtime.db)
