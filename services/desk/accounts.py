@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from .policy import Role
+from .settings import DeskSettings
 from .store import create_indexes
 
 Document = dict[str, Any]
@@ -213,3 +214,13 @@ class Accounts:
 
     async def logout(self, token: str) -> None:
         await self.repo.delete_session(session_key(token))
+
+
+def accounts_from_settings(db: AsyncDatabase[Document], settings: DeskSettings) -> Accounts:
+    """The desk's accounts on its store, as the settings say."""
+    return Accounts(
+        MongoAccounts(db),
+        session_lifetime=timedelta(seconds=settings.session_lifetime_s),
+        max_failures=settings.login_max_failures,
+        lockout=timedelta(seconds=settings.login_lockout_s),
+    )

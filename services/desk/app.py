@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -14,7 +13,7 @@ from services.runtime.broker import publish_event
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
 from . import api, auth, metrics, users_api
-from .accounts import Accounts, MongoAccounts, ensure_account_indexes
+from .accounts import accounts_from_settings, ensure_account_indexes
 from .context import DeskContext
 from .handlers import DeskHandlers
 from .settings import DeskSettings
@@ -39,12 +38,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
             allow_self_approval=settings.allow_self_approval_for_approver_written,
             public_contacts_allowed=tuple(settings.public_contacts_allowed),
         )
-        accounts = Accounts(
-            MongoAccounts(runtime.db),
-            session_lifetime=timedelta(seconds=settings.session_lifetime_s),
-            max_failures=settings.login_max_failures,
-            lockout=timedelta(seconds=settings.login_lockout_s),
-        )
+        accounts = accounts_from_settings(runtime.db, settings)
         app.state.desk = DeskContext(settings=settings, repo=repo, desk=desk, accounts=accounts)
         handlers = DeskHandlers(repo)
         runtime.subscribe_batches(
