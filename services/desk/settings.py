@@ -27,10 +27,35 @@ class DeskSettings(ServiceSettings):
         "operators' drafts always need someone else.",
     )
     login_max_failures: int = Field(
-        default=5, ge=1, description="Failed logins per username before logins are refused for a while."
+        default=5,
+        ge=1,
+        description="Failed logins for one username from one source address before that pair is "
+        "refused for LOGIN_LOCKOUT_S (others, and the user elsewhere, are not affected).",
     )
     login_lockout_s: int = Field(
-        default=900, ge=1, description="Window and lockout after too many failed logins, in seconds."
+        default=900, ge=1, description="Window and lockout of the per-address limits, in seconds."
+    )
+    login_source_max_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed logins from one source address, whatever the usernames, before the "
+        "address is refused for LOGIN_LOCKOUT_S (stops password spraying).",
+    )
+    login_account_max_failures: int = Field(
+        default=50,
+        ge=1,
+        description="Failed logins for one username from all addresses before the account is held "
+        "for LOGIN_ACCOUNT_LOCK_S (only many addresses can reach it; an admin can unlock).",
+    )
+    login_account_lock_s: int = Field(
+        default=60, ge=1, description="How long an account is held after LOGIN_ACCOUNT_MAX_FAILURES."
+    )
+    trusted_proxy_hops: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="Reverse proxies in front of the desk that append to X-Forwarded-For; the client "
+        "address is the entry that many hops from the right. 0: the socket peer, header ignored.",
     )
     public_contacts_allowed: list[str] = Field(
         default_factory=list,
