@@ -64,6 +64,8 @@ def parse_update(body: bytes | str) -> Update:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidUpdate(f"body is not valid JSON: {type(exc).__name__}", malformed_json=True) from exc
+    except RecursionError as exc:  # a few kB of brackets exhaust the decoder's stack; no Update nests so
+        raise InvalidUpdate("body nests too deeply to be a Telegram Update") from exc
     if not isinstance(data, dict):
         raise InvalidUpdate("body is not a JSON object")
     try:

@@ -20,6 +20,10 @@ SUPERGROUP = "supergroup"
 CHANNEL = "channel"
 
 _NUMERIC_ID = re.compile(r"^-?\d+$")
+# Telegram sends Unix times; past 9999-12-31 a date cannot be represented, so such a body is refused.
+MAX_UNIX_TIME = 253402300799
+# Bot API limits: 4096 UTF-16 units for a text and for a (premium) caption, so never more characters.
+MAX_TEXT_CHARS = 4096
 
 
 class _Inbound(BaseModel):
@@ -50,7 +54,7 @@ class Chat(_Inbound):
 
 class Message(_Inbound):
     message_id: int = Field(description="Message id, unique inside its chat only.")
-    date: int = Field(description="Unix time the message was sent.")
+    date: int = Field(ge=0, le=MAX_UNIX_TIME, description="Unix time the message was sent.")
     chat: Chat = Field(description="The chat the message belongs to.")
     from_user: User | None = Field(
         default=None, alias="from", description="Sender; empty for messages sent on behalf of a chat."
@@ -60,8 +64,10 @@ class Message(_Inbound):
     )
     message_thread_id: int | None = Field(default=None, description="Forum topic id, if any.")
     edit_date: int | None = Field(default=None, description="Unix time of the last edit.")
-    text: str | None = Field(default=None, description="Text of a text message.")
-    caption: str | None = Field(default=None, description="Caption of a photo, video or document.")
+    text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS, description="Text of a text message.")
+    caption: str | None = Field(
+        default=None, max_length=MAX_TEXT_CHARS, description="Caption of a photo, video or document."
+    )
     reply_to_message: Message | None = Field(default=None, description="The message this one replies to.")
 
     def to_api(self) -> dict[str, Any]:
