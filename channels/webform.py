@@ -1,14 +1,18 @@
 """The public web form: its payload, validated, and the QuestionReceived it becomes.
 
-A form submission is a conversation of one message, so both ids are one fresh UUID; the answer
-goes back through the contact the citizen left (or the desk calls them).
+A form submission is a conversation of one message, so both ids are one UUID; the answer goes
+back through the contact the citizen left (or the desk calls them). The UUID is fresh unless the
+form sent a submission key (`Idempotency-Key` header or `submission_id` field, generated once per
+question and sent again on a retry): then it is derived from the key, so a retried form is the
+same question and consumers drop the repeat by its question id.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Annotated
-from uuid import uuid4
+from uuid import NAMESPACE_URL, uuid4, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -18,6 +22,13 @@ WEBFORM_MAX_CHARS = 5000
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=WEBFORM_MAX_CHARS)]
 Optional200 = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)]
+
+# A key must be long enough that two clients never pick the same one by chance: the question id
+# is derived from the key alone. A UUID is the intended key.
+SUBMISSION_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{16,128}$"
+SUBMISSION_KEY_RULE = "16-128 characters of A-Z a-z 0-9 _ . : - (a UUID fits)"
+# Fixed forever: changing it would give retried forms new question ids.
+_SUBMISSION_NAMESPACE = uuid5(NAMESPACE_URL, "jauap:webform:submission")
 
 
 class WebFormQuestion(BaseModel):
@@ -33,6 +44,13 @@ class WebFormQuestion(BaseModel):
     contact: Optional200 = Field(default=None, description="Phone or e-mail for the answer.")
     region: str | None = Field(
         default=None, description="ISO 3166-2:KZ code of the citizen's region, e.g. KZ-75 (Almaty)."
+    )
+    submission_id: str | None = Field(
+        default=None,
+        pattern=SUBMISSION_KEY_PATTERN,
+        description="A key the form generates once per question and sends again on a retry, for "
+        "clients that cannot set the `Idempotency-Key` header; the same key gives the same "
+        f"question id. {SUBMISSION_KEY_RULE}.",
     )
 
     @field_validator("name", "contact", "region", mode="before")
@@ -52,16 +70,29 @@ class WebFormQuestion(BaseModel):
         return code
 
 
+def submission_identity(key: str) -> str:
+    """The channel message id of the submission a key names: the same key, the same id."""
+    return str(uuid5(_SUBMISSION_NAMESPACE, key))
+
+
+def fingerprint(form: WebFormQuestion) -> str:
+    """What the citizen asked, normalised: a retry of one submission has the same fingerprint."""
+    content = form.model_dump_json(exclude={"submission_id"})
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 def to_question(
-    form: WebFormQuestion, *, submission_id: str | None = None, received_at: datetime | None = None
+    form: WebFormQuestion, *, submission_key: str | None = None, received_at: datetime | None = None
 ) -> QuestionReceived:
-    submission_id = submission_id or str(uuid4())
+    """`submission_key` defaults to the form's own `submission_id`; without either the id is fresh."""
+    key = submission_key or form.submission_id
+    submission = submission_identity(key) if key else str(uuid4())
     return QuestionReceived.new(
         channel=Channel.webform,
-        channel_message_id=submission_id,
-        conversation_id=submission_id,
+        channel_message_id=submission,
+        conversation_id=submission,
         reply_to_message_id=None,
-        author=Author(id=submission_id, name=form.name),
+        author=Author(id=submission, name=form.name),
         text=form.text,
         public=False,
         sent_at=received_at or utc_now(),

@@ -18,6 +18,7 @@ from channels.telegram import Ignored, InvalidUpdate, parse_update, to_question,
 from schemas import Channel, QuestionReceived
 
 from .settings import IntakeSettings
+from .submissions import SubmissionMemory
 
 log = logging.getLogger("intake")
 
@@ -57,9 +58,12 @@ def refuse(channel: str, status: int, reason: str, kind: str, **context: object)
 
 
 class Intake:
-    def __init__(self, settings: IntakeSettings, publish: Publish) -> None:
+    def __init__(
+        self, settings: IntakeSettings, publish: Publish, submissions: SubmissionMemory | None = None
+    ) -> None:
         self._settings = settings
         self._publish = publish
+        self._submissions = submissions or SubmissionMemory()
 
     async def telegram_update(self, body: bytes, secret: str | None) -> Accepted | Ignored:
         channel = Channel.telegram.value
@@ -83,9 +87,28 @@ class Intake:
         await self._publish_question(outcome, update_id=update.update_id)
         return Accepted(outcome)
 
-    async def webform(self, form: webform.WebFormQuestion) -> Accepted:
-        question = webform.to_question(form)
-        await self._publish_question(question)
+    async def webform(self, form: webform.WebFormQuestion, idempotency_key: str | None = None) -> Accepted:
+        """A retried form (the same key) is published again under the same question id: whichever
+        attempt reached Kafka first counts, the repeats are dropped by consumers."""
+        channel = Channel.webform.value
+        if idempotency_key and form.submission_id and idempotency_key != form.submission_id:
+            raise refuse(
+                channel,
+                422,
+                "the Idempotency-Key header and submission_id differ: send one key, or the same in both",
+                "key_mismatch",
+            )
+        key = idempotency_key or form.submission_id
+        question = webform.to_question(form, submission_key=key)
+        if key and not self._submissions.remember(question.channel_message_id, webform.fingerprint(form)):
+            raise refuse(
+                channel,
+                422,
+                "this submission key was already used for a different question: "
+                "generate a new key for each new question, and reuse it only to retry that question",
+                "key_reused",
+            )
+        await self._publish_question(question, keyed=key is not None)
         return Accepted(question)
 
     async def _publish_question(self, question: QuestionReceived, **context: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,11 +13,17 @@ import httpx
 import pytest
 from aiokafka import ConsumerRecord
 from asgi_lifespan import LifespanManager
+from pymongo.asynchronous.database import AsyncDatabase
 
 from channels.telegram import SECRET_HEADER
 from sandboxes.telegram.app import create_app as create_sandbox
 from sandboxes.telegram.settings import SandboxSettings
-from schemas import QuestionReceived
+from schemas import QuestionClassified, QuestionReceived
+from services.classifier.engine import Engine, MemoryClusterIndex
+from services.classifier.handlers import ClassifyQuestions
+from services.classifier.settings import ClassifierSettings
+from services.desk.handlers import DeskHandlers
+from services.desk.store import MongoDeskRepository, ensure_indexes
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
 from tests.kafka_helpers import TopicReader
@@ -117,6 +124,40 @@ async def test_webform_is_accepted_and_published(intake: httpx.AsyncClient) -> N
     question = QuestionReceived.model_validate_json(record.value)
     assert record.key == f"webform:{question.conversation_id}".encode()
     assert (question.region_hint, question.contact, question.channel) == ("KZ-79", "a@b.kz", "webform")
+
+
+async def test_webform_retried_with_one_key_is_one_question_and_one_case(
+    intake: httpx.AsyncClient, db: AsyncDatabase[dict[str, object]]
+) -> None:
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    form = {"text": f"Где встать на учёт? {uuid.uuid4().hex[:6]}", "region": "KZ-79"}
+    async with TopicReader(TOPIC) as reader:
+        first = await intake.post("/api/questions", json=form, headers=headers)
+        retry = await intake.post("/api/questions", json=form, headers=headers)
+        assert (first.status_code, retry.status_code) == (202, 202), (first.text, retry.text)
+        question_id = first.json()["id"]
+        assert retry.json()["id"] == question_id
+        found = await reader.wait_for(lambda rec: _question_id(rec) == question_id, count=2)
+
+    # Both attempts reached the topic; the classifier and the desk make them one case.
+    assert len(found) == 2
+    received = [QuestionReceived.model_validate_json(rec.value) for rec in found]
+    classified: list[QuestionClassified] = []
+
+    async def collect(events: list[QuestionClassified]) -> None:
+        classified.extend(events)
+
+    engine = Engine.load(ClassifierSettings().model_path)
+    classify = ClassifyQuestions(engine, MemoryClusterIndex(), collect)
+    for question in received:  # as two separate batches, as after a redelivery
+        await classify([question])
+    await ensure_indexes(db)
+    desk = DeskHandlers(MongoDeskRepository(db))
+    for event in classified:
+        await desk.on_classified([event])
+
+    assert await db["cases"].count_documents({"question_id": question_id}) == 1
+    assert await db["audit"].count_documents({"case_id": question_id, "action": "case_created"}) == 1
 
 
 async def test_malformed_webform_is_refused(intake: httpx.AsyncClient) -> None:

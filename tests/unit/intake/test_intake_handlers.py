@@ -11,6 +11,7 @@ from channels.webform import WebFormQuestion
 from services.intake.guards import RateLimiter
 from services.intake.handlers import Accepted, Intake, Refused
 from services.intake.settings import IntakeSettings
+from services.intake.submissions import SubmissionMemory
 
 pytestmark = pytest.mark.unit
 
@@ -78,6 +79,55 @@ async def test_webform_is_published() -> None:
     accepted = await _intake(publisher).webform(WebFormQuestion(text="Как встать на учёт?", region="KZ-71"))
     assert publisher.published == [accepted.question]
     assert accepted.question.region_hint == "KZ-71"
+
+
+KEY = "0b5c3e1e-8a8f-4f0e-9a51-2d4c6f7e8a90"
+
+
+async def test_a_retried_webform_is_published_again_under_the_same_question_id() -> None:
+    publisher = FakePublisher()
+    intake = _intake(publisher)
+    form = WebFormQuestion(text="Как встать на учёт?", region="KZ-71")
+    first = await intake.webform(form, idempotency_key=KEY)
+    retry = await intake.webform(WebFormQuestion(text=" Как встать на учёт? ", region="kz-71"), KEY)
+    assert first.question.question_id == retry.question.question_id
+    assert [q.question_id for q in publisher.published] == [first.question.question_id] * 2
+    other = await intake.webform(form, idempotency_key=KEY[::-1])
+    assert other.question.question_id != first.question.question_id
+
+
+async def test_a_key_reused_for_another_question_is_refused_and_not_published() -> None:
+    publisher = FakePublisher()
+    intake = _intake(publisher)
+    await intake.webform(WebFormQuestion(text="Первый вопрос"), idempotency_key=KEY)
+    before = _count("jauap_intake_refused_total", channel="webform", reason="key_reused")
+    with pytest.raises(Refused) as err:
+        await intake.webform(WebFormQuestion(text="Второй вопрос"), idempotency_key=KEY)
+    assert (err.value.status, err.value.kind) == (422, "key_reused")
+    assert "new key for each new question" in err.value.reason
+    assert len(publisher.published) == 1
+    assert _count("jauap_intake_refused_total", channel="webform", reason="key_reused") == before + 1
+
+
+async def test_a_header_key_that_differs_from_the_body_key_is_refused() -> None:
+    publisher = FakePublisher()
+    form = WebFormQuestion(text="Вопрос", submission_id=KEY)
+    with pytest.raises(Refused) as err:
+        await _intake(publisher).webform(form, idempotency_key=KEY[::-1])
+    assert (err.value.status, err.value.kind) == (422, "key_mismatch")
+    assert publisher.published == []
+    same = await _intake(publisher).webform(form, idempotency_key=KEY)
+    assert same.question.question_id == (await _intake(publisher).webform(form)).question.question_id
+
+
+def test_submission_memory_forgets_the_oldest_key_first() -> None:
+    memory = SubmissionMemory(max_keys=2)
+    assert memory.remember("a", "1") and memory.remember("b", "2")
+    assert memory.remember("a", "1")  # a retry; "a" is now the newest
+    assert not memory.remember("a", "other")
+    assert memory.remember("c", "3")  # "b" is forgotten
+    assert not memory.remember("a", "other")  # still known
+    assert memory.remember("b", "other")  # forgotten: taken as new
 
 
 async def test_logs_carry_no_text_or_personal_data(caplog: pytest.LogCaptureFixture) -> None:

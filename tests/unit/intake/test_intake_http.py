@@ -122,6 +122,28 @@ async def test_invalid_webform_is_422_and_not_published(
     assert app_and_publisher[1].published == []
 
 
+async def test_webform_retried_with_an_idempotency_key_answers_the_same_id(
+    client: httpx.AsyncClient, app_and_publisher: tuple[FastAPI, FakePublisher]
+) -> None:
+    key = {"Idempotency-Key": "0b5c3e1e-8a8f-4f0e-9a51-2d4c6f7e8a90"}
+    first = await client.post("/api/questions", json={"text": "Как получить пособие?"}, headers=key)
+    retry = await client.post("/api/questions", json={"text": "Как получить пособие?"}, headers=key)
+    assert (first.status_code, retry.status_code) == (202, 202)
+    assert first.json() == retry.json()
+    reused = await client.post("/api/questions", json={"text": "Совсем другой вопрос"}, headers=key)
+    assert reused.status_code == 422 and "already used" in reused.json()["detail"]
+    assert [q.question_id for q in app_and_publisher[1].published] == [first.json()["id"]] * 2
+
+
+async def test_malformed_idempotency_key_is_422(
+    client: httpx.AsyncClient, app_and_publisher: tuple[FastAPI, FakePublisher]
+) -> None:
+    r = await client.post("/api/questions", json={"text": "q"}, headers={"Idempotency-Key": "1"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+    assert app_and_publisher[1].published == []
+
+
 async def test_webform_is_rate_limited_per_source(client: httpx.AsyncClient) -> None:
     statuses = [(await client.post("/api/questions", json={"text": f"q{i}"})).status_code for i in range(3)]
     assert statuses == [202, 202, 202]
@@ -172,4 +194,7 @@ async def test_metrics_and_openapi(client: httpx.AsyncClient) -> None:
     assert 'jauap_intake_refused_total{channel="telegram",reason="bad_secret"}' in metrics
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert {"/webhooks/telegram", "/api/questions"} <= set(paths)
-    assert "202" in paths["/api/questions"]["post"]["responses"]
+    submit = paths["/api/questions"]["post"]
+    assert "202" in submit["responses"] and "422" in submit["responses"]
+    [key] = [p for p in submit["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["in"] == "header" and "same id" in key["description"]
