@@ -105,12 +105,12 @@ def new_cluster_id(item_id: str) -> str:
     return "c-" + hashlib.blake2b(item_id.encode(), digest_size=8).hexdigest()
 
 
-def _as_utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _fresh(record: BandRecord | None, at: datetime, window: timedelta) -> bool:
-    return record is not None and abs(_as_utc(at) - _as_utc(record.last_seen)) <= window
+    return record is not None and abs(as_utc(at) - as_utc(record.last_seen)) <= window
 
 
 def plan_batch(items: Sequence[ClusterItem], known: dict[str, BandRecord], window: timedelta) -> BatchPlan:
@@ -129,10 +129,10 @@ def plan_batch(items: Sequence[ClusterItem], known: dict[str, BandRecord], windo
             elif not _fresh(current, item.at, window) and key not in plan.new_keys:
                 plan.reset_keys.add(key)
             if current is None or not _fresh(current, item.at, window):
-                record = BandRecord(cluster_id, _as_utc(item.at))
+                record = BandRecord(cluster_id, as_utc(item.at))
             else:
-                record = BandRecord(current.cluster_id, max(_as_utc(current.last_seen),
-                                                            _as_utc(item.at)))  # fmt: skip
+                record = BandRecord(current.cluster_id, max(as_utc(current.last_seen),
+                                                            as_utc(item.at)))  # fmt: skip
             state[key] = record
             plan.writes[key] = record
     return plan

@@ -95,3 +95,43 @@ async def test_instances_racing_on_a_whole_batch_agree(database: AsyncDatabase[A
     )
     assert all(result == results[0] for result in results)
     assert len(set(results[0])) == 3
+
+
+async def test_a_second_instance_joins_a_cluster_kept_open_by_the_first(database: AsyncDatabase[Any]) -> None:
+    """Instance A keeps seeing near-duplicates, so its cluster stays open past the first message's
+    window; a fresh instance B (a restart, another replica) must see the refreshed window in the
+    store and join the same cluster rather than start a new one."""
+    window = timedelta(days=14)
+    a = MongoClusterIndex(database, window=window)
+    await a.ensure_indexes()
+    (first,) = await _assign(a, [QUESTION], [T0], prefix="a")
+    # Reposts that differ only in case and punctuation: the same bands, refreshed, never reset.
+    for day, text in ((5, QUESTION.upper()), (10, QUESTION + "!!"), (20, "RT: " + QUESTION)):
+        (seen,) = await _assign(a, [text], [T0 + timedelta(days=day)], prefix=f"a{day}")
+        assert seen == first
+    b = MongoClusterIndex(database, window=window)
+    # Beyond the first message's window (T0 + 14 d), within the refreshed one (T0 + 20 d + 14 d).
+    (joined,) = await _assign(b, [QUESTION + "?"], [T0 + timedelta(days=30)], prefix="b")
+    assert joined == first
+    (after_b,) = await _assign(a, [EDITED], [T0 + timedelta(days=31)], prefix="a31")
+    assert after_b == first
+
+
+async def test_refreshing_the_window_writes_each_band_at_most_once_per_step(
+    database: AsyncDatabase[Any],
+) -> None:
+    """The refresh is an update (slow on FerretDB 1.24): a band seen again shortly after is not
+    rewritten, only once its stored time lags by more than the refresh step."""
+    window = timedelta(days=14)
+    index = MongoClusterIndex(database, window=window)
+    await _assign(index, [QUESTION], [T0])
+    stored = {doc["_id"]: doc["last_seen"] async for doc in database[COLLECTION].find({})}
+    soon = T0 + index.refresh_step / 2
+    await _assign(index, [QUESTION], [soon], prefix="soon")
+    unchanged = {doc["_id"]: doc["last_seen"] async for doc in database[COLLECTION].find({})}
+    assert unchanged == stored
+    later = T0 + index.refresh_step * 2
+    await _assign(index, [QUESTION], [later], prefix="later")
+    refreshed = {doc["_id"]: doc["last_seen"] async for doc in database[COLLECTION].find({})}
+    assert set(refreshed) == set(stored)
+    assert all(moment.replace(tzinfo=UTC) == later for moment in refreshed.values())
