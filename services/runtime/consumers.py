@@ -1,7 +1,16 @@
-"""Wires plain event handlers to Kafka subscribers, all under the same retry-and-DLQ guard.
+"""Wires plain event handlers to Kafka subscribers, all under the same failure guard
+(services/runtime/deadletter.py; docs/architecture.md, delivery rules).
 
 Offsets are committed only after the handler (or the DLQ publish) has finished; if even the DLQ
 publish fails, the message is nacked, which rewinds the partition, so nothing is lost.
+
+An outage is waited out between polls, not inside one long handler call: the guard waits one capped
+backoff and raises `OutageNotOver`; here that becomes FastStream's `NackMessage`, whose nack seeks
+every partition of the record (or batch) back to its earliest record, and aiokafka drops what it had
+buffered for them. The next poll fetches the same records again. The handler therefore never runs
+longer than the handler's own timeout plus one backoff, far below `max_poll_interval_ms`, and the
+consumer keeps its group membership however long the outage lasts. (Pausing the partition would do
+the same, but would need a timer to resume it outside the handler; the rewind needs nothing.)
 """
 
 from __future__ import annotations
@@ -11,13 +20,18 @@ from typing import Any, TypeVar
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy, Context
+from faststream.exceptions import NackMessage
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 from pydantic import BaseModel
 
-from .deadletter import DeadLetters, Guard, Record, RetryPolicy
+from .deadletter import DeadLetters, Guard, OutageNotOver, Record, RetryPolicy
+from .outages import Outages
 
 E = TypeVar("E", bound=BaseModel)
+
+# aiokafka's default, stated here because the outage backoff cap is checked against it.
+MAX_POLL_INTERVAL_MS = 300_000
 
 
 def to_record(raw: ConsumerRecord[Any, Any]) -> Record:
@@ -44,16 +58,32 @@ async def _raw_body(message: StreamMessage[Any]) -> Any:
     return message.body
 
 
-def _after_effect(topic: str, group_id: str, description: str) -> dict[str, Any]:
+def _after_effect(topic: str, group_id: str, description: str, max_poll_interval_ms: int) -> dict[str, Any]:
     """Subscriber options shared by every consumer: commit after the handler, rewind on failure."""
     return {
         "group_id": group_id,
         "auto_offset_reset": "earliest",
         "ack_policy": AckPolicy.NACK_ON_ERROR,
+        "max_poll_interval_ms": max_poll_interval_ms,
         "decoder": _raw_body,
         "title": f"{topic}:{group_id}",
         "description": description,
     }
+
+
+def _check_fits_poll_interval(policy: RetryPolicy, max_poll_interval_ms: int) -> None:
+    # Half the interval leaves room for the handler's own timeout before the wait.
+    if policy.outage_max_backoff_s * 2 > max_poll_interval_ms / 1000:
+        raise ValueError(
+            f"outage backoff cap {policy.outage_max_backoff_s}s is too long for max_poll_interval_ms="
+            f"{max_poll_interval_ms}: lower JAUAP_OUTAGE_MAX_BACKOFF_S below half of it"
+        )
+
+
+def _guard(
+    broker: KafkaBroker, model: type[E], policy: RetryPolicy, outages: Outages | None, name: str
+) -> Guard[E]:
+    return Guard(model, dead_letters_for(broker), policy, outages=outages or Outages(), name=name)
 
 
 def subscribe(
@@ -65,14 +95,20 @@ def subscribe(
     handle: Callable[[E], Awaitable[None]],
     policy: RetryPolicy,
     description: str,
+    outages: Outages | None = None,
+    max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
 ) -> None:
-    guard = Guard(model, dead_letters_for(broker), policy)
+    _check_fits_poll_interval(policy, max_poll_interval_ms)
+    guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}")
 
     async def consume(message: Any = Context("message")) -> None:
-        await guard.one(to_record(message.raw_message), handle)
+        try:
+            await guard.one(to_record(message.raw_message), handle)
+        except OutageNotOver as exc:
+            raise NackMessage() from exc
 
     consume.__doc__ = description
-    broker.subscriber(topic, **_after_effect(topic, group_id, description))(consume)
+    broker.subscriber(topic, **_after_effect(topic, group_id, description, max_poll_interval_ms))(consume)
 
 
 def subscribe_batches(
@@ -85,16 +121,22 @@ def subscribe_batches(
     policy: RetryPolicy,
     description: str,
     max_records: int = 500,
+    outages: Outages | None = None,
+    max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
 ) -> None:
-    guard = Guard(model, dead_letters_for(broker), policy)
+    _check_fits_poll_interval(policy, max_poll_interval_ms)
+    guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}")
 
     async def consume(message: Any = Context("message")) -> None:
         raw = message.raw_message
         records = raw if isinstance(raw, tuple) else (raw,)
-        await guard.batch([to_record(r) for r in records], handle_batch)
+        try:
+            await guard.batch([to_record(r) for r in records], handle_batch)
+        except OutageNotOver as exc:
+            raise NackMessage() from exc
 
     consume.__doc__ = description
     broker.subscriber(
         topic, batch=True, max_records=max_records, batch_timeout_ms=50,
-        **_after_effect(topic, group_id, description),
+        **_after_effect(topic, group_id, description, max_poll_interval_ms),
     )(consume)  # fmt: skip

@@ -1,26 +1,41 @@
-"""The one retry-and-dead-letter policy every consumer uses (DESIGN.md section 5).
+"""The one failure policy every consumer uses (docs/architecture.md, delivery rules).
 
-A handler that fails is retried with backoff a bounded number of times; then the original bytes go to
-`<topic>.dlq` with the error and the source coordinates in headers, and the partition moves on. A
-message that cannot even be parsed is not retried: it can never succeed. Nothing here knows Kafka, so
-the policy is tested without a broker.
+A consumer meets three kinds of failure, and treating them alike loses messages:
+
+- A message that can never succeed (it does not parse, or the handler raises `Refused`) goes to
+  `<topic>.dlq` at once, with the cause in headers: retrying it only delays the partition.
+- An outage (`errors.is_outage`: store or broker unreachable, a channel down) says nothing about the
+  message. Dead-lettering it after a few tries turned every long outage into lost work, so the guard
+  keeps the message for as long as the outage lasts: it waits one capped, growing backoff and raises
+  `OutageNotOver`, and the consumer rewinds to the record and fetches it again. Waiting in short
+  steps between polls, rather than in one long loop inside the handler, is what keeps the consumer
+  in its group: Kafka evicts a member that does not poll within `max_poll_interval_ms`. The service
+  reports itself not ready until the first success (`outages.Outages`).
+- Anything else is a bug or an unknown state: a few tries with backoff, then the DLQ, so one bad
+  message never blocks its partition.
+
+Nothing here knows Kafka, so the policy is tested without a broker.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Generic, Literal, TypeVar
 
 from prometheus_client import Counter
 from pydantic import BaseModel, ValidationError
 
+from .errors import is_refusal, outage_dependency
+from .outages import Outages
+
 log = logging.getLogger("jauap.dlq")
 
 E = TypeVar("E", bound=BaseModel)
+Reason = Literal["invalid", "refused", "failed"]
 
 DLQ_MESSAGES = Counter(
     "jauap_dlq_messages_total", "Messages sent to a dead-letter topic.", ["topic", "reason"]
@@ -45,23 +60,46 @@ class RetryPolicy:
     attempts: int = 3
     first_backoff_s: float = 0.2
     max_backoff_s: float = 5.0
+    outage_first_backoff_s: float = 1.0
+    # Each outage wait happens inside one delivery, between two polls, so this cap plus the handler's
+    # own timeout must stay well under the consumer's max_poll_interval_ms.
+    outage_max_backoff_s: float = 30.0
+    # Bug retries of a whole batch, one record at a time, could otherwise sleep past max_poll_interval.
+    sleep_budget_s: float = 60.0
 
     def backoff(self, failed_attempt: int) -> float:
-        return float(min(self.first_backoff_s * 2 ** (failed_attempt - 1), self.max_backoff_s))
+        return _capped(self.first_backoff_s, failed_attempt, self.max_backoff_s)
+
+    def outage_backoff(self, failed_attempt: int) -> float:
+        return _capped(self.outage_first_backoff_s, failed_attempt, self.outage_max_backoff_s)
+
+
+def _capped(first: float, failed_attempt: int, cap: float) -> float:
+    return float(min(first * 2 ** min(failed_attempt - 1, 32), cap))
 
 
 Publish = Callable[[str, bytes, bytes | None, dict[str, str]], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def dlq_headers(record: Record, error: BaseException, attempts: int) -> dict[str, str]:
+class OutageNotOver(Exception):
+    """One backoff of an outage has been waited out: rewind to the record and fetch it again."""
+
+    def __init__(self, dependency: str) -> None:
+        super().__init__(f"{dependency} unavailable; the message is kept and retried")
+        self.dependency = dependency
+
+
+def dlq_headers(record: Record, error: BaseException, attempts: int, reason: Reason) -> dict[str, str]:
     return {
         "error": f"{type(error).__name__}: {error}"[:2000],
         "error_type": type(error).__name__,
+        "reason": reason,
         "source_topic": record.topic,
         "source_partition": str(record.partition),
         "source_offset": str(record.offset),
         "attempts": str(attempts),
+        "dead_lettered_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
@@ -72,10 +110,9 @@ class DeadLetters:
 
     publish: Publish
 
-    async def send(self, record: Record, error: BaseException, attempts: int) -> None:
-        reason = "invalid" if attempts == 0 else "failed"
+    async def send(self, record: Record, error: BaseException, attempts: int, reason: Reason) -> None:
         await self.publish(
-            f"{record.topic}.dlq", record.value, record.key, dlq_headers(record, error, attempts)
+            f"{record.topic}.dlq", record.value, record.key, dlq_headers(record, error, attempts, reason)
         )
         DLQ_MESSAGES.labels(record.topic, reason).inc()
         log.warning(
@@ -85,63 +122,137 @@ class DeadLetters:
                 "partition": record.partition,
                 "offset": record.offset,
                 "attempts": attempts,
+                "reason": reason,
                 "error": str(error)[:500],
             },
         )
 
 
 @dataclass
+class _Delivery:
+    """Sleep spent on bug retries within one delivery, so the handler returns in time to poll."""
+
+    budget_s: float
+    slept_s: float = 0.0
+
+    def take(self, wait_s: float) -> float:
+        """How long to actually wait: `wait_s` while the budget lasts, then no more waiting."""
+        granted = wait_s if self.slept_s + wait_s <= self.budget_s else 0.0
+        self.slept_s += granted
+        return granted
+
+
+@dataclass
 class Guard(Generic[E]):
-    """Parses records into events and runs a handler under the retry policy."""
+    """Parses records into events and runs a handler under the failure policy above."""
 
     model: type[E]
     dead_letters: DeadLetters
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Sleep = asyncio.sleep
+    outages: Outages = field(default_factory=Outages)
+    name: str = "consumer"
+    _outage_streak: int = field(default=0, init=False)
 
     async def one(self, record: Record, handle: Callable[[E], Awaitable[None]]) -> bool:
-        """Process one record; True if handled, False if it went to the DLQ."""
+        """Process one record; True if handled, False if it went to the DLQ. Raises `OutageNotOver`
+        when the record must be fetched again later."""
         try:
             event = self.model.model_validate_json(record.value)
         except ValidationError as exc:
-            await self.dead_letters.send(record, exc, attempts=0)
+            await self.dead_letters.send(record, exc, attempts=0, reason="invalid")
             return False
-        return await self._with_retries(record, lambda: handle(event))
+        return await self._with_retries(record, lambda: handle(event), _Delivery(self.policy.sleep_budget_s))
 
     async def batch(
         self,
         records: Sequence[Record],
         handle_batch: Callable[[list[E]], Awaitable[None]],
     ) -> int:
-        """Process a batch in one call; if it fails, fall back to one record at a time so only the
-        records that really fail go to the DLQ. Returns how many were handled."""
+        """Process a batch in one call; if it fails for another reason than an outage, fall back to
+        one record at a time so only the records that really fail go to the DLQ. Returns how many
+        were handled. Invalid records are dead-lettered last, so a rewind after an outage does not
+        dead-letter them twice."""
         parsed: list[tuple[Record, E]] = []
+        invalid: list[tuple[Record, ValidationError]] = []
         for record in records:
             try:
                 parsed.append((record, self.model.model_validate_json(record.value)))
             except ValidationError as exc:
-                await self.dead_letters.send(record, exc, attempts=0)
-        if not parsed:
-            return 0
-        try:
-            await handle_batch([event for _, event in parsed])
-            return len(parsed)
-        except Exception as exc:
-            log.warning("batch failed, retrying one by one", extra={"error": str(exc)[:500]})
-        handled = 0
-        for record, event in parsed:
-            handled += await self._with_retries(record, functools.partial(handle_batch, [event]))
+                invalid.append((record, exc))
+        handled = await self._handle_parsed(parsed, handle_batch) if parsed else 0
+        for record, error in invalid:
+            await self.dead_letters.send(record, error, attempts=0, reason="invalid")
         return handled
 
-    async def _with_retries(self, record: Record, call: Callable[[], Awaitable[None]]) -> bool:
+    async def _handle_parsed(
+        self, parsed: list[tuple[Record, E]], handle_batch: Callable[[list[E]], Awaitable[None]]
+    ) -> int:
+        try:
+            await handle_batch([event for _, event in parsed])
+        except Exception as exc:
+            if not is_refusal(exc) and (dependency := outage_dependency(exc)) is not None:
+                await self._wait_out(parsed[0][0], dependency, exc)
+            log.warning("batch failed, retrying one by one", extra={"error": str(exc)[:500]})
+        else:
+            self._succeeded()
+            return len(parsed)
+        delivery = _Delivery(self.policy.sleep_budget_s)
+        handled = 0
+        for record, event in parsed:
+            handled += await self._with_retries(record, _bind(handle_batch, [event]), delivery)
+        return handled
+
+    async def _with_retries(
+        self, record: Record, call: Callable[[], Awaitable[None]], delivery: _Delivery
+    ) -> bool:
         for attempt in range(1, self.policy.attempts + 1):
             try:
                 await call()
-                return True
             except Exception as exc:
+                if is_refusal(exc):
+                    await self.dead_letters.send(record, exc, attempts=attempt, reason="refused")
+                    return False
+                if (dependency := outage_dependency(exc)) is not None:
+                    await self._wait_out(record, dependency, exc)
                 if attempt == self.policy.attempts:
-                    await self.dead_letters.send(record, exc, attempts=attempt)
+                    await self.dead_letters.send(record, exc, attempts=attempt, reason="failed")
                     return False
                 HANDLER_RETRIES.labels(record.topic).inc()
-                await self.sleep(self.policy.backoff(attempt))
+                if wait_s := delivery.take(self.policy.backoff(attempt)):
+                    await self.sleep(wait_s)
+            else:
+                self._succeeded()
+                return True
         return False  # pragma: no cover - the loop always returns
+
+    async def _wait_out(self, record: Record, dependency: str, error: BaseException) -> None:
+        self._outage_streak += 1
+        wait_s = self.policy.outage_backoff(self._outage_streak)
+        self.outages.failed(self.name, record.topic, dependency, error)
+        log.warning(
+            "dependency unavailable; keeping the message and retrying",
+            extra={
+                "consumer": self.name,
+                "dependency": dependency,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "retry_in_s": wait_s,
+                "error": f"{type(error).__name__}: {error}"[:500],
+            },
+        )
+        await self.sleep(wait_s)
+        raise OutageNotOver(dependency) from error
+
+    def _succeeded(self) -> None:
+        if self._outage_streak:
+            log.info("dependency back; consuming again", extra={"consumer": self.name})
+        self._outage_streak = 0
+        self.outages.recovered(self.name)
+
+
+def _bind(
+    handle_batch: Callable[[list[E]], Awaitable[None]], events: list[E]
+) -> Callable[[], Awaitable[None]]:
+    return lambda: handle_batch(events)

@@ -7,28 +7,44 @@
   the dead-letter topic at once, without retries.
 
 Any other exception is a bug or an unknown state: it gets the bounded retries, then the DLQ.
+
+Both are classified by the exception chain, not only the outermost type, because handlers wrap
+driver errors in their own (`raise ChannelUnavailable(...) from exc`) and the cause is what decides.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from aiokafka import errors as kafka_errors
 from pymongo import errors as mongo_errors
 
 
 class Outage(Exception):
-    """Something the handler depends on is unavailable; retrying later will succeed."""
+    """Something the handler depends on is unavailable; retrying later will succeed.
+
+    `dependency` names what is down (readiness reports it); subclasses set it as a class attribute,
+    e.g. `dependency = "telegram"`, or pass `dependency=` when raising."""
+
+    dependency: str = "external"
+
+    def __init__(self, *args: object, dependency: str | None = None) -> None:
+        super().__init__(*args)
+        if dependency is not None:
+            self.dependency = dependency
 
 
 class Refused(Exception):
     """The handler refuses this message for good; retrying can never succeed."""
 
 
-# Store and broker errors that say "not reachable now", not "this request is wrong".
-_OUTAGE_TYPES: tuple[type[BaseException], ...] = (
+_STORE_OUTAGES: tuple[type[BaseException], ...] = (
     mongo_errors.ConnectionFailure,  # includes AutoReconnect, NetworkTimeout, ServerSelectionTimeout
     mongo_errors.ExecutionTimeout,
     mongo_errors.WTimeoutError,
     mongo_errors.WaitQueueTimeoutError,
+)
+_BROKER_OUTAGES: tuple[type[BaseException], ...] = (
     kafka_errors.KafkaConnectionError,
     kafka_errors.KafkaTimeoutError,
     kafka_errors.KafkaUnavailableError,
@@ -36,18 +52,40 @@ _OUTAGE_TYPES: tuple[type[BaseException], ...] = (
     kafka_errors.RequestTimedOutError,
     kafka_errors.NotLeaderForPartitionError,
     kafka_errors.LeaderNotAvailableError,
-    TimeoutError,
-    ConnectionError,
 )
+# Plain socket failures: some remote service we call is not reachable now.
+_NETWORK_OUTAGES: tuple[type[BaseException], ...] = (TimeoutError, ConnectionError)
 
 
-def is_outage(exc: BaseException) -> bool:
-    """True if `exc`, or an exception it was raised from, means infrastructure is unavailable."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and every exception it was raised from or during, outermost first."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, (Outage, *_OUTAGE_TYPES)):
-            return True
+        yield current
         current = current.__cause__ or current.__context__
-    return False
+
+
+def outage_dependency(exc: BaseException) -> str | None:
+    """What is down if `exc` (or an exception it was raised from) is an outage, else None."""
+    for current in _chain(exc):
+        if isinstance(current, Outage):
+            return current.dependency
+        if isinstance(current, _STORE_OUTAGES):
+            return "store"
+        if isinstance(current, _BROKER_OUTAGES):
+            return "kafka"
+        if isinstance(current, _NETWORK_OUTAGES):
+            return "network"
+    return None
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True if `exc`, or an exception it was raised from, means infrastructure is unavailable."""
+    return outage_dependency(exc) is not None
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """True if the handler refused the message for good (a `Refused` anywhere in the chain)."""
+    return any(isinstance(current, Refused) for current in _chain(exc))

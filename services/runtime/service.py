@@ -2,6 +2,12 @@
 
 A service's `app.py` calls `build_service` with a `wire` function that registers its subscribers and
 routes on the `Runtime`; everything else (start order, shutdown, health, metrics) is done here once.
+
+Start-up can fail half-way (the store or the broker unreachable, an index that cannot be built), and
+a supervisor will then start the service again: whatever was opened before the failure is closed
+right there, in reverse order, so retries do not pile up clients and background tasks. Readiness is
+the broker and store pings plus what the consumers themselves are waiting out (`outages.Outages`),
+because a ping can succeed while every real operation times out (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -26,6 +32,7 @@ from .broker import make_broker
 from .deadletter import RetryPolicy
 from .http import ops_router
 from .logs import configure_logging
+from .outages import Outages
 from .settings import ServiceSettings
 from .store import Document, connect, ping
 
@@ -39,6 +46,7 @@ class Runtime:
     broker: KafkaBroker
     mongo: AsyncMongoClient[Document] | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    outages: Outages = field(default_factory=Outages)
 
     @property
     def db(self) -> AsyncDatabase[Document]:
@@ -48,7 +56,13 @@ class Runtime:
 
     @property
     def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(self.settings.retry_attempts, self.settings.retry_backoff_s)
+        settings = self.settings
+        return RetryPolicy(
+            attempts=settings.retry_attempts,
+            first_backoff_s=settings.retry_backoff_s,
+            outage_first_backoff_s=settings.outage_backoff_s,
+            outage_max_backoff_s=settings.outage_max_backoff_s,
+        )
 
     def subscribe(
         self, purpose: str, *, event: type[EV], handle: Callable[[EV], Awaitable[None]], description: str
@@ -56,7 +70,7 @@ class Runtime:
         """Consume `event`'s topic in this service's group for `purpose`, under the retry/DLQ guard."""
         consumers.subscribe(
             self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
-            handle=handle, policy=self.retry_policy, description=description,
+            handle=handle, policy=self.retry_policy, description=description, outages=self.outages,
         )  # fmt: skip
 
     def subscribe_batches(
@@ -71,7 +85,7 @@ class Runtime:
         consumers.subscribe_batches(
             self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
             handle_batch=handle_batch, policy=self.retry_policy, description=description,
-            max_records=max_records,
+            max_records=max_records, outages=self.outages,
         )  # fmt: skip
 
 
@@ -95,31 +109,49 @@ def build_service(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if on_start is not None:
-            await on_start(runtime)
-        await runtime.broker.start()
-        log.info("service started", extra={"port": settings.port})
-        try:
-            yield
-        finally:
-            await runtime.broker.stop()
+        async with AsyncExitStack() as opened:
+            opened.push_async_callback(_quietly, log, "store client", _close_store, runtime)
             if on_stop is not None:
-                await on_stop(runtime)
-            if runtime.mongo is not None:
-                await runtime.mongo.close()
-            log.info("service stopped")
+                # Registered before on_start runs: on_stop must undo a partial on_start too.
+                opened.push_async_callback(_quietly, log, "on_stop", on_stop, runtime)
+            if on_start is not None:
+                await on_start(runtime)
+            # Before start: a start that fails half-way has already launched some consumers.
+            opened.push_async_callback(_quietly, log, "broker", _stop_broker, runtime)
+            await runtime.broker.start()
+            log.info("service started", extra={"port": settings.port})
+            yield
+        log.info("service stopped")
 
     async def ready() -> dict[str, bool]:
         checks = {"kafka": await runtime.broker.ping(timeout=2.0)}
         if runtime.mongo is not None:
             checks["store"] = await ping(runtime.mongo)
+        checks.update(runtime.outages.down())
         return checks
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.runtime = runtime
-    app.include_router(ops_router(settings.service_name, ready))
+    app.include_router(ops_router(settings.service_name, ready, waiting=runtime.outages.details))
     wire(runtime, app)
     return app
+
+
+async def _stop_broker(runtime: Runtime) -> None:
+    await runtime.broker.stop()
+
+
+async def _close_store(runtime: Runtime) -> None:
+    if runtime.mongo is not None:
+        await runtime.mongo.close()
+
+
+async def _quietly(log: logging.Logger, what: str, close: Hook, runtime: Runtime) -> None:
+    """Run one shutdown step; a failure is logged, and the remaining steps still run."""
+    try:
+        await close(runtime)
+    except Exception:
+        log.exception("shutdown step failed", extra={"step": what})
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> int:

@@ -33,8 +33,20 @@ class ServiceSettings(BaseSettings):
         description="Prefix of this deployment's Kafka consumer groups; a separate prefix gives a "
         "separate set of consumers on the same topics (tests, benchmarks).",
     )
-    retry_attempts: int = Field(default=3, ge=1, le=20, description="Tries before the DLQ.")
+    retry_attempts: int = Field(
+        default=3, ge=1, le=20, description="Tries of a failing message before the DLQ (outages excepted)."
+    )
     retry_backoff_s: float = Field(default=0.2, gt=0, description="First retry delay, doubled.")
+    outage_backoff_s: float = Field(
+        default=1.0, gt=0, description="First wait before retrying a message held up by an outage, doubled."
+    )
+    outage_max_backoff_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=120,
+        description="Longest wait between retries during an outage; an outage is retried for as long as "
+        "it lasts. At most 120 s, so a consumer polls well within Kafka's max_poll_interval_ms (300 s).",
+    )
 
     def consumer_group(self, purpose: str) -> str:
         """The consumer group of one of this service's subscriptions, e.g. `jauap.desk.cases`."""

@@ -1,11 +1,16 @@
-"""The retry-and-DLQ policy, with a fake publisher and a fake clock."""
+"""The failure policy (refused → DLQ at once, outage → kept and retried, bug → bounded retries then
+DLQ), with a fake publisher and a fake clock."""
 
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 from pydantic import BaseModel
+from pymongo.errors import ServerSelectionTimeoutError
 
-from services.runtime.deadletter import DeadLetters, Guard, Record, RetryPolicy
+from services.runtime.deadletter import DeadLetters, Guard, OutageNotOver, Record, RetryPolicy
+from services.runtime.errors import Outage, Refused
+from services.runtime.outages import Outages
 
 
 class Ping(BaseModel):
@@ -32,9 +37,10 @@ def record(value: bytes, offset: int = 0) -> Record:
     return Record(topic="t.v1", partition=2, offset=offset, key=b"k", value=value)
 
 
-def make_guard(attempts: int = 3) -> tuple[Guard[Ping], FakeDlq, FakeSleep]:
+def make_guard(attempts: int = 3, **policy: float) -> tuple[Guard[Ping], FakeDlq, FakeSleep]:
     dlq, sleep = FakeDlq(), FakeSleep()
-    guard = Guard(Ping, DeadLetters(dlq.publish), RetryPolicy(attempts, 0.1, 1.0), sleep)
+    retry = RetryPolicy(attempts, 0.1, 1.0, **policy)
+    guard = Guard(Ping, DeadLetters(dlq.publish), retry, sleep, outages=Outages(), name="t.v1:g")
     return guard, dlq, sleep
 
 
@@ -62,7 +68,9 @@ async def test_unparseable_message_goes_to_dlq_at_once_with_its_coordinates() ->
     assert headers["source_partition"] == "2"
     assert headers["source_offset"] == "17"
     assert headers["attempts"] == "0"
+    assert headers["reason"] == "invalid"
     assert headers["error"].startswith("ValidationError")
+    assert headers["dead_lettered_at"].endswith("+00:00")
     assert sleep.waits == []
 
 
@@ -79,6 +87,7 @@ async def test_failing_handler_is_retried_with_backoff_then_dead_lettered() -> N
     assert calls == 4
     assert sleep.waits == [0.1, 0.2, 0.4]
     assert dlq.sent[0][3]["attempts"] == "4"
+    assert dlq.sent[0][3]["reason"] == "failed"
     assert "store down" in dlq.sent[0][3]["error"]
 
 
@@ -113,7 +122,8 @@ async def test_batch_isolates_the_poison_message() -> None:
     records = [record(b'{"n": 1}', 0), record(b"junk", 1), record(b'{"n": 2}', 2), record(b'{"n": 3}', 3)]
     assert await guard.batch(records, handle_batch) == 2
     assert handled == [1, 3]
-    assert [h["source_offset"] for *_, h in dlq.sent] == ["1", "2"]
+    # The failing one first: invalid records are dead-lettered after the batch is handled.
+    assert [h["source_offset"] for *_, h in dlq.sent] == ["2", "1"]
 
 
 async def test_dlq_publish_failure_propagates_so_nothing_is_committed() -> None:
@@ -127,3 +137,130 @@ async def test_dlq_publish_failure_propagates_so_nothing_is_committed() -> None:
 
     with pytest.raises(ConnectionError):
         await guard.one(record(b'{"n": 1}'), handle)
+
+
+async def test_refused_message_goes_to_dlq_at_once_with_its_cause() -> None:
+    guard, dlq, sleep = make_guard(attempts=5)
+    calls = 0
+
+    async def handle(p: Ping) -> None:
+        nonlocal calls
+        calls += 1
+        raise Refused("channel rejects this chat for good")
+
+    assert not await guard.one(record(b'{"n": 1}', offset=4), handle)
+    assert calls == 1 and sleep.waits == []
+    headers = dlq.sent[0][3]
+    assert headers["reason"] == "refused" and headers["error_type"] == "Refused"
+    assert headers["attempts"] == "1" and "for good" in headers["error"]
+
+
+async def test_a_refusal_wins_over_the_outage_it_was_raised_from() -> None:
+    guard, dlq, _ = make_guard()
+
+    async def handle(p: Ping) -> None:
+        try:
+            raise TimeoutError("slow")
+        except TimeoutError as exc:
+            raise Refused("not worth retrying") from exc
+
+    assert not await guard.one(record(b'{"n": 1}'), handle)
+    assert dlq.sent[0][3]["reason"] == "refused"
+
+
+def outage_retries(dependency: str) -> float:
+    return (
+        REGISTRY.get_sample_value("jauap_outage_retries_total", {"topic": "t.v1", "dependency": dependency})
+        or 0.0
+    )
+
+
+async def test_an_outage_is_waited_out_for_as_long_as_it_lasts_and_never_dead_lettered() -> None:
+    guard, dlq, sleep = make_guard(attempts=3, outage_first_backoff_s=1.0, outage_max_backoff_s=8.0)
+    before = outage_retries("store")
+
+    async def store_down(p: Ping) -> None:
+        raise ServerSelectionTimeoutError("127.0.0.1:27017: timed out")
+
+    # Each delivery waits one backoff and asks for the record again; far more than `attempts`.
+    for _ in range(7):
+        with pytest.raises(OutageNotOver):
+            await guard.one(record(b'{"n": 1}'), store_down)
+    assert sleep.waits == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0, 8.0]
+    assert dlq.sent == []
+    assert outage_retries("store") - before == 7
+    assert guard.outages.down() == {"store": False}
+    assert "ServerSelectionTimeoutError" in guard.outages.details()["t.v1:g"]
+
+    handled: list[int] = []
+
+    async def store_back(p: Ping) -> None:
+        handled.append(p.n)
+
+    assert await guard.one(record(b'{"n": 1}'), store_back)
+    assert handled == [1] and guard.outages.down() == {}
+    with pytest.raises(OutageNotOver):  # a new outage starts again from the first backoff
+        await guard.one(record(b'{"n": 2}'), store_down)
+    assert sleep.waits[-1] == 1.0
+
+
+async def test_an_outage_names_its_dependency() -> None:
+    guard, dlq, _ = make_guard()
+
+    class ChannelUnreachable(Outage):
+        dependency = "telegram"
+
+    async def handle(p: Ping) -> None:
+        try:
+            raise ConnectionRefusedError(111, "refused")
+        except ConnectionRefusedError as exc:
+            raise ChannelUnreachable("api.telegram.org unreachable") from exc
+
+    with pytest.raises(OutageNotOver, match="telegram"):
+        await guard.one(record(b'{"n": 1}'), handle)
+    assert guard.outages.down() == {"telegram": False} and dlq.sent == []
+
+
+async def test_an_outage_after_a_bug_retry_is_still_waited_out() -> None:
+    guard, dlq, _ = make_guard(attempts=2)
+    errors = [RuntimeError("bug?"), ConnectionResetError("broker went away")]
+
+    async def handle(p: Ping) -> None:
+        raise errors.pop(0)
+
+    with pytest.raises(OutageNotOver):
+        await guard.one(record(b'{"n": 1}'), handle)
+    assert dlq.sent == []
+
+
+async def test_a_batch_outage_rewinds_the_whole_batch_and_dead_letters_invalid_ones_once() -> None:
+    guard, dlq, sleep = make_guard()
+    outage = True
+    handled: list[int] = []
+
+    async def handle_batch(items: list[Ping]) -> None:
+        if outage:
+            raise TimeoutError("store frozen")
+        handled.extend(p.n for p in items)
+
+    records = [record(b'{"n": 1}', 0), record(b"junk", 1), record(b'{"n": 2}', 2)]
+    for _ in range(3):
+        with pytest.raises(OutageNotOver):
+            await guard.batch(records, handle_batch)
+    assert dlq.sent == [] and len(sleep.waits) == 3  # no one-by-one fallback during an outage
+    outage = False
+    assert await guard.batch(records, handle_batch) == 2
+    assert handled == [1, 2]
+    assert [h["source_offset"] for *_, h in dlq.sent] == ["1"]
+
+
+async def test_bug_retries_of_a_batch_stop_sleeping_when_the_budget_is_spent() -> None:
+    guard, dlq, sleep = make_guard(attempts=3, sleep_budget_s=1.0)
+
+    async def handle_batch(items: list[Ping]) -> None:
+        raise KeyError("bug")
+
+    records = [record(f'{{"n": {i}}}'.encode(), i) for i in range(10)]
+    assert await guard.batch(records, handle_batch) == 0
+    assert sum(sleep.waits) <= 1.0
+    assert len(dlq.sent) == 10  # every record still had its three tries
