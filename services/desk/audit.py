@@ -23,6 +23,13 @@ class Action(StrEnum):
     draft_rejected = "draft_rejected"
     answer_delivered = "answer_delivered"
     answer_failed = "answer_failed"
+    # Desk accounts (by an admin in the API, or `jauap users` as `cli:<os user>`)
+    user_added = "user_added"
+    user_disabled = "user_disabled"
+    user_enabled = "user_enabled"
+    user_role_changed = "user_role_changed"
+    user_password_reset = "user_password_reset"
+    user_unlocked = "user_unlocked"
 
 
 def entry(
