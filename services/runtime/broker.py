@@ -44,5 +44,17 @@ async def publish_event(broker: KafkaBroker, event: Event) -> None:
 
 
 async def publish_events(broker: KafkaBroker, events: list[Event]) -> None:
-    """Publish many events concurrently; the producer batches them (linger) into few requests."""
-    await asyncio.gather(*(publish_event(broker, event) for event in events))
+    """Publish many events concurrently; the producer batches them (linger) into few requests.
+
+    If one publish fails, the others are cancelled and awaited before its error is raised: the
+    caller's retry starts from a clean slate, instead of racing publishes left running in the
+    background, and the error is the publish's own, so the guard can tell an outage from a bug.
+    """
+    tasks = [asyncio.ensure_future(publish_event(broker, event)) for event in events]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
