@@ -1,5 +1,6 @@
-"""The operator API (DESIGN.md section 7a): the queue, a case with its drafts and audit, drafting,
-approving and rejecting. Every error carries a `detail` that says what to do.
+"""The operator API (docs/architecture.md): the queue, a case with its drafts and audit, drafting,
+approving and rejecting, closing and resolving cases. Every error carries a `detail` that says what
+to do; every answer is a typed model (`models.py`), so the OpenAPI document describes it.
 
 Case ids are question ids (`channel:channel_message_id`); an e-mail's message id may hold a '/', so
 the case routes take the rest of the path as the id."""
@@ -16,8 +17,9 @@ from schemas import Channel, Topic, Urgency
 
 from .accounts import LoginRefused, LoginThrottled
 from .auth import CurrentSession
-from .cases import CaseStatus, TransitionError, present_case, public
+from .cases import CaseStatus, CloseReason, ResolveOutcome, TransitionError, public
 from .context import Context
+from .models import Case, CaseDetails, CaseList, Draft
 from .policy import Forbidden
 from .store import CaseFilter
 from .workflow import Invalid, NotFound, PublishFailed, User
@@ -33,9 +35,25 @@ class RejectRequest(BaseModel):
     comment: str = Field(min_length=1, max_length=2000, description="Why, so the author can fix it.")
 
 
-class CaseList(BaseModel):
-    items: list[Json] = Field(description="Cases, most urgent first, then oldest first.")
-    total: int = Field(description="How many cases match the filters.")
+class CloseRequest(BaseModel):
+    reason: CloseReason = Field(
+        description="answered_elsewhere (e.g. by phone, or on a channel Jauap cannot post on yet), spam, "
+        "duplicate, or other (then say why in `comment`)."
+    )
+    comment: str = Field(default="", max_length=2000, description="Anything the next reader should know.")
+
+
+class ResolveRequest(BaseModel):
+    outcome: ResolveOutcome = Field(
+        description="delivered: the thread shows the answer (case answered); not_delivered: it does not "
+        "(case failed, write a new draft)."
+    )
+    comment: str = Field(min_length=1, max_length=2000, description="What you checked, e.g. the thread.")
+
+
+# Deep pages are never read by a person; the bound keeps the store's skip in range (a huge offset
+# used to answer 500).
+MAX_OFFSET = 100_000
 
 
 router = APIRouter(prefix="/api", tags=["cases"])
@@ -52,8 +70,11 @@ async def list_cases(
     urgency: Urgency | None = None,
     lang: Annotated[str | None, Query(max_length=8)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text the question contains")] = None,
+    delivery_overdue: Annotated[
+        bool, Query(description="Only approved cases with no delivery outcome after the timeout")
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CaseList:
     where = CaseFilter(
         status=status.value if status else None,
@@ -64,29 +85,50 @@ async def list_cases(
         lang=lang,
         q=q or None,
     )
+    if delivery_overdue:
+        where = ctx.desk.overdue_filter(where)
     items, total = await ctx.repo.list_cases(where, limit, offset)
-    return CaseList(items=[present_case(c) for c in items], total=total)
+    return CaseList(items=[Case.model_validate(ctx.desk.present(c)) for c in items], total=total)
 
 
 @router.get("/cases/{case_id:path}", summary="A case with its drafts and audit trail")
-async def get_case(case_id: str, ctx: Context, session: CurrentSession) -> Json:
-    return await ctx.desk.case_details(case_id)
+async def get_case(case_id: str, ctx: Context, session: CurrentSession) -> CaseDetails:
+    return CaseDetails.model_validate(await ctx.desk.case_details(case_id))
 
 
 @router.post("/cases/{case_id:path}/drafts", status_code=201, summary="Write a draft answer")
-async def write_draft(case_id: str, body: DraftRequest, ctx: Context, session: CurrentSession) -> Json:
+async def write_draft(case_id: str, body: DraftRequest, ctx: Context, session: CurrentSession) -> Draft:
     draft = await ctx.desk.write_draft(case_id, User(session.username, session.role), body.text)
-    return public(draft)
+    return Draft.model_validate(public(draft))
+
+
+@router.post(
+    "/cases/{case_id:path}/close", summary="Close a case by hand: answered elsewhere, spam, duplicate"
+)
+async def close_case(case_id: str, body: CloseRequest, ctx: Context, session: CurrentSession) -> Case:
+    user = User(session.username, session.role)
+    case = await ctx.desk.close(case_id, user, body.reason, body.comment)
+    return Case.model_validate(ctx.desk.present(case))
+
+
+@router.post("/cases/{case_id:path}/resolve", summary="Resolve an unclear delivery after checking the thread")
+async def resolve_case(case_id: str, body: ResolveRequest, ctx: Context, session: CurrentSession) -> Case:
+    user = User(session.username, session.role)
+    case = await ctx.desk.resolve(case_id, user, body.outcome, body.comment)
+    return Case.model_validate(ctx.desk.present(case))
 
 
 @router.post("/drafts/{draft_id}/approve", summary="Approve a draft: the answer is sent")
-async def approve(draft_id: str, ctx: Context, session: CurrentSession) -> Json:
-    return public(await ctx.desk.approve(draft_id, User(session.username, session.role)))
+async def approve(draft_id: str, ctx: Context, session: CurrentSession) -> Draft:
+    return Draft.model_validate(
+        public(await ctx.desk.approve(draft_id, User(session.username, session.role)))
+    )
 
 
 @router.post("/drafts/{draft_id}/reject", summary="Reject a draft with a comment")
-async def reject(draft_id: str, body: RejectRequest, ctx: Context, session: CurrentSession) -> Json:
-    return public(await ctx.desk.reject(draft_id, User(session.username, session.role), body.comment))
+async def reject(draft_id: str, body: RejectRequest, ctx: Context, session: CurrentSession) -> Draft:
+    rejected = await ctx.desk.reject(draft_id, User(session.username, session.role), body.comment)
+    return Draft.model_validate(public(rejected))
 
 
 _STATUS_OF: dict[type[Exception], int] = {

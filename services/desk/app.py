@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -14,6 +15,7 @@ from services.runtime.service import Runtime, build_service, run_from_command_li
 
 from . import api, auth, metrics, users_api
 from .accounts import accounts_from_settings, ensure_account_indexes
+from .cases import CaseView
 from .context import DeskContext
 from .handlers import DeskHandlers
 from .settings import DeskSettings
@@ -35,8 +37,14 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         desk = Desk(
             repo,
             publish,
-            allow_self_approval=settings.allow_self_approval_for_approver_written,
+            allow_self_approval=settings.allow_self_approval,
             public_contacts_allowed=tuple(settings.public_contacts_allowed),
+            publish_timeout=timedelta(seconds=settings.publish_timeout_s),
+            claim_stale=timedelta(seconds=settings.approval_claim_stale_s),
+            view=CaseView(
+                delivery_timeout=timedelta(seconds=settings.delivery_outcome_timeout_s),
+                reply_channels=frozenset(c.value for c in settings.reply_channels),
+            ),
         )
         accounts = accounts_from_settings(runtime.db, settings)
         app.state.desk = DeskContext(settings=settings, repo=repo, desk=desk, accounts=accounts)

@@ -1,4 +1,7 @@
-"""Audit entries: who did what, when, to which case. Appended only; never updated or deleted."""
+"""Audit entries: who did what, when, to which case. Appended only; never updated or deleted.
+
+A state change's entry has a deterministic `_id` (the action and the identity of what changed), so
+writing it again after a failure or a replay is a no-op: the log holds exactly one entry per change."""
 
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ class Action(StrEnum):
     user_role_changed = "user_role_changed"
     user_password_reset = "user_password_reset"
     user_unlocked = "user_unlocked"
+    case_closed = "case_closed"
+    case_resolved = "case_resolved"
 
 
 def entry(
@@ -39,11 +44,13 @@ def entry(
     *,
     case_id: str | None = None,
     draft_id: str | None = None,
+    key: str | None = None,
     **detail: Any,
 ) -> Document:
+    """`key` names the state change (e.g. the draft id for `draft_approved`); the entry's id is
+    `<action>:<key>`. Without a key (logins), the id is time-ordered and unique across instances."""
     return {
-        # Time-ordered and unique across instances, so the trail reads in order.
-        "_id": f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}",
+        "_id": f"{action.value}:{key}" if key is not None else _unique_id(),
         "at": at,
         "actor": actor,
         "action": action.value,
@@ -51,3 +58,7 @@ def entry(
         "draft_id": draft_id,
         "detail": detail,
     }
+
+
+def _unique_id() -> str:
+    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"

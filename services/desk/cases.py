@@ -3,7 +3,9 @@ between them, and how documents look in the API (`id`, never `_id`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -15,10 +17,24 @@ Document = dict[str, Any]
 class CaseStatus(StrEnum):
     new = "new"  # needs a draft
     drafted = "drafted"  # a draft waits for approval
+    approving = "approving"  # one approval holds the case while it hands the answer to the broker
     approved = "approved"  # sent to the responder, not yet delivered
     answered = "answered"
     failed = "failed"  # delivery failed; a new draft may be written
     needs_human = "needs_human"  # delivery outcome unclear; a person must check the channel first
+    closed = "closed"  # closed by hand (answered elsewhere, spam, duplicate)
+
+
+class CloseReason(StrEnum):
+    answered_elsewhere = "answered_elsewhere"  # e.g. by phone or letter, or on a channel we cannot post on
+    spam = "spam"
+    duplicate = "duplicate"
+    other = "other"
+
+
+class ResolveOutcome(StrEnum):
+    delivered = "delivered"  # someone checked the thread: the citizen has the answer
+    not_delivered = "not_delivered"  # they do not: write a new draft
 
 
 class DraftStatus(StrEnum):
@@ -26,12 +42,17 @@ class DraftStatus(StrEnum):
     approved = "approved"
     rejected = "rejected"
     superseded = "superseded"  # another draft of the same case was approved
+    withdrawn = "withdrawn"  # the case was closed by hand
 
 
-OPEN_STATUSES = tuple(s for s in CaseStatus if s is not CaseStatus.answered)
+OPEN_STATUSES = tuple(s for s in CaseStatus if s not in (CaseStatus.answered, CaseStatus.closed))
 # A draft may be written while nothing is on its way to the citizen.
 DRAFTABLE = frozenset({CaseStatus.new, CaseStatus.drafted, CaseStatus.failed, CaseStatus.needs_human})
-APPROVABLE = frozenset({CaseStatus.drafted})
+# A pending draft is decided on any case that may get drafts: the draft is stored before its case
+# moves to 'drafted', so a crash between the two leaves a pending draft on a case still 'new'.
+APPROVABLE = DRAFTABLE
+# Closing by hand while nothing is on its way; an approved answer first gets its delivery outcome.
+CLOSABLE = DRAFTABLE
 
 
 class TransitionError(Exception):
@@ -51,7 +72,22 @@ def require_approvable(case_status: str, draft_status: str) -> None:
         raise TransitionError(f"draft is '{draft_status}'; only a pending draft can be approved or rejected")
     if case_status not in APPROVABLE:
         raise TransitionError(
-            f"case is '{case_status}'; only a case waiting for approval ('drafted') can be approved"
+            f"case is '{case_status}': an answer is already on its way, delivered or the case is closed"
+        )
+
+
+def require_closable(status: str) -> None:
+    if status not in CLOSABLE:
+        raise TransitionError(
+            f"case is '{status}': only a case with no answer on its way can be closed "
+            "(new, drafted, failed or needs_human); wait for the delivery outcome first"
+        )
+
+
+def require_resolvable(status: str) -> None:
+    if status != CaseStatus.needs_human:
+        raise TransitionError(
+            f"case is '{status}': only a case whose delivery outcome is unclear ('needs_human') is resolved"
         )
 
 
@@ -104,11 +140,41 @@ NULLABLE_CASE_FIELDS = (
     "first_answered_at",
     "delivery",
     "failure",
+    "answer_id",
+    "approved_at",
+    "closed",
+    "resolution",
 )
 
 
-def present_case(doc: Document) -> Document:
-    return public({**dict.fromkeys(NULLABLE_CASE_FIELDS), **doc})
+@dataclass(frozen=True)
+class CaseView:
+    """What the desk adds when it shows a case: facts computed from the case and the desk's settings."""
+
+    delivery_timeout: timedelta = timedelta(seconds=600)
+    reply_channels: Collection[str] = ("telegram",)
+
+    def present(self, doc: Document, now: datetime) -> Document:
+        shown = public({**dict.fromkeys(NULLABLE_CASE_FIELDS), **doc})
+        shown["delivery_overdue"] = self.delivery_overdue(doc, now)
+        shown["reply_channel_available"] = doc["channel"] in self.reply_channels
+        shown["note"] = None if shown["reply_channel_available"] else self.no_reply_channel(doc["channel"])
+        return shown
+
+    def delivery_overdue(self, doc: Document, now: datetime) -> bool:
+        """Approved, and neither delivered nor failed within the timeout: someone should look."""
+        approved_at = doc.get("approved_at") or doc.get("updated_at")
+        if doc["status"] != CaseStatus.approved or approved_at is None:
+            return False
+        return bool(now - approved_at > self.delivery_timeout)
+
+    @staticmethod
+    def no_reply_channel(channel: str) -> str:
+        return (
+            f"Jauap cannot post answers on the '{channel}' channel yet: an approved answer would fail "
+            "'not_configured'. Answer the citizen by other means (phone, letter, e-mail), then close the "
+            "case with reason 'answered_elsewhere'."
+        )
 
 
 def public(doc: Document) -> Document:

@@ -1,4 +1,4 @@
-"""Settings of the desk (DESIGN.md sections 7 and 8)."""
+"""Settings of the desk (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import ClassVar, Self
 
 from pydantic import Field, model_validator
 
+from schemas import Channel
 from services.runtime.settings import ServiceSettings
 
 
@@ -21,10 +22,33 @@ class DeskSettings(ServiceSettings):
     cookie_secure: bool = Field(
         default=False, description="Send the session cookie over HTTPS only; required in production."
     )
-    allow_self_approval_for_approver_written: bool = Field(
-        default=True,
-        description="An approver may approve a draft they wrote themselves (DESIGN 8); "
-        "operators' drafts always need someone else.",
+    allow_self_approval: bool = Field(
+        default=False,
+        description="Let an approver approve a draft they wrote themselves as an approver. Off: every "
+        "answer is seen by two people (four-eyes). Operators' drafts always need someone else.",
+    )
+    publish_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long an approve waits for the broker to confirm the answer; shorter than "
+        "approval_claim_stale_s, so an approve never outlives its claim on the case.",
+    )
+    approval_claim_stale_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="After this many seconds an approval that never confirmed its publish (a crash) "
+        "may be finished by approving the same draft again.",
+    )
+    delivery_outcome_timeout_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="An approved case with no delivery result after this many seconds is flagged "
+        "'delivery_overdue'.",
+    )
+    reply_channels: list[Channel] = Field(
+        default_factory=lambda: [Channel.telegram],
+        description="Channels the responder can post on; cases from other channels are shown with "
+        "reply_channel_available=false (answer them by other means, then close them).",
     )
     login_max_failures: int = Field(
         default=5,
@@ -65,6 +89,15 @@ class DeskSettings(ServiceSettings):
     cases_gauge_interval_s: float = Field(
         default=15.0, gt=0, description="How often the open-cases gauge is recounted, in seconds."
     )
+
+    @model_validator(mode="after")
+    def _publish_ends_before_its_claim_goes_stale(self) -> Self:
+        if self.publish_timeout_s >= self.approval_claim_stale_s:
+            raise ValueError(
+                "JAUAP_PUBLISH_TIMEOUT_S must be shorter than JAUAP_APPROVAL_CLAIM_STALE_S, or a slow "
+                "approve could publish after another one took its claim over"
+            )
+        return self
 
     @model_validator(mode="after")
     def _secure_cookie_in_production(self) -> Self:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any, Protocol
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
@@ -35,13 +36,17 @@ class CaseFilter:
     urgency: str | None = None
     lang: str | None = None
     q: str | None = None  # case-insensitive substring of the question text
+    approved_before: datetime | None = None  # approved (answer handed over) before this time
 
     def exact(self) -> dict[str, str]:
         return {
             f.name: value
             for f in fields(self)
-            if f.name != "q" and (value := getattr(self, f.name)) is not None
+            if f.name not in _NOT_EXACT and (value := getattr(self, f.name)) is not None
         }
+
+
+_NOT_EXACT = ("q", "approved_before")
 
 
 class DeskRepository(Protocol):
@@ -54,9 +59,15 @@ class DeskRepository(Protocol):
         """A page of the queue in QUEUE_ORDER, and the total matching."""
 
     async def update_case(
-        self, case_id: str, changes: Mapping[str, Any], *, only_if_status: Collection[str] | None = None
+        self,
+        case_id: str,
+        changes: Mapping[str, Any],
+        *,
+        only_if_status: Collection[str] | None = None,
+        only_if: Mapping[str, Any] | None = None,
     ) -> bool:
-        """Set fields; with `only_if_status`, only while the status is one of those. True if it matched."""
+        """Set fields; with `only_if_status`, only while the status is one of those, and with `only_if`,
+        only while the case's fields equal those. True if it matched."""
 
     async def set_first_answered(self, case_id: str, at: Any) -> bool:
         """Set `first_answered_at` if unset; True only the first time."""
@@ -73,7 +84,8 @@ class DeskRepository(Protocol):
         """Set fields only while the draft's fields equal `only_if`; True if it matched."""
 
     async def append_audit(self, entries: list[Document]) -> None:
-        """Append entries; the audit is never updated or deleted."""
+        """Insert entries whose `_id` is not stored yet; an entry already there is left as it is (it is
+        the same state change written before). The audit is never updated or deleted."""
 
     async def audit_of_case(self, case_id: str) -> list[Document]: ...
 
@@ -133,14 +145,21 @@ class MongoDeskRepository:
         query: Document = dict(where.exact())
         if where.q:
             query["text"] = {"$regex": re.escape(where.q), "$options": "i"}
+        if where.approved_before is not None:
+            query["approved_at"] = {"$lt": where.approved_before}
         total = await self.cases.count_documents(query)
         cursor = self.cases.find(query).sort(QUEUE_ORDER).skip(offset).limit(limit)
         return [doc async for doc in cursor], total
 
     async def update_case(
-        self, case_id: str, changes: Mapping[str, Any], *, only_if_status: Collection[str] | None = None
+        self,
+        case_id: str,
+        changes: Mapping[str, Any],
+        *,
+        only_if_status: Collection[str] | None = None,
+        only_if: Mapping[str, Any] | None = None,
     ) -> bool:
-        query: Document = {"_id": case_id}
+        query: Document = {**(only_if or {}), "_id": case_id}
         if only_if_status is not None:
             query["status"] = {"$in": [str(s) for s in only_if_status]}
         result = await self.cases.update_one(query, {"$set": dict(changes)})
@@ -168,8 +187,8 @@ class MongoDeskRepository:
         return result.matched_count == 1
 
     async def append_audit(self, entries: list[Document]) -> None:
-        if entries:
-            await self.audit.insert_many(entries, ordered=False)
+        # Insert-only with deterministic ids: a duplicate key means "already written".
+        await insert_missing(self.audit, entries)
 
     async def audit_of_case(self, case_id: str) -> list[Document]:
         return [

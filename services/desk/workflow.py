@@ -1,11 +1,21 @@
-"""What people do at the desk: write drafts, approve or reject them. Approving publishes the answer.
+"""What people do at the desk: write drafts, approve or reject them, close and resolve cases.
+Approving publishes the answer.
 
-Approval is idempotent: the draft is claimed with a conditional update before publishing, so a second
-approve never publishes again; if publishing fails, the claim is undone and the approve can be retried.
+One case, one answer: an approval first claims the *case* with a conditional update
+(`drafted → approving`, recording the draft as the case's `answer_id`), so of two approvals of two
+drafts of the same case exactly one publishes. If publishing fails, the claim is released and the
+approve can be retried. A claim a crash left unconfirmed goes stale after `claim_stale`; only the same
+draft can then take it over, so the answer published again has the same `answer_id` and the responder
+posts it once. The publish itself times out well before the claim goes stale.
+
+Every step is idempotent, and calling an action again on an object that already made the move
+completes what a failure may have left undone (the audit entry above all), publishing nothing again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,23 +28,28 @@ from schemas import AnswerApproved
 from . import metrics
 from .audit import Action, entry
 from .cases import (
+    APPROVABLE,
+    DRAFTABLE,
     CaseStatus,
+    CaseView,
+    CloseReason,
     DraftStatus,
+    ResolveOutcome,
     TransitionError,
-    present_case,
     public,
     require_approvable,
+    require_closable,
     require_draftable,
+    require_resolvable,
     status_after_reject,
 )
 from .policy import Role, check_four_eyes, require_role
-from .store import DeskRepository, Document
+from .store import CaseFilter, DeskRepository, Document
 
 Publish = Callable[[AnswerApproved], Awaitable[None]]
 Clock = Callable[[], datetime]
 
 MAX_DRAFT_CHARS = 20000
-STALE_CLAIM = timedelta(seconds=60)
 
 
 def _utc_now() -> datetime:
@@ -50,7 +65,7 @@ class Invalid(Exception):
 
 
 class PublishFailed(Exception):
-    """The answer could not be handed to the broker; nothing was sent, retry later (HTTP 503)."""
+    """The answer could not be handed to the broker (HTTP 503); the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +78,12 @@ class User:
 class Desk:
     repo: DeskRepository
     publish: Publish
-    allow_self_approval: bool = True
+    allow_self_approval: bool = False
     public_contacts_allowed: Iterable[str] = ()
     clock: Clock = field(default=_utc_now)
+    publish_timeout: timedelta = timedelta(seconds=10)
+    claim_stale: timedelta = timedelta(seconds=60)
+    view: CaseView = field(default_factory=CaseView)
 
     async def case(self, case_id: str) -> Document:
         case = await self.repo.get_case(case_id)
@@ -79,7 +97,11 @@ class Desk:
             raise NotFound(f"no draft '{draft_id}'; open the case to see its drafts")
         return draft
 
+    # Drafts
+
     async def write_draft(self, case_id: str, user: User, text: str) -> Document:
+        """The draft is stored before the case moves: a crash between the two leaves a pending draft
+        on a case still 'new' (or 'failed'), which can be approved like any other (APPROVABLE)."""
         require_role(user.role, Role.operator, "write a draft")
         text = text.strip()
         if not text or len(text) > MAX_DRAFT_CHARS:
@@ -87,16 +109,8 @@ class Desk:
         case = await self.case(case_id)
         require_draftable(case["status"])
         now = self._now()
-        moved = await self.repo.update_case(
-            case_id,
-            {"status": CaseStatus.drafted.value, "updated_at": now},
-            only_if_status=[case["status"]],
-        )
-        if not moved:
-            raise TransitionError("the case changed meanwhile; reload it and try again")
-        draft_id = uuid.uuid4().hex
         draft: Document = {
-            "_id": draft_id,
+            "_id": uuid.uuid4().hex,
             "case_id": case_id,
             "text": text,
             "status": DraftStatus.pending.value,
@@ -105,11 +119,27 @@ class Desk:
             "created_at": now,
         }
         await self.repo.add_draft(draft)
-        await self.repo.append_audit(
-            [entry(user.username, Action.draft_created, now, case_id=case_id, draft_id=draft_id)]
+        await self.repo.append_audit([_created_entry(draft)])
+        moved = await self.repo.update_case(
+            case_id,
+            {"status": CaseStatus.drafted.value, "updated_at": now},
+            only_if_status=[CaseStatus.new.value, CaseStatus.failed.value, CaseStatus.needs_human.value],
         )
+        if not moved:
+            await self._require_still_draftable(case_id, draft["_id"], now)
         metrics.DRAFTS.labels("created").inc()
         return draft
+
+    async def _require_still_draftable(self, case_id: str, draft_id: str, now: datetime) -> None:
+        """Already 'drafted' (another draft waits) is fine; if an approval took the case meanwhile,
+        the new draft is superseded at once, as the approval would have done."""
+        status = (await self.case(case_id))["status"]
+        if status not in DRAFTABLE:
+            changes = {"status": DraftStatus.superseded.value, "superseded_at": now}
+            await self.repo.update_draft(draft_id, changes, only_if={"status": DraftStatus.pending.value})
+        require_draftable(status)
+
+    # Approval
 
     async def approve(self, draft_id: str, user: User) -> Document:
         draft = await self.draft_of(draft_id)
@@ -121,53 +151,111 @@ class Desk:
             allow_self=self.allow_self_approval,
         )
         case = await self.case(draft["case_id"])
-        if draft["status"] == DraftStatus.approved and draft.get("published_at") is not None:
-            return draft  # approved before: nothing more to do, nothing published twice
-        require_approvable(case["status"], DraftStatus.pending.value)
+        if draft["status"] == DraftStatus.approved:
+            # Approved and published before: finish what a failure may have left, publish nothing.
+            await self._complete_approval(case["_id"], draft)
+            return draft
+        if draft["status"] != DraftStatus.pending:
+            require_approvable(case["status"], draft["status"])
         self._guard_public_pii(case, draft["text"])
         now = self._now()
-        claim = await self._claim(draft, user, now)
+        await self._claim(case, draft_id, user, now)
+        await self._publish(answer_event(case, draft, user.username), case, draft_id, now)
+        approved = {
+            **draft,
+            "status": DraftStatus.approved.value,
+            "approved_by": user.username,
+            "approved_at": now,
+            "published_at": now,
+        }
+        await self._complete_approval(case["_id"], approved)
+        metrics.DRAFTS.labels("approved").inc()
+        return approved
+
+    async def _claim(self, case: Document, draft_id: str, user: User, now: datetime) -> None:
+        """Take the case for this draft, so no other approval of the case publishes."""
+        claim = {
+            "status": CaseStatus.approving.value,
+            "answer_id": draft_id,
+            "approving_at": now,
+            "approving_by": user.username,
+            "updated_at": now,
+        }
+        if case["status"] in APPROVABLE:
+            taken = await self.repo.update_case(case["_id"], claim, only_if_status=APPROVABLE)
+        elif self._stale_claim_of(case, draft_id, now):
+            held = {"status": CaseStatus.approving.value, "answer_id": draft_id}
+            taken = await self.repo.update_case(
+                case["_id"], claim, only_if={**held, "approving_at": case["approving_at"]}
+            )
+        else:
+            raise self._not_claimable(case, draft_id)
+        if not taken:
+            raise TransitionError("another approval of this case came first; reload the case")
+
+    def _stale_claim_of(self, case: Document, draft_id: str, now: datetime) -> bool:
+        return (
+            case["status"] == CaseStatus.approving
+            and case.get("answer_id") == draft_id
+            and now - case["approving_at"] > self.claim_stale
+        )
+
+    def _not_claimable(self, case: Document, draft_id: str) -> TransitionError:
+        if case["status"] != CaseStatus.approving:
+            require_approvable(case["status"], DraftStatus.pending.value)
+        if case.get("answer_id") == draft_id:
+            return TransitionError("this draft is being approved right now; reload the case in a minute")
+        return TransitionError(
+            f"draft '{case.get('answer_id')}' of this case is being approved (or its approval was "
+            "interrupted: approve that draft again to finish it); one case gets one answer"
+        )
+
+    async def _publish(self, event: AnswerApproved, case: Document, draft_id: str, now: datetime) -> None:
         try:
-            await self.publish(answer_event(case, draft, user.username))
+            await asyncio.wait_for(self.publish(event), self.publish_timeout.total_seconds())
+        except TimeoutError as exc:
+            # The broker may still take the answer: keep the claim, so only this same answer (which
+            # the responder posts once) can be published for the case.
+            raise PublishFailed(
+                "the broker did not confirm the answer in time; it may still be sent. The case stays "
+                f"'approving': approve this same draft again after {self.claim_stale.seconds} s"
+            ) from exc
         except Exception as exc:
-            undo = {"status": DraftStatus.pending.value, "approved_by": None, "approved_at": None}
-            await self.repo.update_draft(draft_id, undo, only_if=claim)
+            released = {"status": CaseStatus.drafted.value, "answer_id": case.get("answer_id")}
+            await self.repo.update_case(
+                case["_id"],
+                {**released, "updated_at": now},
+                only_if={"status": CaseStatus.approving.value, "answer_id": draft_id, "approving_at": now},
+            )
             raise PublishFailed(
                 "the answer could not be queued for sending; nothing was sent, try again"
             ) from exc
-        await self.repo.update_draft(draft_id, {"published_at": now}, only_if=claim)
+
+    async def _complete_approval(self, case_id: str, draft: Document) -> None:
+        """Idempotent: after the answer is published, record it on the draft and the case, supersede
+        the other drafts, and audit the approval exactly once."""
+        at, draft_id = draft["approved_at"], draft["_id"]
+        decided = {k: draft[k] for k in ("status", "approved_by", "approved_at", "published_at")}
+        await self.repo.update_draft(draft_id, decided, only_if={"status": DraftStatus.pending.value})
         await self.repo.update_case(
-            case["_id"], {"status": CaseStatus.approved.value, "updated_at": now, "answer_id": draft_id}
+            case_id,
+            {"status": CaseStatus.approved.value, "approved_at": at, "updated_at": at},
+            only_if={"status": CaseStatus.approving.value, "answer_id": draft_id},
         )
-        await self._supersede_other_drafts(case["_id"], draft_id, now)
-        await self.repo.append_audit(
-            [entry(user.username, Action.draft_approved, now, case_id=case["_id"], draft_id=draft_id)]
+        await self._retire_pending_drafts(case_id, DraftStatus.superseded, at, keep=draft_id)
+        approved = entry(
+            draft["approved_by"], Action.draft_approved, at, case_id=case_id, draft_id=draft_id, key=draft_id
         )
-        metrics.DRAFTS.labels("approved").inc()
-        return {**draft, **claim, "published_at": now}
+        await self.repo.append_audit([_created_entry(draft), approved])
 
-    async def _claim(self, draft: Document, user: User, now: datetime) -> Document:
-        """Mark the draft approved before publishing, so only one approve publishes. A claim left
-        unpublished by a crash may be taken over once it is stale (the responder dedups on answer_id)."""
-        claim = {"status": DraftStatus.approved.value, "approved_by": user.username, "approved_at": now}
-        if draft["status"] == DraftStatus.pending:
-            held: Document = {"status": DraftStatus.pending.value}
-        elif draft["status"] == DraftStatus.approved and now - draft["approved_at"] > STALE_CLAIM:
-            held = {"status": DraftStatus.approved.value, "approved_at": draft["approved_at"]}
-        elif draft["status"] == DraftStatus.approved:
-            raise TransitionError("this draft is being approved right now; reload the case in a moment")
-        else:
-            raise TransitionError(f"draft is '{draft['status']}'; only a pending draft can be approved")
-        if not await self.repo.update_draft(draft["_id"], claim, only_if=held):
-            raise TransitionError("this draft is being approved or was decided meanwhile; reload the case")
-        return claim
-
-    async def _supersede_other_drafts(self, case_id: str, approved_id: str, now: datetime) -> None:
+    async def _retire_pending_drafts(
+        self, case_id: str, status: DraftStatus, now: datetime, keep: str | None = None
+    ) -> None:
         for other in await self.repo.drafts_of_case(case_id):
-            if other["_id"] != approved_id and other["status"] == DraftStatus.pending:
+            if other["_id"] != keep and other["status"] == DraftStatus.pending:
                 await self.repo.update_draft(
                     other["_id"],
-                    {"status": DraftStatus.superseded.value, "superseded_at": now},
+                    {"status": status.value, f"{status.value}_at": now},
                     only_if={"status": DraftStatus.pending.value},
                 )
 
@@ -183,6 +271,9 @@ class Desk:
             raise Invalid("say why the draft is rejected in 'comment', so its author can fix it")
         draft = await self.draft_of(draft_id)
         case = await self.case(draft["case_id"])
+        if draft["status"] == DraftStatus.rejected:
+            await self._complete_reject(case["_id"], draft)  # rejected before: finish, change nothing
+            return draft
         require_approvable(case["status"], draft["status"])
         now = self._now()
         changes = {
@@ -193,36 +284,126 @@ class Desk:
         }
         if not await self.repo.update_draft(draft_id, changes, only_if={"status": DraftStatus.pending.value}):
             raise TransitionError("this draft was decided meanwhile; reload the case")
-        pending = [
-            d for d in await self.repo.drafts_of_case(case["_id"]) if d["status"] == DraftStatus.pending
-        ]
-        next_status = status_after_reject(len(pending))
+        rejected = {**draft, **changes}
+        await self._complete_reject(case["_id"], rejected)
+        metrics.DRAFTS.labels("rejected").inc()
+        return rejected
+
+    async def _complete_reject(self, case_id: str, draft: Document) -> None:
+        at = draft["rejected_at"]
+        pending = [d for d in await self.repo.drafts_of_case(case_id) if d["status"] == DraftStatus.pending]
         await self.repo.update_case(
-            case["_id"],
-            {"status": next_status.value, "updated_at": now},
+            case_id,
+            {"status": status_after_reject(len(pending)).value, "updated_at": at},
             only_if_status=[CaseStatus.drafted.value],
         )
-        await self.repo.append_audit(
-            [
-                entry(
-                    user.username,
-                    Action.draft_rejected,
-                    now,
-                    case_id=case["_id"],
-                    draft_id=draft_id,
-                    comment=comment,
-                )
-            ]
+        rejected = entry(
+            draft["rejected_by"],
+            Action.draft_rejected,
+            at,
+            case_id=case_id,
+            draft_id=draft["_id"],
+            key=draft["_id"],
+            comment=draft["comment"],
         )
-        metrics.DRAFTS.labels("rejected").inc()
-        return {**draft, **changes}
+        await self.repo.append_audit([_created_entry(draft), rejected])
+
+    # Closing and resolving by hand
+
+    async def close(self, case_id: str, user: User, reason: CloseReason, comment: str = "") -> Document:
+        """Close an open case with no answer on its way: answered elsewhere, spam, duplicate."""
+        require_role(user.role, Role.operator, "close a case")
+        comment = comment.strip()
+        if reason is CloseReason.other and not comment:
+            raise Invalid("say why the case is closed in 'comment' when the reason is 'other'")
+        case = await self.case(case_id)
+        if case["status"] != CaseStatus.closed:
+            require_closable(case["status"])
+            now = self._now()
+            closing = {"reason": reason.value, "comment": comment, "by": user.username, "at": now}
+            changes = {"status": CaseStatus.closed.value, "closed": closing, "updated_at": now}
+            if not await self.repo.update_case(case_id, changes, only_if_status=[case["status"]]):
+                raise TransitionError("the case changed meanwhile; reload it and try again")
+            case = {**case, **changes}
+        await self._complete_close(case)
+        return case
+
+    async def _complete_close(self, case: Document) -> None:
+        closing = case["closed"]
+        await self._retire_pending_drafts(case["_id"], DraftStatus.withdrawn, closing["at"])
+        closed = entry(
+            closing["by"],
+            Action.case_closed,
+            closing["at"],
+            case_id=case["_id"],
+            key=case["_id"],
+            reason=closing["reason"],
+            comment=closing["comment"],
+        )
+        await self.repo.append_audit([closed])
+
+    async def resolve(self, case_id: str, user: User, outcome: ResolveOutcome, comment: str) -> Document:
+        """After someone checked the thread of a 'needs_human' case: the citizen has the answer
+        (case 'answered') or does not (case 'failed': write a new draft)."""
+        require_role(user.role, Role.approver, "resolve a case")
+        comment = comment.strip()
+        if not comment:
+            raise Invalid("say in 'comment' what you checked (e.g. the thread on the channel)")
+        case = await self.case(case_id)
+        if not _resolved_before(case):
+            require_resolvable(case["status"])
+            case = await self._resolve_now(case, user, outcome, comment)
+        await self._complete_resolve(case)
+        return case
+
+    async def _resolve_now(
+        self, case: Document, user: User, outcome: ResolveOutcome, comment: str
+    ) -> Document:
+        now = self._now()
+        answer_id = (case.get("failure") or {}).get("answer_id")
+        resolution = {"outcome": outcome.value, "comment": comment, "by": user.username, "at": now}
+        status = CaseStatus.answered if outcome is ResolveOutcome.delivered else CaseStatus.failed
+        changes: Document = {
+            "status": status.value,
+            "resolution": {**resolution, "answer_id": answer_id},
+            "updated_at": now,
+        }
+        if not await self.repo.update_case(case["_id"], changes, only_if_status=[CaseStatus.needs_human]):
+            raise TransitionError("the case changed meanwhile; reload it and try again")
+        if status is CaseStatus.answered:
+            await self.repo.set_first_answered(case["_id"], now)
+        return {**case, **changes}
+
+    async def _complete_resolve(self, case: Document) -> None:
+        resolution = case["resolution"]
+        resolved = entry(
+            resolution["by"],
+            Action.case_resolved,
+            resolution["at"],
+            case_id=case["_id"],
+            draft_id=resolution["answer_id"],
+            key=f"{case['_id']}:{resolution['answer_id']}",
+            outcome=resolution["outcome"],
+            comment=resolution["comment"],
+        )
+        await self.repo.append_audit([resolved])
+
+    # Reading
+
+    def present(self, case: Document) -> Document:
+        return self.view.present(case, self.clock())
+
+    def overdue_filter(self, where: CaseFilter) -> CaseFilter:
+        """Only approved cases still without a delivery outcome after the timeout."""
+        cutoff = self.clock() - self.view.delivery_timeout
+        return dataclasses.replace(where, status=CaseStatus.approved.value, approved_before=cutoff)
 
     async def case_details(self, case_id: str) -> Document:
         case = await self.case(case_id)
         drafts = await self.repo.drafts_of_case(case_id)
         trail = await self.repo.audit_of_case(case_id)
         return {
-            **present_case(case),
+            **self.present(case),
             "drafts": [public(d) for d in drafts],
             "audit": [public(a) for a in trail],
         }
@@ -236,6 +417,28 @@ class Desk:
                 f"this answer would be posted publicly and contains personal data ({', '.join(kinds)}); "
                 "remove it, or answer the citizen privately instead"
             )
+
+
+def _resolved_before(case: Document) -> bool:
+    """The failure the case shows was resolved already (a retry of the same resolve)."""
+    answer_id = (case.get("failure") or {}).get("answer_id")
+    resolution = case.get("resolution") or {}
+    return (
+        case["status"] != CaseStatus.needs_human
+        and answer_id is not None
+        and (resolution.get("answer_id") == answer_id)
+    )
+
+
+def _created_entry(draft: Document) -> Document:
+    return entry(
+        draft["drafted_by"],
+        Action.draft_created,
+        draft["created_at"],
+        case_id=draft["case_id"],
+        draft_id=draft["_id"],
+        key=draft["_id"],
+    )
 
 
 def answer_event(case: Document, draft: Document, approved_by: str) -> AnswerApproved:

@@ -1,16 +1,29 @@
-"""Idempotent case upserts and the conditional updates approval relies on, on real FerretDB."""
+"""Idempotent case inserts, the conditional updates approval relies on, and idempotent audit writes,
+on real FerretDB."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from schemas import Author, Channel, Classification, QuestionClassified, QuestionReceived, Topic
+from schemas import (
+    AnswerApproved,
+    Author,
+    Channel,
+    Classification,
+    QuestionClassified,
+    QuestionReceived,
+    Topic,
+)
+from services.desk.audit import Action, entry
+from services.desk.cases import TransitionError
 from services.desk.handlers import DeskHandlers
 from services.desk.store import CaseFilter, MongoDeskRepository, ensure_indexes
+from services.desk.workflow import Desk, User
 
 pytestmark = pytest.mark.integration
 
@@ -84,3 +97,47 @@ async def test_queue_order_filters_and_conditional_updates(db: AsyncDatabase[dic
     assert not await repo.update_draft(draft["_id"], {"status": "approved"}, only_if={"status": "pending"})
     counts = await repo.count_cases_by_status()
     assert counts.get("new", 0) >= 2
+
+
+async def test_two_concurrent_approvals_of_two_drafts_of_one_case_publish_once(
+    db: AsyncDatabase[dict[str, object]],
+) -> None:
+    """One case, one answer, on the real store: the case claim is the conditional update that decides."""
+    await ensure_indexes(db)
+    repo = MongoDeskRepository(db)
+    message_id = uuid.uuid4().hex
+    case_id = f"telegram:{message_id}"
+    await DeskHandlers(repo).on_classified([classified(message_id)])
+    published: list[AnswerApproved] = []
+
+    async def publish(event: AnswerApproved) -> None:
+        await asyncio.sleep(0.05)  # the broker's round trip, while the other approval runs
+        published.append(event)
+
+    desk = Desk(repo, publish)
+    operator = User("olga", "operator")
+    first = await desk.write_draft(case_id, operator, "Ответ 1")
+    second = await desk.write_draft(case_id, operator, "Ответ 2")
+
+    results = await asyncio.gather(
+        desk.approve(first["_id"], User("boss", "approver")),
+        desk.approve(second["_id"], User("chief", "approver")),
+        return_exceptions=True,
+    )
+
+    assert len(published) == 1, "two approvals of one case must publish one answer"
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], TransitionError), results
+    case = await repo.get_case(case_id)
+    assert case is not None and (case["status"], case["answer_id"]) == ("approved", published[0].answer_id)
+    approvals = await db["audit"].count_documents({"case_id": case_id, "action": "draft_approved"})
+    assert approvals == 1
+
+
+async def test_an_audit_entry_written_twice_is_stored_once(db: AsyncDatabase[dict[str, object]]) -> None:
+    repo = MongoDeskRepository(db)
+    case_id = f"telegram:{uuid.uuid4().hex}"
+    once = entry("boss", Action.case_closed, datetime.now(UTC), case_id=case_id, key=case_id, reason="spam")
+    await repo.append_audit([once])
+    await repo.append_audit([once, once])
+    assert await db["audit"].count_documents({"case_id": case_id}) == 1

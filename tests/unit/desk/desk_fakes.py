@@ -1,7 +1,9 @@
-"""In-memory stand-ins for the desk's repository, accounts store and publisher (fakes, not mocks)."""
+"""In-memory stand-ins for the desk's repository and publisher (fakes, not mocks); the accounts' are in
+`account_fakes.py`."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
@@ -21,13 +23,21 @@ from services.desk.store import CaseFilter
 Document = dict[str, Any]
 
 
+async def _turn() -> None:
+    """Every store call yields to the event loop, as a real one does, so concurrent requests
+    (asyncio.gather) interleave between their reads and writes."""
+    await asyncio.sleep(0)
+
+
 class FakeDeskRepository:
     def __init__(self) -> None:
         self.cases: dict[str, Document] = {}
         self.drafts: dict[str, Document] = {}
         self.audit: list[Document] = []
+        self.audit_failures = 0  # how many of the next audit writes fail, as a store outage would
 
     async def insert_new_cases(self, docs: list[Document]) -> list[str]:
+        await _turn()
         created = []
         for doc in docs:
             if doc["_id"] not in self.cases:
@@ -36,28 +46,43 @@ class FakeDeskRepository:
         return created
 
     async def get_case(self, case_id: str) -> Document | None:
+        await _turn()
         return copy.deepcopy(self.cases.get(case_id))
 
     async def list_cases(self, where: CaseFilter, limit: int, offset: int) -> tuple[list[Document], int]:
+        await _turn()
         hits = [
             c
             for c in self.cases.values()
             if all(c.get(k) == v for k, v in where.exact().items())
             and (not where.q or where.q.lower() in c["text"].lower())
+            and (
+                where.approved_before is None
+                or c.get("approved_at", where.approved_before) < where.approved_before
+            )
         ]
         hits.sort(key=lambda c: (c["urgency"], c["received_at"], c["_id"]))
         return copy.deepcopy(hits[offset : offset + limit]), len(hits)
 
     async def update_case(
-        self, case_id: str, changes: Mapping[str, Any], *, only_if_status: Collection[str] | None = None
+        self,
+        case_id: str,
+        changes: Mapping[str, Any],
+        *,
+        only_if_status: Collection[str] | None = None,
+        only_if: Mapping[str, Any] | None = None,
     ) -> bool:
+        await _turn()
         case = self.cases.get(case_id)
         if case is None or (only_if_status is not None and case["status"] not in only_if_status):
+            return False
+        if any(case.get(k) != v for k, v in (only_if or {}).items()):
             return False
         case.update(copy.deepcopy(dict(changes)))
         return True
 
     async def set_first_answered(self, case_id: str, at: Any) -> bool:
+        await _turn()
         case = self.cases.get(case_id)
         if case is None or case.get("first_answered_at") is not None:
             return False
@@ -65,18 +90,22 @@ class FakeDeskRepository:
         return True
 
     async def add_draft(self, draft: Document) -> None:
+        await _turn()
         assert draft["_id"] not in self.drafts
         self.drafts[draft["_id"]] = copy.deepcopy(draft)
 
     async def get_draft(self, draft_id: str) -> Document | None:
+        await _turn()
         return copy.deepcopy(self.drafts.get(draft_id))
 
     async def drafts_of_case(self, case_id: str) -> list[Document]:
+        await _turn()
         return [copy.deepcopy(d) for d in self.drafts.values() if d["case_id"] == case_id]
 
     async def update_draft(
         self, draft_id: str, changes: Mapping[str, Any], *, only_if: Mapping[str, Any]
     ) -> bool:
+        await _turn()
         draft = self.drafts.get(draft_id)
         if draft is None or any(draft.get(k) != v for k, v in only_if.items()):
             return False
@@ -84,12 +113,22 @@ class FakeDeskRepository:
         return True
 
     async def append_audit(self, entries: list[Document]) -> None:
-        self.audit.extend(copy.deepcopy(entries))
+        await _turn()
+        if self.audit_failures > 0:
+            self.audit_failures -= 1
+            raise TimeoutError("store timed out writing the audit")
+        stored = {a["_id"] for a in self.audit}
+        for e in entries:
+            if e["_id"] not in stored:
+                stored.add(e["_id"])
+                self.audit.append(copy.deepcopy(e))
 
     async def audit_of_case(self, case_id: str) -> list[Document]:
+        await _turn()
         return [copy.deepcopy(a) for a in self.audit if a["case_id"] == case_id]
 
     async def count_cases_by_status(self) -> dict[str, int]:
+        await _turn()
         counts: dict[str, int] = {}
         for case in self.cases.values():
             counts[case["status"]] = counts.get(case["status"], 0) + 1
@@ -105,10 +144,14 @@ class FakePublisher:
     def __init__(self) -> None:
         self.events: list[AnswerApproved] = []
         self.fail = False
+        self.hang = False  # never confirms, as a broker that is not answering
 
     async def __call__(self, event: AnswerApproved) -> None:
+        await _turn()
         if self.fail:
             raise ConnectionError("broker unavailable")
+        if self.hang:
+            await asyncio.sleep(3600)
         self.events.append(event)
 
 
@@ -155,48 +198,3 @@ def classified(
             model_version="test",
         ),
     )
-
-
-class FakeAccountRepository:
-    def __init__(self) -> None:
-        self.users: dict[str, Document] = {}
-        self.sessions: dict[str, Document] = {}
-        self.failures: dict[str, Document] = {}
-
-    async def get_user(self, username: str) -> Document | None:
-        return copy.deepcopy(self.users.get(username))
-
-    async def insert_user(self, user: Document) -> bool:
-        if user["_id"] in self.users:
-            return False
-        self.users[user["_id"]] = copy.deepcopy(user)
-        return True
-
-    async def list_users(self) -> list[Document]:
-        return [{k: v for k, v in u.items() if k != "password_hash"} for u in self.users.values()]
-
-    async def add_session(self, session: Document) -> None:
-        self.sessions[session["_id"]] = copy.deepcopy(session)
-
-    async def get_session(self, key: str) -> Document | None:
-        return copy.deepcopy(self.sessions.get(key))
-
-    async def delete_session(self, key: str) -> None:
-        self.sessions.pop(key, None)
-
-    async def delete_sessions_before(self, at: datetime) -> None:
-        self.sessions = {k: s for k, s in self.sessions.items() if s["expires_at"] >= at}
-
-    async def failed_logins(self, username: str, since: datetime) -> int:
-        doc = self.failures.get(username)
-        return int(doc["count"]) if doc and doc["first_at"] >= since else 0
-
-    async def note_failed_login(self, username: str, now: datetime, window: timedelta) -> int:
-        doc = self.failures.get(username)
-        if doc is None or doc["first_at"] < now - window:
-            doc = self.failures[username] = {"count": 0, "first_at": now}
-        doc["count"] += 1
-        return int(doc["count"])
-
-    async def clear_failed_logins(self, username: str) -> None:
-        self.failures.pop(username, None)

@@ -24,11 +24,11 @@ def delivered(answer_id: str, case_id: str = "telegram:1001", **kw: object) -> A
     )
 
 
-def failed(answer_id: str, needs_human: bool) -> AnswerFailed:
+def failed(answer_id: str, needs_human: bool, case_id: str = "telegram:1001") -> AnswerFailed:
     return AnswerFailed(
         answer_id=answer_id,
-        case_id="telegram:1001",
-        question_id="telegram:1001",
+        case_id=case_id,
+        question_id=case_id,
         channel=Channel.telegram,
         conversation_id="chat-42",
         reason="chat blocked the bot",
@@ -98,3 +98,24 @@ async def test_delivery_for_an_unknown_case_is_an_error() -> None:
     handlers = DeskHandlers(FakeDeskRepository(), FakeClock())
     with pytest.raises(UnknownCase):
         await handlers.on_delivered(delivered("a-1", "telegram:none"))
+
+
+async def test_late_results_of_a_superseded_answer_are_audited_but_leave_the_case() -> None:
+    handlers, repo, clock, old = await approved_case()
+    await handlers.on_failed(failed(old, needs_human=False))
+    desk = Desk(repo, FakePublisher(), clock=clock)
+    new = await desk.write_draft("telegram:1001", User("olga", "operator"), "Исправленный ответ")
+    await desk.approve(new["_id"], User("boss", "approver"))
+
+    await handlers.on_delivered(delivered(old))
+    await handlers.on_failed(failed(old, needs_human=True))
+
+    case = repo.cases["telegram:1001"]
+    assert (case["status"], case["answer_id"], case["delivery"]) == ("approved", new["_id"], None)
+    assert case["failure"]["code"] == "channel_rejected"  # the old answer's first failure, as it was
+    late = [a for a in repo.audit if a["draft_id"] == old and a["detail"].get("superseded_by")]
+    assert sorted(a["action"] for a in late) == ["answer_delivered", "answer_failed"]
+    assert all(a["detail"]["superseded_by"] == new["_id"] for a in late)
+
+    await handlers.on_delivered(delivered(new["_id"]))
+    assert repo.cases["telegram:1001"]["status"] == "answered"

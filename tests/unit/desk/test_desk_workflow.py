@@ -58,19 +58,19 @@ async def test_operator_cannot_approve_and_nobody_approves_own_operator_draft() 
     assert publisher.events == []
 
 
-async def test_approver_may_approve_what_they_wrote_when_policy_allows() -> None:
+async def test_four_eyes_by_default_and_self_approval_only_when_turned_on() -> None:
     desk, _, publisher = await setup()
     draft = await desk.write_draft("telegram:1001", BOSS, "Ответ министра")
-    await desk.approve(draft["_id"], BOSS)
+    with pytest.raises(Forbidden, match="another approver"):
+        await desk.approve(draft["_id"], BOSS)
+    await desk.approve(draft["_id"], CHIEF)
     assert len(publisher.events) == 1
 
-    strict, _, strict_publisher = await setup()
-    strict.allow_self_approval = False
-    draft = await strict.write_draft("telegram:1001", BOSS, "Ответ министра")
-    with pytest.raises(Forbidden):
-        await strict.approve(draft["_id"], BOSS)
-    await strict.approve(draft["_id"], CHIEF)
-    assert len(strict_publisher.events) == 1
+    lenient, _, lenient_publisher = await setup()
+    lenient.allow_self_approval = True  # JAUAP_ALLOW_SELF_APPROVAL=true
+    draft = await lenient.write_draft("telegram:1001", BOSS, "Ответ министра")
+    await lenient.approve(draft["_id"], BOSS)
+    assert len(lenient_publisher.events) == 1
 
 
 async def test_public_answer_with_personal_data_is_refused() -> None:

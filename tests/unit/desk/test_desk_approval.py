@@ -1,0 +1,113 @@
+"""One case, one answer: the approval claims the case, publishes with a timeout, and a stale claim
+can only be finished by approving the same draft again."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from desk_fakes import FakeClock, FakeDeskRepository, FakePublisher, classified
+
+from services.desk.cases import TransitionError
+from services.desk.handlers import DeskHandlers
+from services.desk.workflow import Desk, PublishFailed, User
+
+pytestmark = pytest.mark.unit
+
+OLGA = User("olga", "operator")
+BOSS = User("boss", "approver")
+CHIEF = User("chief", "approver")
+CASE = "telegram:1001"
+
+
+async def setup() -> tuple[Desk, FakeDeskRepository, FakePublisher, FakeClock]:
+    repo, publisher, clock = FakeDeskRepository(), FakePublisher(), FakeClock()
+    await DeskHandlers(repo, clock).on_classified([classified()])
+    desk = Desk(repo, publisher, clock=clock, publish_timeout=timedelta(seconds=0.05))
+    return desk, repo, publisher, clock
+
+
+async def test_two_concurrent_approvals_of_two_drafts_publish_one_answer() -> None:
+    desk, repo, publisher, _ = await setup()
+    first = await desk.write_draft(CASE, OLGA, "Ответ 1")
+    second = await desk.write_draft(CASE, OLGA, "Ответ 2")
+
+    results = await asyncio.gather(
+        desk.approve(first["_id"], BOSS), desk.approve(second["_id"], CHIEF), return_exceptions=True
+    )
+
+    assert len(publisher.events) == 1
+    assert sorted(type(r).__name__ for r in results) == ["TransitionError", "dict"]
+    winner = publisher.events[0].answer_id
+    case = repo.cases[CASE]
+    assert (case["status"], case["answer_id"]) == ("approved", winner)
+    loser = second["_id"] if winner == first["_id"] else first["_id"]
+    assert repo.drafts[loser]["status"] == "superseded"
+    assert repo.actions().count("draft_approved") == 1
+
+
+async def test_a_stale_claim_is_finished_only_by_the_same_draft() -> None:
+    desk, repo, publisher, clock = await setup()
+    first = await desk.write_draft(CASE, OLGA, "Ответ 1")
+    second = await desk.write_draft(CASE, OLGA, "Ответ 2")
+    publisher.hang = True
+    with pytest.raises(PublishFailed, match="approve this same draft again"):
+        await desk.approve(first["_id"], BOSS)
+    assert (repo.cases[CASE]["status"], repo.cases[CASE]["answer_id"]) == ("approving", first["_id"])
+
+    publisher.hang = False
+    with pytest.raises(TransitionError, match="being approved right now"):
+        await desk.approve(first["_id"], CHIEF)
+    with pytest.raises(TransitionError, match=first["_id"]):
+        await desk.approve(second["_id"], CHIEF)  # the first answer may still go out: never a second one
+    clock.advance(61)
+    with pytest.raises(TransitionError, match=first["_id"]):
+        await desk.approve(second["_id"], CHIEF)
+    await desk.approve(first["_id"], CHIEF)
+
+    assert [e.answer_id for e in publisher.events] == [first["_id"]]
+    assert repo.cases[CASE]["status"] == "approved"
+    assert repo.drafts[second["_id"]]["status"] == "superseded"
+
+
+async def test_a_refused_publish_releases_the_case_for_any_draft() -> None:
+    desk, repo, publisher, _ = await setup()
+    first = await desk.write_draft(CASE, OLGA, "Ответ 1")
+    second = await desk.write_draft(CASE, OLGA, "Ответ 2")
+    publisher.fail = True
+    with pytest.raises(PublishFailed, match="nothing was sent"):
+        await desk.approve(first["_id"], BOSS)
+    assert repo.cases[CASE]["status"] == "drafted"
+    publisher.fail = False
+    await desk.approve(second["_id"], BOSS)
+    assert [e.answer_id for e in publisher.events] == [second["_id"]]
+
+
+async def test_the_draft_exists_before_the_case_moves() -> None:
+    desk, repo, _, _ = await setup()
+
+    async def store_down(draft: dict[str, object]) -> None:
+        raise TimeoutError("store timed out")
+
+    repo.add_draft = store_down  # type: ignore[method-assign]
+    with pytest.raises(TimeoutError):
+        await desk.write_draft(CASE, OLGA, "Ответ")
+    assert repo.cases[CASE]["status"] == "new", "a case must not show 'drafted' with no draft"
+
+
+async def test_a_draft_whose_case_never_moved_can_still_be_approved() -> None:
+    desk, repo, publisher, _ = await setup()
+    update_case = repo.update_case
+
+    async def crash_once(*args: object, **kw: object) -> bool:
+        repo.update_case = update_case  # type: ignore[method-assign]
+        raise TimeoutError("crash between the draft and the case")
+
+    repo.update_case = crash_once  # type: ignore[method-assign]
+    with pytest.raises(TimeoutError):
+        await desk.write_draft(CASE, OLGA, "Ответ")
+    (draft,) = repo.drafts.values()
+    assert repo.cases[CASE]["status"] == "new" and draft["status"] == "pending"
+
+    await desk.approve(draft["_id"], BOSS)
+    assert [e.answer_id for e in publisher.events] == [draft["_id"]]
+    assert repo.cases[CASE]["status"] == "approved"
