@@ -33,6 +33,12 @@ class Rejected(DeliveryError):
     """The channel refused the message for good (bad request, blocked by user, too long)."""
 
 
+class Misconfigured(DeliveryError):
+    """The channel refused our own credentials or address (a wrong bot token: 401, or 404 for the
+    bot's path), so it would refuse every message. Nothing was posted; the message is fine, the
+    configuration is not."""
+
+
 class Unreachable(DeliveryError):
     """No answer from the channel. `request_sent=False` means the request never left (connection
     refused, DNS), so nothing can have been posted and a retry is safe; otherwise the message may or

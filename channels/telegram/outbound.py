@@ -12,12 +12,14 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramEntityTooLarge,
     TelegramNetworkError,
+    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
+    TelegramUnauthorizedError,
 )
 from aiogram.types import ReplyParameters
 
-from channels.base import OutboundPart, RateLimited, Rejected, Unreachable
+from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Unreachable
 from schemas import Channel
 
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -55,6 +57,12 @@ class TelegramSender:
             raise RateLimited(float(exc.retry_after), exc.message) from exc
         except TelegramEntityTooLarge as exc:
             raise Rejected(exc.message) from exc
+        except (TelegramUnauthorizedError, TelegramNotFound) as exc:
+            # sendMessage answers 400 for an unknown chat; 401/404 mean the token (the path) is wrong.
+            raise Misconfigured(
+                f"{type(exc).__name__}: {exc.message}: the Bot API refused the bot token "
+                "(or the API address is wrong)"
+            ) from exc
         except (TelegramNetworkError, TelegramServerError) as exc:
             raise Unreachable(exc.message) from exc
         except TelegramAPIError as exc:  # bad request, forbidden (blocked by user), not found...

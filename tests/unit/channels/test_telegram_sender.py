@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from uvicorn_server import free_port, serving
 
-from channels.base import OutboundPart, RateLimited, Rejected, Sender, Unreachable
+from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Sender, Unreachable
 from channels.telegram.limits import TELEGRAM_MAX_CHARS
 from channels.telegram.outbound import TelegramSender
 from sandboxes.telegram.app import create_app
@@ -113,12 +115,50 @@ async def test_timeout_is_unreachable_although_the_message_was_posted(
     assert [i["text"] for i in state.sent] == ["Ответ"]
 
 
-async def test_wrong_token_and_bad_reply_id_are_rejected(sandbox: tuple[str, SandboxState]) -> None:
+async def test_a_wrong_token_is_a_misconfiguration_not_a_refused_message(
+    sandbox: tuple[str, SandboxState],
+) -> None:
+    sandbox[1].reset()
     async with TelegramSender("999:wrong", base_url=sandbox[0]) as sender:
-        with pytest.raises(Rejected, match="Unauthorized"):
+        with pytest.raises(Misconfigured, match=r"Unauthorized.*bot token"):
             await sender.send(OutboundPart("42", "Ответ"))
-        with pytest.raises(Rejected, match="not a Telegram message id"):
-            await sender.send(OutboundPart("42", "Ответ", reply_to_message_id="42:7"))
+    assert sandbox[1].sent == []
+
+
+async def test_a_404_for_the_bot_path_is_a_misconfiguration() -> None:
+    """api.telegram.org answers 404 when the token in the path is not a bot's, or the base URL is wrong."""
+    bot_api = FastAPI()
+
+    @bot_api.post("/{path:path}")
+    async def not_found(path: str) -> JSONResponse:
+        return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404)
+
+    async with serving(bot_api) as url, TelegramSender("123:revoked", base_url=url) as sender:
+        with pytest.raises(Misconfigured, match="Not Found"):
+            await sender.send(OutboundPart("42", "Ответ"))
+
+
+async def test_a_bad_reply_id_is_rejected(sandbox: tuple[str, SandboxState], sender: TelegramSender) -> None:
+    with pytest.raises(Rejected, match="not a Telegram message id"):
+        await sender.send(OutboundPart("42", "Ответ", reply_to_message_id="42:7"))
+
+
+async def test_a_blocked_bot_is_rejected_not_misconfigured(
+    sandbox: tuple[str, SandboxState], sender: TelegramSender
+) -> None:
+    """403 is about one chat (the citizen blocked the bot): that answer fails, the channel works."""
+    bot_api = FastAPI()
+
+    @bot_api.post("/{path:path}")
+    async def forbidden(path: str) -> JSONResponse:
+        return JSONResponse(
+            {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"},
+            status_code=403,
+        )
+
+    async with serving(bot_api) as url, TelegramSender(TOKEN, base_url=url) as blocked:
+        with pytest.raises(Rejected, match="blocked by the user"):
+            await blocked.send(OutboundPart("42", "Ответ"))
 
 
 async def test_no_server_is_unreachable() -> None:
