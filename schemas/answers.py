@@ -66,5 +66,10 @@ class AnswerFailed(_AnswerEvent):
     needs_human: bool = Field(description="True when a person must look before anything is retried.")
     delivered_parts: int = Field(default=0, ge=0, description="How many parts were posted first.")
     code: Literal[
-        "pii_in_public", "channel_rejected", "rate_limited", "unknown_outcome", "not_configured"
+        "pii_in_public",
+        "channel_rejected",
+        "rate_limited",
+        "unknown_outcome",
+        "not_configured",
+        "channel_unreachable",
     ] = Field(description="Machine-readable reason.")

@@ -43,7 +43,9 @@ def delivery_policy(settings: ResponderSettings) -> DeliveryPolicy:
         send_attempts=settings.send_attempts,
         max_retry_after_s=settings.max_retry_after_s,
         unreachable_backoff_s=settings.unreachable_backoff_s,
+        give_up_after_s=settings.channel_give_up_after_s,
         public_contacts_allowed=tuple(settings.public_contacts_allowed),
+        credential_settings={Channel.telegram: settings.setting_name("telegram_bot_token")},
     )
 
 

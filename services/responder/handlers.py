@@ -10,9 +10,16 @@ How each channel error is treated:
 - Rejected: the channel refused the part for good: the ledger marks it failed and AnswerFailed
   channel_rejected asks a human; a replay republishes that failure and posts nothing.
 - Unreachable: if the connection itself was never made (refused, DNS), nothing was posted: retried
-  with backoff, then the intent is released and ChannelUnavailable goes to the runtime's retry/DLQ
-  guard, whose replay is safe. Any other Unreachable (a timeout, a dropped connection, a 5xx) may have
-  posted the part: the ledger keeps `sending` and AnswerFailed unknown_outcome asks a human.
+  with backoff, then the intent is released and ChannelUnavailable, an outage, goes to the consumer's
+  guard, which keeps the answer and tries it again while the outage lasts. Once the channel has been
+  unreachable for the give-up time (giveup.py, counted from the answer's first failed attempt and
+  kept in the ledger), AnswerFailed channel_unreachable (needs_human False: nothing is in doubt)
+  ends it. Any other Unreachable (a timeout, a dropped connection, a 5xx) may have posted the part:
+  the ledger keeps `sending` and AnswerFailed unknown_outcome asks a human.
+- Misconfigured (the channel refuses our own credentials: a wrong bot token): nothing was posted and
+  no message could be. The intent is released, an ERROR names the setting to fix, and
+  ChannelMisconfigured, an outage, keeps the answer waiting: nothing is marked failed, and the
+  answers go out once the setting is fixed and the service restarted.
 - Anything else (a bug, the store failing after the post) propagates with the entry still `sending`:
   the guard's retry then finds it and reports unknown_outcome rather than posting again.
 """
@@ -25,12 +32,15 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from channels.base import OutboundPart, RateLimited, Rejected, Sender, Unreachable
+from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Sender, Unreachable
 from channels.pii import public_answer_pii
 from channels.splitting import TextPart, split_for_channel
-from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, Channel, DeliveredPart, Event
+from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, Channel, DeliveredPart, Event, utc_now
+from services.runtime.errors import Outage
 
+from .giveup import GiveUpClock
 from .ledger import DeliveryLedger, LedgerEntry
 from .metrics import ANSWERS, PARTS_SENT, SEND_SECONDS
 from .ratelimit import Clock, Sleep, TokenBucket
@@ -55,11 +65,29 @@ class DeliveryPolicy:
     max_retry_after_s: float = 60.0
     min_retry_after_s: float = 0.5
     unreachable_backoff_s: float = 1.0
+    # How long an answer may wait for a channel that refuses every connection.
+    give_up_after_s: float = 3600.0
     public_contacts_allowed: tuple[str, ...] = ()
+    # What an operator fixes when a channel refuses our credentials, e.g. JAUAP_TELEGRAM_BOT_TOKEN.
+    credential_settings: Mapping[Channel, str] = field(default_factory=dict)
 
 
-class ChannelUnavailable(Exception):
+class ChannelOutage(Outage):
+    """The channel cannot take any message now; nothing of the current part was posted."""
+
+    def __init__(self, channel: Channel, detail: str) -> None:
+        super().__init__(detail)
+        self.dependency = channel.value  # what readiness reports as down
+        self.delivered_parts = 0
+
+
+class ChannelUnavailable(ChannelOutage):
     """The channel refused every connection; nothing was posted, so retrying the event is safe."""
+
+
+class ChannelMisconfigured(ChannelOutage):
+    """The channel refuses our credentials: no answer can go out until the setting is fixed and the
+    service restarted. An outage, not a failed answer: the answers wait."""
 
 
 class _GiveUp(Exception):
@@ -95,6 +123,7 @@ class Responder:
         policy: DeliveryPolicy | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.senders = dict(senders)
         self.ledger = ledger
@@ -103,19 +132,59 @@ class Responder:
         self._clock = clock
         self._sleep = sleep
         self._buckets: dict[Channel, TokenBucket] = {}
+        self._give_up = GiveUpClock(ledger, timedelta(seconds=self.policy.give_up_after_s), now)
 
     async def handle(self, event: AnswerApproved) -> None:
         try:
             delivered = await self._deliver(event)
         except _GiveUp as stop:
-            await self.publish(_failed(event, stop))
-            self._outcome(event, stop.code, delivered_parts=stop.delivered_parts, level=logging.WARNING)
+            await self._report_failure(event, stop)
             return
-        except ChannelUnavailable:
-            self._outcome(event, "unreachable", delivered_parts=0, level=logging.WARNING)
+        except ChannelUnavailable as down:
+            expired = await self._unreachable_too_long(event, down)
+            if expired is None:
+                self._outcome(
+                    event, "unreachable", delivered_parts=down.delivered_parts, level=logging.WARNING
+                )
+                raise
+            await self._report_failure(event, expired)
+            await self._give_up.stop(event.answer_id)
+            return
+        except ChannelMisconfigured as wrong:
+            self._misconfigured(event, wrong)
             raise
         await self.publish(AnswerDelivered(**_identity(event), trace=dict(event.trace), parts=delivered))
         self._outcome(event, "delivered", delivered_parts=len(delivered), level=logging.INFO)
+
+    async def _report_failure(self, event: AnswerApproved, stop: _GiveUp) -> None:
+        await self.publish(_failed(event, stop))
+        self._outcome(event, stop.code, delivered_parts=stop.delivered_parts, level=logging.WARNING)
+
+    async def _unreachable_too_long(self, event: AnswerApproved, down: ChannelUnavailable) -> _GiveUp | None:
+        since = await self._give_up.unreachable(event)
+        if since is None:
+            return None
+        stop = _GiveUp(
+            "channel_unreachable",
+            f"{event.channel} could not be reached since {since:%Y-%m-%d %H:%M} UTC; "
+            f"{_posted(down.delivered_parts)}. Nothing is in doubt: send the answer again once "
+            f"{event.channel} is back ({down})",
+            needs_human=False,
+        )
+        stop.delivered_parts = down.delivered_parts
+        return stop
+
+    def _misconfigured(self, event: AnswerApproved, wrong: ChannelMisconfigured) -> None:
+        setting = self.policy.credential_settings.get(event.channel, f"the {event.channel} settings")
+        ANSWERS.labels(event.channel.value, "misconfigured").inc()
+        log.error(
+            "%s refuses the responder's credentials: fix %s and restart the responder; answers wait "
+            "meanwhile and none is marked failed (%s)",
+            event.channel.value,
+            setting,
+            wrong,
+            extra={"answer_id": event.answer_id, "case_id": event.case_id, "setting": setting},
+        )
 
     async def _deliver(self, event: AnswerApproved) -> list[DeliveredPart]:
         sender = self._check(event)
@@ -136,7 +205,7 @@ class Responder:
                     message_id = await self._send(event, sender, part, reply_to)
                 else:
                     message_id = _settled(entry)
-            except _GiveUp as stop:
+            except (_GiveUp, ChannelOutage) as stop:
                 stop.delivered_parts = len(delivered)
                 raise
             delivered.append(
@@ -192,6 +261,7 @@ class Responder:
             if message_id is not None:
                 await self.ledger.mark_sent(event.answer_id, part.index, message_id)
                 PARTS_SENT.labels(event.channel.value).inc()
+                await self._give_up.reached(event)
                 return message_id
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
@@ -222,6 +292,9 @@ class Responder:
                 ) from exc
             bucket.pause(wait)  # the next acquire() waits it out, for every sender on the channel
             return None
+        except Misconfigured as exc:
+            await self.ledger.release(event.answer_id, part.index)
+            raise ChannelMisconfigured(event.channel, str(exc)) from exc
         except Rejected as exc:
             await self.ledger.mark_failed(event.answer_id, part.index, str(exc))
             raise _GiveUp(
@@ -236,7 +309,9 @@ class Responder:
                 ) from exc
             if last:
                 await self.ledger.release(event.answer_id, part.index)
-                raise ChannelUnavailable(f"{event.channel} refused the connection: {exc}") from exc
+                raise ChannelUnavailable(
+                    event.channel, f"part {part.index + 1}/{part.count}: the connection was refused: {exc}"
+                ) from exc
             await self._sleep(self.policy.unreachable_backoff_s * 2 ** (attempt - 1))
             return None
         finally:
@@ -290,6 +365,12 @@ def _same_split_as_before(recorded: Mapping[int, LedgerEntry], parts: list[TextP
                 "unknown_outcome",
                 "an earlier attempt split this answer differently; check the thread before resending",
             )
+
+
+def _posted(delivered_parts: int) -> str:
+    if delivered_parts == 0:
+        return "nothing of the answer was posted"
+    return f"the first {delivered_parts} part(s) were posted, the rest were not"
 
 
 def _identity(event: AnswerApproved) -> dict[str, object]:

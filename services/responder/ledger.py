@@ -4,11 +4,15 @@ A part's entry is written as `sending` before the channel is called and becomes 
 channel's message id) after. An entry left `sending` means the outcome is unknown (a crash, a
 timeout); nothing re-sends it blindly. The unique index on (answer_id, part_index) makes the intent
 a claim: of two consumers racing on the same part (a rebalance), only one inserts it.
+
+The ledger also keeps, per answer, when its channel was first found unreachable
+(`delivery_unreachable`, keyed by `_id` = answer_id, insert-only), so the give-up time of an answer
+waiting for its channel counts from the first failure across restarts.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +24,7 @@ from schemas import Channel, utc_now
 from services.runtime.store import Document
 
 COLLECTION = "delivery_ledger"
+UNREACHABLE_COLLECTION = "delivery_unreachable"
 
 PartState = Literal["sending", "sent", "failed"]
 
@@ -60,10 +65,20 @@ class DeliveryLedger(Protocol):
         so that a later attempt may send it."""
         ...
 
+    async def unreachable_since(self, answer_id: str, now: datetime) -> datetime:
+        """When delivery of the answer first found its channel unreachable; records `now` if this is
+        the first time."""
+        ...
+
+    async def forget_unreachable(self, answer_id: str) -> None:
+        """The answer is no longer waiting for its channel (it got through, or it gave up)."""
+        ...
+
 
 class MongoLedger:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._collection = db[COLLECTION]
+        self._unreachable = db[UNREACHABLE_COLLECTION]
 
     async def ensure_indexes(self) -> None:
         await self._collection.create_index(
@@ -96,6 +111,20 @@ class MongoLedger:
             {"answer_id": answer_id, "part_index": part_index, "state": "sending"}
         )
 
+    async def unreachable_since(self, answer_id: str, now: datetime) -> datetime:
+        # Insert-only, the first failure wins; a later one reads it back by `_id`, the one lookup
+        # FerretDB 1.24 does not answer with a scan.
+        try:
+            await self._unreachable.insert_one({"_id": answer_id, "since": now})
+        except DuplicateKeyError:
+            stored = await self._unreachable.find_one({"_id": answer_id})
+            if stored is not None:  # else forgotten meanwhile: the next failure starts a new count
+                return as_utc(stored["since"])
+        return now
+
+    async def forget_unreachable(self, answer_id: str) -> None:
+        await self._unreachable.delete_one({"_id": answer_id})
+
     async def _transition(self, answer_id: str, part_index: int, changes: Document) -> None:
         # Only from `sending`: a sent part never goes back, and a second writer cannot overwrite it.
         result = await self._collection.update_one(
@@ -108,3 +137,8 @@ class MongoLedger:
 
 class LedgerConflict(RuntimeError):
     """A state change found the part in an unexpected state (another writer got there first)."""
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (a client without tz_aware returns naive UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

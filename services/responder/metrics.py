@@ -1,4 +1,6 @@
-"""The responder's business metrics (DESIGN.md section 9); labels stay bounded: channel and outcome."""
+"""The responder's business metrics (docs/architecture.md, observability).
+
+Labels stay bounded: channel and outcome."""
 
 from __future__ import annotations
 
@@ -6,8 +8,9 @@ from prometheus_client import Counter, Histogram
 
 ANSWERS = Counter(
     "jauap_answers_delivered_total",
-    "Approved answers by delivery outcome: delivered, or the AnswerFailed code, or unreachable "
-    "(handed back to the retry/DLQ guard).",
+    "Approved answers by delivery outcome: delivered, or the AnswerFailed code, or an outage handed "
+    "back to the consumer's guard to wait out: unreachable (the channel refused every connection) or "
+    "misconfigured (the channel refused our credentials).",
     ["channel", "outcome"],
 )
 PARTS_SENT = Counter("jauap_answer_parts_sent_total", "Answer parts posted on a channel.", ["channel"])

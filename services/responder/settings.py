@@ -1,10 +1,10 @@
-"""Settings of the responder (DESIGN.md sections 5 and 7)."""
+"""Settings of the responder (docs/architecture.md, delivery rules)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from services.runtime.settings import ServiceSettings
 
@@ -49,8 +49,29 @@ class ResponderSettings(ServiceSettings):
     unreachable_backoff_s: float = Field(
         default=1.0, gt=0, description="First wait after a refused connection, doubled per try."
     )
+    channel_give_up_after_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How long an answer waits for a channel that refuses every connection, from its "
+        "first failed attempt, before it fails with code channel_unreachable.",
+    )
     public_contacts_allowed: list[str] = Field(
         default_factory=list,
         description="The ministry's own phones/e-mails that may appear in public answers (the same "
         "list as the desk's); anything else that looks like personal data is refused.",
     )
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _looks_like_a_bot_token(cls, token: SecretStr) -> SecretStr:
+        left, sep, right = token.get_secret_value().partition(":")
+        if not (sep and left.isdigit() and right):
+            raise ValueError(
+                "JAUAP_TELEGRAM_BOT_TOKEN is not a bot token: it looks like 123456:ABC-DEF..., as "
+                "@BotFather gives it"
+            )
+        return token
+
+    def setting_name(self, field: str) -> str:
+        """The environment variable that sets `field`, for messages that say what to fix."""
+        return f"{self.model_config.get('env_prefix', '')}{field}".upper()

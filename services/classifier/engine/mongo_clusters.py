@@ -1,4 +1,4 @@
-"""The cluster index in MongoDB / FerretDB 1.24 (DESIGN section 6: CRUD, upserts, indexes only).
+"""The cluster index in MongoDB / FerretDB 1.24 (docs/architecture.md, storage rules).
 
 One document per LSH band key: `{_id: band key, cluster_id, last_seen}`, written with inserts only,
 the first writer of a band wins (the unique `_id`). Why inserts: FerretDB 1.24's SQLite backend

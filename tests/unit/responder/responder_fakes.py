@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from channels.base import DeliveryError, OutboundPart
 from schemas import AnswerApproved, Channel, Event
@@ -34,6 +35,7 @@ class MemoryLedger:
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, int], LedgerEntry] = {}
+        self.unreachable: dict[str, datetime] = {}
 
     async def entries(self, answer_id: str) -> list[LedgerEntry]:
         return sorted((e for (a, _), e in self.rows.items() if a == answer_id), key=lambda e: e.part_index)
@@ -58,6 +60,12 @@ class MemoryLedger:
         ):
             del self.rows[(answer_id, part_index)]
 
+    async def unreachable_since(self, answer_id: str, now: datetime) -> datetime:
+        return self.unreachable.setdefault(answer_id, now)
+
+    async def forget_unreachable(self, answer_id: str) -> None:
+        self.unreachable.pop(answer_id, None)
+
     def _move(self, answer_id: str, part_index: int, **changes: object) -> None:
         entry = self.rows[(answer_id, part_index)]
         assert entry.state == "sending", entry
@@ -72,15 +80,22 @@ class FakeBus:
         self.events.append(event)
 
 
+EPOCH = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
 @dataclass
 class FakeTime:
-    """A clock that only moves when something sleeps."""
+    """A clock that only moves when something sleeps (or a test moves it)."""
 
     now: float = 1000.0
     slept: list[float] = field(default_factory=list)
 
     def clock(self) -> float:
         return self.now
+
+    def wall(self) -> datetime:
+        """The same clock as a UTC time, as stored in the ledger."""
+        return EPOCH + timedelta(seconds=self.now)
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
@@ -96,9 +111,16 @@ class Rig:
     responder: Responder
 
 
-def rig(policy: DeliveryPolicy | None = None, *, senders: dict[Channel, FakeSender] | None = None) -> Rig:
+def rig(
+    policy: DeliveryPolicy | None = None,
+    *,
+    senders: dict[Channel, FakeSender] | None = None,
+    ledger: MemoryLedger | None = None,
+    time: FakeTime | None = None,
+) -> Rig:
+    """A responder on fakes; pass the `ledger` and `time` of another rig to play a restart."""
     sender = FakeSender()
-    ledger, bus, time = MemoryLedger(), FakeBus(), FakeTime()
+    ledger, bus, time = ledger or MemoryLedger(), FakeBus(), time or FakeTime()
     responder = Responder(
         senders=senders if senders is not None else {Channel.telegram: sender},
         ledger=ledger,
@@ -106,6 +128,7 @@ def rig(policy: DeliveryPolicy | None = None, *, senders: dict[Channel, FakeSend
         policy=policy or DeliveryPolicy(send_attempts=3, max_retry_after_s=60),
         clock=time.clock,
         sleep=time.sleep,
+        now=time.wall,
     )
     return Rig(sender, ledger, bus, time, responder)
 

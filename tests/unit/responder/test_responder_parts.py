@@ -123,6 +123,18 @@ def test_production_refuses_the_dev_telegram_token() -> None:
 def test_delivery_policy_follows_settings() -> None:
     policy = delivery_policy(ResponderSettings(telegram_rate_per_s=3, send_attempts=2))
     assert policy.rates_per_s[Channel.telegram] == 3 and policy.send_attempts == 2
+    assert policy.give_up_after_s == 3600.0
+    assert policy.credential_settings[Channel.telegram] == "JAUAP_TELEGRAM_BOT_TOKEN"
+
+
+def test_give_up_time_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JAUAP_CHANNEL_GIVE_UP_AFTER_S", "120")
+    assert delivery_policy(ResponderSettings()).give_up_after_s == 120.0
+
+
+def test_a_malformed_bot_token_is_refused_at_start_naming_the_setting() -> None:
+    with pytest.raises(ValueError, match="JAUAP_TELEGRAM_BOT_TOKEN is not a bot token"):
+        ResponderSettings(telegram_bot_token=SecretStr("paste-the-token-here"))
 
 
 async def test_telegram_sender_is_built_from_settings() -> None:
