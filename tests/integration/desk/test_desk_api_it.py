@@ -20,6 +20,7 @@ from jauap import users_cmd
 from schemas import (
     AnswerApproved,
     AnswerDelivered,
+    AnswerFailed,
     Author,
     Channel,
     Classification,
@@ -58,7 +59,7 @@ def question(tag: str, *, channel: Channel, public: bool) -> QuestionClassified:
     return QuestionClassified(question=received, classification=classification)
 
 
-async def publish(bootstrap: str, *events: QuestionClassified | AnswerDelivered) -> None:
+async def publish(bootstrap: str, *events: QuestionClassified | AnswerDelivered | AnswerFailed) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
     await producer.start()
     try:
@@ -196,3 +197,81 @@ async def test_operator_drafts_approver_approves_and_delivery_answers_the_case(
 
         assert (await op.post("/api/auth/logout")).status_code == 200
         assert (await op.get("/api/cases")).status_code == 401
+
+
+async def test_close_resolve_and_what_the_api_documents(desk_app: FastAPI, kafka_bootstrap: str) -> None:
+    tag = uuid.uuid4().hex[:10]
+    await add_user(f"op-{tag}", "operator")
+    await add_user(f"boss-{tag}", "approver")
+    await add_user(f"chief-{tag}", "approver")
+    telegram, webform = (
+        question(tag, channel=Channel.telegram, public=False),
+        question(tag, channel=Channel.webform, public=False),
+    )
+    await publish(kafka_bootstrap, telegram, webform)
+
+    async with client(desk_app) as op, client(desk_app) as boss, client(desk_app) as chief:
+        await login(op, f"op-{tag}")
+        await login(boss, f"boss-{tag}")
+        await login(chief, f"chief-{tag}")
+
+        async def both_cases() -> list[dict[str, object]] | None:
+            listed = (await op.get("/api/cases", params={"q": tag})).json()
+            return listed["items"] if listed["total"] == 2 else None
+
+        await eventually(both_cases, timeout_s=30)
+        assert (await op.get("/api/cases", params={"offset": 10**12})).status_code == 422
+
+        # A web-form case says it cannot be answered here; the operator closes it as answered elsewhere.
+        form_id = webform.question.question_id
+        form_case = (await op.get(f"/api/cases/{form_id}")).json()
+        assert form_case["reply_channel_available"] is False and "answered_elsewhere" in form_case["note"]
+        closed = await op.post(
+            f"/api/cases/{form_id}/close", json={"reason": "answered_elsewhere", "comment": "по телефону"}
+        )
+        assert closed.status_code == 200, closed.text
+        assert (closed.json()["status"], closed.json()["closed"]["reason"]) == (
+            "closed",
+            "answered_elsewhere",
+        )
+        assert (await op.post(f"/api/cases/{form_id}/close", json={})).status_code == 422
+
+        # Four-eyes by default: the approver cannot approve their own draft.
+        case_id = telegram.question.question_id
+        own = (await boss.post(f"/api/cases/{case_id}/drafts", json={"text": "Ответ министра"})).json()
+        refused = await boss.post(f"/api/drafts/{own['id']}/approve")
+        assert refused.status_code == 403 and "four-eyes" in refused.json()["detail"]
+        assert (await chief.post(f"/api/drafts/{own['id']}/approve")).status_code == 200
+
+        unclear = AnswerFailed(
+            answer_id=own["id"],
+            case_id=case_id,
+            question_id=case_id,
+            channel=Channel.telegram,
+            conversation_id=f"conv-{tag}",
+            reason="the channel did not answer; the part may have been posted",
+            needs_human=True,
+            code="unknown_outcome",
+        )
+        await publish(kafka_bootstrap, unclear)
+
+        async def needs_human() -> dict[str, object] | None:
+            shown = (await op.get(f"/api/cases/{case_id}")).json()
+            return shown if shown["status"] == "needs_human" else None
+
+        case = await eventually(needs_human, timeout_s=30)
+        assert case["failure"]["code"] == "unknown_outcome"  # type: ignore[index]
+        body = {"outcome": "delivered", "comment": "ответ виден в чате"}
+        assert (await op.post(f"/api/cases/{case_id}/resolve", json=body)).status_code == 403
+        resolved = await boss.post(f"/api/cases/{case_id}/resolve", json=body)
+        assert resolved.status_code == 200, resolved.text
+        assert resolved.json()["status"] == "answered"
+        trail = (await op.get(f"/api/cases/{case_id}")).json()["audit"]
+        assert [a["action"] for a in trail].count("case_resolved") == 1
+
+        openapi = (await op.get("/openapi.json")).json()
+        schemas = openapi["components"]["schemas"]
+        assert {"Case", "CaseDetails", "Draft", "AuditEntry"} <= set(schemas)
+        assert schemas["Case"]["properties"]["delivery_overdue"]["description"]
+        detail = openapi["paths"]["/api/cases/{case_id}"]["get"]["responses"]["200"]["content"]
+        assert detail["application/json"]["schema"]["$ref"].endswith("/CaseDetails")
