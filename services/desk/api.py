@@ -12,8 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from pymongo import errors as mongo_errors
 
 from schemas import Channel, Topic, Urgency
+from services.runtime.errors import Outage
 
 from .accounts import LoginRefused, LoginThrottled
 from .auth import CurrentSession
@@ -149,3 +151,25 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": str(exc)}, status_code=status)
 
         app.add_exception_handler(exc_type, handle)
+    for outage in STORE_OUTAGES:
+        app.add_exception_handler(outage, _store_unavailable)
+
+
+# The store not answering is not the request's fault: 503 with what to do, never a bare 500.
+STORE_OUTAGES: tuple[type[Exception], ...] = (
+    Outage,
+    TimeoutError,
+    ConnectionError,
+    mongo_errors.ConnectionFailure,
+    mongo_errors.ExecutionTimeout,
+)
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        {
+            "detail": "the desk's store is not answering right now; what was done before stays done "
+            "and repeating the request completes it: try again in a moment"
+        },
+        status_code=503,
+    )
