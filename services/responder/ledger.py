@@ -77,6 +77,7 @@ class DeliveryLedger(Protocol):
 
 class MongoLedger:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.database = db
         self._collection = db[COLLECTION]
         self._unreachable = db[UNREACHABLE_COLLECTION]
 

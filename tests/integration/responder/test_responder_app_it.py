@@ -3,25 +3,21 @@ AnswerDelivered / AnswerFailed out, and a redelivered event posts nothing twice.
 
 from __future__ import annotations
 
-import json
-import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
+from responder_it import about, approved, responder_settings, start_group_at_end
 
 from channels.base import OutboundPart
-from jauap.bench.load import partitions_of
-from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, Channel
+from schemas import AnswerDelivered, AnswerFailed, Channel
 from services.responder.app import create_app
 from services.responder.ledger import COLLECTION
-from services.responder.settings import ResponderSettings
 from services.runtime.broker import publish_event
 from tests.kafka_helpers import BOOTSTRAP, TopicReader
 
@@ -49,20 +45,6 @@ class RecordingSender:
         return [p for p in self.sent if p.conversation_id == conversation_id]
 
 
-async def start_group_at_end(group: str, topic: str) -> None:
-    """A new group would otherwise read the topic from the beginning (auto_offset_reset=earliest)
-    and deliver every answer other tests ever approved."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in await partitions_of(BOOTSTRAP, topic)]
-        consumer.assign(tps)
-        await consumer.seek_to_end(*tps)
-        await consumer.commit({tp: await consumer.position(tp) for tp in tps})
-    finally:
-        await consumer.stop()
-
-
 @dataclass
 class Running:
     app: FastAPI
@@ -71,14 +53,8 @@ class Running:
 
 @pytest.fixture
 async def running(db_name: str) -> AsyncIterator[Running]:
-    settings = ResponderSettings(
-        kafka_bootstrap=BOOTSTRAP,
-        mongo_url=os.environ.get("JAUAP_MONGO_URL", "mongodb://127.0.0.1:27017"),
-        mongo_db=db_name,
-        group_prefix=f"responder-it-{uuid.uuid4().hex[:8]}",
-        environment="test",
-    )
-    await start_group_at_end(settings.consumer_group("answers"), AnswerApproved.TOPIC)
+    settings = responder_settings(db_name)
+    await start_group_at_end(settings.consumer_group("answers"))
     sender = RecordingSender()
     app = create_app(settings, senders={Channel.telegram: sender})
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
@@ -93,28 +69,6 @@ async def producer() -> AsyncIterator[KafkaBroker]:
         yield broker
 
 
-def approved(answer_id: str, text: str, *, public: bool = False) -> AnswerApproved:
-    return AnswerApproved(
-        answer_id=answer_id,
-        case_id=f"telegram:{answer_id}",
-        question_id=f"telegram:{answer_id}",
-        channel=Channel.telegram,
-        conversation_id=f"chat-{answer_id}",
-        reply_to_message_id="555",
-        text=text,
-        public=public,
-        approved_by="aigerim",
-        drafted_by="nurlan",
-    )
-
-
-def about(answer_id: str) -> object:
-    def match(record: ConsumerRecord[bytes, bytes]) -> bool:
-        return bool(json.loads(record.value).get("answer_id") == answer_id)
-
-    return match
-
-
 async def test_approved_answer_is_delivered_in_parts_and_a_redelivery_posts_nothing_twice(
     running: Running, producer: KafkaBroker, db: AsyncDatabase[Document]
 ) -> None:
@@ -122,10 +76,10 @@ async def test_approved_answer_is_delivered_in_parts_and_a_redelivery_posts_noth
     event = approved(answer_id, LONG)
     async with TopicReader(AnswerDelivered.TOPIC) as delivered_topic:
         await publish_event(producer, event)
-        first = await delivered_topic.wait_for(about(answer_id), timeout_s=60)  # type: ignore[arg-type]
+        first = await delivered_topic.wait_for(about(answer_id), timeout_s=60)
         assert len(first) == 1
         await publish_event(producer, event)  # Kafka at-least-once: the same event again
-        both = first + await delivered_topic.wait_for(about(answer_id), timeout_s=60)  # type: ignore[arg-type]
+        both = first + await delivered_topic.wait_for(about(answer_id), timeout_s=60)
 
     assert len(both) == 2
     deliveries = [AnswerDelivered.model_validate_json(r.value) for r in both]
@@ -148,7 +102,7 @@ async def test_public_answer_with_an_iin_fails_for_a_human_and_is_not_posted(
     answer_id = f"draft-{uuid.uuid4().hex}"
     async with TopicReader(AnswerFailed.TOPIC) as failed_topic:
         await publish_event(producer, approved(answer_id, "Ваш ИИН 880101300123.", public=True))
-        records = await failed_topic.wait_for(about(answer_id), timeout_s=60)  # type: ignore[arg-type]
+        records = await failed_topic.wait_for(about(answer_id), timeout_s=60)
     assert len(records) == 1
     failed = AnswerFailed.model_validate_json(records[0].value)
     assert (failed.code, failed.needs_human) == ("pii_in_public", True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
@@ -86,3 +87,15 @@ async def test_failed_keeps_the_reason_and_release_forgets_an_intent(ledger: Mon
     ]
     assert await ledger.claim(intent(answer, 1)) is True  # released: a later attempt may send it
     assert await ledger.entries(f"a-{uuid.uuid4().hex}") == []
+
+
+async def test_the_first_unreachable_time_of_an_answer_is_kept_until_forgotten(ledger: MongoLedger) -> None:
+    answer = f"a-{uuid.uuid4().hex}"
+    first = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    assert await ledger.unreachable_since(answer, first) == first
+    # A later failure, or another process after a restart, reads the first one back.
+    assert await MongoLedger(ledger.database).unreachable_since(answer, first + timedelta(hours=1)) == first
+    await ledger.forget_unreachable(answer)
+    later = first + timedelta(hours=2)
+    assert await ledger.unreachable_since(answer, later) == later
+    assert await ledger.unreachable_since(f"a-{uuid.uuid4().hex}", later) == later
