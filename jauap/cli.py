@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "train": ("jauap.classify_cmd", "train_main", "retrain the classifier model from its data"),
     "add-labels": ("jauap.classify_cmd", "add_labels_main", "add operator-corrected labels"),
     "topics": ("jauap.topics_cmd", "main", "create the event and dead-letter topics"),
+    "dlq": ("jauap.dlq_cmd", "main", "list, show and replay dead letters: dlq list TOPIC"),
 }
 
 

@@ -90,8 +90,14 @@ class OutageNotOver(Exception):
         self.dependency = dependency
 
 
+ORIGINAL_HEADER_PREFIX = "original."
+
+
 def dlq_headers(record: Record, error: BaseException, attempts: int, reason: Reason) -> dict[str, str]:
-    return {
+    """The cause and the source coordinates; the record's own headers are kept under `original.`,
+    so a replay can restore them."""
+    original = {f"{ORIGINAL_HEADER_PREFIX}{k}": v.decode(errors="replace") for k, v in record.headers}
+    return original | {
         "error": f"{type(error).__name__}: {error}"[:2000],
         "error_type": type(error).__name__,
         "reason": reason,

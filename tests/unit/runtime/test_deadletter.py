@@ -264,3 +264,15 @@ async def test_bug_retries_of_a_batch_stop_sleeping_when_the_budget_is_spent() -
     assert await guard.batch(records, handle_batch) == 0
     assert sum(sleep.waits) <= 1.0
     assert len(dlq.sent) == 10  # every record still had its three tries
+
+
+async def test_dead_letters_keep_the_original_headers_for_a_replay() -> None:
+    guard, dlq, _ = make_guard()
+    message = Record("t.v1", 0, 3, b"k", b"junk", headers=(("event_type", b"ping"),))
+
+    async def handle(p: Ping) -> None:
+        raise AssertionError("must not be called")
+
+    await guard.one(message, handle)
+    headers = dlq.sent[0][3]
+    assert headers["original.event_type"] == "ping" and headers["source_offset"] == "3"
