@@ -1,7 +1,8 @@
-"""`jauap users add NAME --role operator|approver|admin` and `jauap users list`.
+"""`jauap users add|list|disable|enable|set-role|reset-password|unlock`: desk accounts from a shell.
 
-The only way desk accounts are made. The password comes from a prompt (typed twice) or, for scripts,
-from JAUAP_PASSWORD. The store is the desk's (DeskSettings: JAUAP_MONGO_URL, JAUAP_MONGO_DB).
+The way the first admin is made; afterwards admins can also use `/api/users`. Passwords come from a
+prompt (typed twice) or, for scripts, from JAUAP_PASSWORD. The store is the desk's (DeskSettings:
+JAUAP_MONGO_URL, JAUAP_MONGO_DB). Every change is audited with the actor `cli:<os user>`.
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any, TextIO
 
-from services.desk.accounts import AccountError, Accounts, MongoAccounts
+from services.desk.accounts import AccountError, Accounts, accounts_from_settings
 from services.desk.policy import Role
 from services.desk.settings import DeskSettings
 from services.runtime.store import connect
 
 PASSWORD_ENV = "JAUAP_PASSWORD"
+Document = dict[str, Any]
 
 
 class PasswordMismatch(Exception):
@@ -30,50 +35,116 @@ def read_password() -> str:
         return from_env
     first = getpass.getpass("Password: ")
     if getpass.getpass("Password again: ") != first:
-        raise PasswordMismatch("the two passwords differ")
+        raise PasswordMismatch("the two passwords differ; nothing was changed")
     return first
 
 
-async def add_user(settings: DeskSettings, username: str, role: str, password: str) -> dict[str, object]:
-    """Adds a desk account; raises AccountError if it cannot (exists, weak password, bad role)."""
+def cli_actor() -> str:
+    """Who the audit names for a change made here: the operating-system user running the command."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def users_table(users: list[Document]) -> str:
+    """Accounts as aligned columns a person can read."""
+    header = ("USERNAME", "ROLE", "STATE", "CREATED", "LOCKED UNTIL")
+    rows = [
+        (
+            str(u["_id"]),
+            str(u["role"]),
+            "disabled" if u.get("disabled") else "active",
+            _when(u.get("created_at")),
+            _when(u.get("locked_until")),
+        )
+        for u in users
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    if not rows:
+        lines.append("(no accounts yet: jauap users add NAME --role admin)")
+    return "\n".join(lines)
+
+
+def _describe(user: Document) -> str:
+    state = "disabled" if user.get("disabled") else "active"
+    return f"{user['_id']} ({user['role']}, {state})"
+
+
+async def execute(args: argparse.Namespace, accounts: Accounts, out: TextIO) -> None:
+    """Runs one parsed command; raises AccountError / PasswordMismatch when it cannot."""
+    actor = cli_actor()
+    if args.command == "list":
+        print(users_table(await accounts.list_users()), file=out)
+        return
+    if args.command == "add":
+        user = await accounts.add_user(args.name, args.role, read_password(), actor=actor)
+        print(f"added {_describe(user)}", file=out)
+        return
+    actions: dict[str, tuple[str, Callable[[], Coroutine[Any, Any, Document]]]] = {
+        "disable": ("disabled; their sessions ended", lambda: accounts.disable(args.name, actor=actor)),
+        "enable": ("enabled", lambda: accounts.enable(args.name, actor=actor)),
+        "set-role": ("role set", lambda: accounts.set_role(args.name, args.role, actor=actor)),
+        "reset-password": (
+            "password reset; their sessions ended",
+            lambda: accounts.reset_password(args.name, read_password(), actor=actor),
+        ),
+        "unlock": ("login locks lifted", lambda: accounts.unlock(args.name, actor=actor)),
+    }
+    done, action = actions[args.command]
+    user = await action()
+    print(f"{_describe(user)}: {done}", file=out)
+
+
+async def run(args: argparse.Namespace, settings: DeskSettings, out: TextIO) -> None:
     client = connect(settings)
     try:
-        return await Accounts(MongoAccounts(client[settings.mongo_db])).add_user(username, role, password)
+        await execute(args, accounts_from_settings(client[settings.mongo_db], settings), out)
     finally:
         await client.close()
 
 
-async def list_users(settings: DeskSettings) -> list[dict[str, object]]:
-    client = connect(settings)
-    try:
-        return list(await MongoAccounts(client[settings.mongo_db]).list_users())
-    finally:
-        await client.close()
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jauap users", description="Manage desk accounts.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add = sub.add_parser("add", help="add an account (password from a prompt or JAUAP_PASSWORD)")
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jauap users",
+        description="Manage desk accounts (also for admins at /api/users). Passwords are read from a "
+        f"prompt, or from {PASSWORD_ENV} in scripts. Every change is audited.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    roles = [r.value for r in Role]
+    add = sub.add_parser("add", help="add an account", description="Add an account.")
     add.add_argument("name", help="username: 2-64 of a-z 0-9 . _ -")
-    add.add_argument("--role", required=True, choices=[r.value for r in Role], help="what the user may do")
-    sub.add_parser("list", help="list accounts and their roles")
+    add.add_argument("--role", required=True, choices=roles, help="what the user may do")
+    sub.add_parser("list", help="list accounts, roles, state and login locks", description="List accounts.")
+    for name, help_ in (
+        ("disable", "disable an account: it cannot log in and its sessions end at once"),
+        ("enable", "enable a disabled account"),
+        ("reset-password", "set a new password: the user's sessions end"),
+        ("unlock", "lift the login locks on an account (after many failed logins)"),
+    ):
+        command = sub.add_parser(name, help=help_, description=help_[0].upper() + help_[1:] + ".")
+        command.add_argument("name", help="username")
+    set_role = sub.add_parser(
+        "set-role", help="change the role (applies at once)", description="Change an account's role."
+    )
+    set_role.add_argument("name", help="username")
+    set_role.add_argument("role", choices=roles, help="the new role")
     return parser
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    settings = DeskSettings()
-    if args.command == "list":
-        for user in asyncio.run(list_users(settings)):
-            state = " (disabled)" if user.get("disabled") else ""
-            print(f"{user['_id']}\t{user['role']}{state}")
-        return 0
+    args = parser().parse_args(argv)
     try:
-        password = read_password()
-        user = asyncio.run(add_user(settings, args.name, args.role, password))
+        asyncio.run(run(args, DeskSettings(), sys.stdout))
     except (AccountError, PasswordMismatch) as exc:
-        print(f"jauap users add: {exc}", file=sys.stderr)
+        print(f"jauap users {args.command}: {exc}", file=sys.stderr)
         return 1
-    print(f"added {user['_id']} ({user['role']})")
     return 0

@@ -1,7 +1,9 @@
-"""Login, logout and the session every other route needs (DESIGN.md section 8).
+"""Login, logout and the session every other route needs (see docs/architecture.md).
 
 The session lives in the store, the browser holds only a random token in an HttpOnly, SameSite=Lax
-cookie; every state-changing request also sends the session's CSRF token in `X-CSRF-Token`.
+cookie; every state-changing request also sends the session's CSRF token in `X-CSRF-Token`. The
+session is checked against the account on every request: a disabled account is logged out at once,
+a changed role applies at once.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from .accounts import Session
-from .audit import Action, entry
+from .accounts import LoginThrottled, Session
 from .context import Context
 from .policy import Forbidden
+from .sources import client_source
 
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -32,7 +34,11 @@ async def current_session(request: Request, ctx: Context) -> Session:
     token = request.cookies.get(ctx.settings.session_cookie)
     session = await ctx.accounts.session(token)
     if session is None:
-        raise HTTPException(401, "not logged in, or the session expired: log in with POST /api/auth/login")
+        raise HTTPException(
+            401,
+            "not logged in, the session expired, or the account was disabled: "
+            "log in with POST /api/auth/login",
+        )
     if request.method not in SAFE_METHODS:
         check_csrf(session.csrf_token, request.headers.get(CSRF_HEADER))
     return session
@@ -58,17 +64,29 @@ class WhoAmI(BaseModel):
     csrf_token: str = Field(description="The session's CSRF token (e.g. after a page reload).")
 
 
+class LoggedOut(BaseModel):
+    status: str = Field(description="Always `logged out`.")
+
+
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/login", summary="Log in: sets the session cookie, returns the CSRF token")
-async def login(body: LoginRequest, response: Response, ctx: Context) -> LoginResponse:
-    now = ctx.desk.clock()
+@router.post(
+    "/login",
+    summary="Log in: sets the session cookie, returns the CSRF token",
+    responses={
+        401: {"description": "Wrong username or password (the same answer for both)."},
+        429: {"description": "Too many failed logins; `Retry-After` says when to try again."},
+    },
+)
+async def login(body: LoginRequest, request: Request, response: Response, ctx: Context) -> LoginResponse:
+    source = client_source(request, ctx.settings.trusted_proxy_hops)
     try:
-        token, session = await ctx.accounts.login(body.username, body.password)
-    except Exception:
-        await ctx.repo.append_audit([entry(body.username.strip().lower()[:64], Action.login_failed, now)])
-        raise
+        token, session = await ctx.accounts.login(body.username, body.password, source)
+    except LoginThrottled as throttled:
+        raise HTTPException(
+            429, str(throttled), headers={"Retry-After": str(throttled.retry_after_s)}
+        ) from throttled
     response.set_cookie(
         ctx.settings.session_cookie,
         token,
@@ -78,19 +96,15 @@ async def login(body: LoginRequest, response: Response, ctx: Context) -> LoginRe
         secure=ctx.settings.cookie_secure,
         path="/",
     )
-    await ctx.repo.append_audit([entry(session.username, Action.login, now)])
     return LoginResponse(csrf_token=session.csrf_token, username=session.username, role=session.role)
 
 
 @router.post("/logout", summary="Log out: ends the session")
-async def logout(
-    request: Request, response: Response, session: CurrentSession, ctx: Context
-) -> dict[str, str]:
+async def logout(request: Request, response: Response, session: CurrentSession, ctx: Context) -> LoggedOut:
     token = request.cookies.get(ctx.settings.session_cookie, "")
-    await ctx.accounts.logout(token)
+    await ctx.accounts.logout(token, session.username)
     response.delete_cookie(ctx.settings.session_cookie, path="/")
-    await ctx.repo.append_audit([entry(session.username, Action.logout, ctx.desk.clock())])
-    return {"status": "logged out"}
+    return LoggedOut(status="logged out")
 
 
 @router.get("/me", summary="Who is logged in")

@@ -31,3 +31,13 @@ def test_each_service_has_help(service: str, capsys: pytest.CaptureFixture[str])
         main(["serve", service, "--help"])
     assert exit_.value.code == 0
     assert f"usage: jauap serve {service}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "command", ["add", "list", "disable", "enable", "set-role", "reset-password", "unlock"]
+)
+def test_each_users_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["users", command, "--help"])
+    assert exit_.value.code == 0
+    assert f"usage: jauap users {command}" in capsys.readouterr().out
