@@ -14,6 +14,9 @@ A consumer meets three kinds of failure, and treating them alike loses messages:
 - Anything else is a bug or an unknown state: a few tries with backoff, then the DLQ, so one bad
   message never blocks its partition.
 
+A dead letter whose DLQ publish fails is not committed either; if the broker is down, that is waited
+out like any other outage.
+
 Nothing here knows Kafka, so the policy is tested without a broker.
 """
 
@@ -166,7 +169,7 @@ class Guard(Generic[E]):
         try:
             event = self.model.model_validate_json(record.value)
         except ValidationError as exc:
-            await self.dead_letters.send(record, exc, attempts=0, reason="invalid")
+            await self._dead_letter(record, exc, attempts=0, reason="invalid")
             return False
         return await self._with_retries(record, lambda: handle(event), _Delivery(self.policy.sleep_budget_s))
 
@@ -188,7 +191,7 @@ class Guard(Generic[E]):
                 invalid.append((record, exc))
         handled = await self._handle_parsed(parsed, handle_batch) if parsed else 0
         for record, error in invalid:
-            await self.dead_letters.send(record, error, attempts=0, reason="invalid")
+            await self._dead_letter(record, error, attempts=0, reason="invalid")
         return handled
 
     async def _handle_parsed(
@@ -217,12 +220,12 @@ class Guard(Generic[E]):
                 await call()
             except Exception as exc:
                 if is_refusal(exc):
-                    await self.dead_letters.send(record, exc, attempts=attempt, reason="refused")
+                    await self._dead_letter(record, exc, attempts=attempt, reason="refused")
                     return False
                 if (dependency := outage_dependency(exc)) is not None:
                     await self._wait_out(record, dependency, exc)
                 if attempt == self.policy.attempts:
-                    await self.dead_letters.send(record, exc, attempts=attempt, reason="failed")
+                    await self._dead_letter(record, exc, attempts=attempt, reason="failed")
                     return False
                 HANDLER_RETRIES.labels(record.topic).inc()
                 if wait_s := delivery.take(self.policy.backoff(attempt)):
@@ -231,6 +234,15 @@ class Guard(Generic[E]):
                 self._succeeded()
                 return True
         return False  # pragma: no cover - the loop always returns
+
+    async def _dead_letter(self, record: Record, error: BaseException, attempts: int, reason: Reason) -> None:
+        """Send to the DLQ; if the broker is down for that too, wait it out like any outage."""
+        try:
+            await self.dead_letters.send(record, error, attempts=attempts, reason=reason)
+        except Exception as failure:
+            if (dependency := outage_dependency(failure)) is not None:
+                await self._wait_out(record, dependency, failure)
+            raise
 
     async def _wait_out(self, record: Record, dependency: str, error: BaseException) -> None:
         self._outage_streak += 1

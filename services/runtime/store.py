@@ -1,4 +1,5 @@
-"""The MongoDB-compatible store, through PyMongo's async API (Motor is deprecated; DESIGN.md 6)."""
+"""The MongoDB-compatible store, through PyMongo's async API (Motor is deprecated; see
+docs/architecture.md, storage rules)."""
 
 from __future__ import annotations
 

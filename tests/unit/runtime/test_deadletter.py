@@ -4,6 +4,7 @@ DLQ), with a fake publisher and a fake clock."""
 from __future__ import annotations
 
 import pytest
+from aiokafka.errors import KafkaTimeoutError
 from prometheus_client import REGISTRY
 from pydantic import BaseModel
 from pymongo.errors import ServerSelectionTimeoutError
@@ -128,15 +129,31 @@ async def test_batch_isolates_the_poison_message() -> None:
 
 async def test_dlq_publish_failure_propagates_so_nothing_is_committed() -> None:
     async def broken_publish(*args: object) -> None:
-        raise ConnectionError("kafka down")
+        raise ValueError("headers too large")
 
     guard = Guard(Ping, DeadLetters(broken_publish), RetryPolicy(1, 0.1))
 
     async def handle(p: Ping) -> None:
         raise RuntimeError("fail")
 
-    with pytest.raises(ConnectionError):
+    with pytest.raises(ValueError):
         await guard.one(record(b'{"n": 1}'), handle)
+
+
+async def test_a_dlq_publish_that_meets_a_broker_outage_waits_it_out() -> None:
+    sleep = FakeSleep()
+
+    async def broker_down(*args: object) -> None:
+        raise KafkaTimeoutError("no ack")
+
+    guard = Guard(Ping, DeadLetters(broker_down), RetryPolicy(1, 0.1), sleep, Outages(), "t.v1:g")
+
+    async def handle(p: Ping) -> None:
+        raise Refused("never")
+
+    with pytest.raises(OutageNotOver):
+        await guard.one(record(b'{"n": 1}'), handle)
+    assert sleep.waits == [1.0] and guard.outages.down() == {"kafka": False}
 
 
 async def test_refused_message_goes_to_dlq_at_once_with_its_cause() -> None:
