@@ -13,6 +13,8 @@ import asyncio
 import json
 import sys
 
+from aiokafka.errors import KafkaError
+
 from services.runtime.dead_letter_topic import (
     DeadLetter,
     DeadLetterError,
@@ -121,4 +123,10 @@ def main(argv: list[str]) -> int:
         return asyncio.run(_run(args, dlq))
     except DeadLetterError as exc:
         print(f"jauap dlq {args.command}: {exc}", file=sys.stderr)
-        return 1
+    except KafkaError as exc:
+        print(
+            f"jauap dlq {args.command}: Kafka at {settings.kafka_bootstrap} failed ({exc!r}); check that "
+            "it is running and JAUAP_KAFKA_BOOTSTRAP. A replay records what it did, so rerunning it is safe.",
+            file=sys.stderr,
+        )
+    return 1

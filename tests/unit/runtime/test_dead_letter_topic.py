@@ -81,3 +81,11 @@ def test_each_dlq_command_has_help(command: str, capsys: pytest.CaptureFixture[s
         main(["dlq", command, "--help"])
     assert exit_.value.code == 0
     assert f"usage: jauap dlq {command}" in capsys.readouterr().out
+
+
+def test_an_unreachable_broker_is_reported_with_what_to_check(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JAUAP_KAFKA_BOOTSTRAP", "127.0.0.1:1")  # nothing listens on port 1
+    assert main(["dlq", "list", "q.v1"]) == 1
+    assert "JAUAP_KAFKA_BOOTSTRAP" in capsys.readouterr().err
