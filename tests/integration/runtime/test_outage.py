@@ -16,6 +16,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
+from pymongo import AsyncMongoClient
 from pymongo.errors import ServerSelectionTimeoutError
 
 from services.runtime.consumers import subscribe, subscribe_batches
@@ -23,6 +24,7 @@ from services.runtime.deadletter import RetryPolicy
 from services.runtime.errors import Refused
 from services.runtime.outages import Outages
 from services.runtime.topics import ensure_topics
+from tests.integration.runtime.freezable_proxy import FreezableProxy
 from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually
 
 MAX_POLL_INTERVAL_MS = 4000
@@ -185,3 +187,45 @@ async def test_the_membership_check_sees_a_consumer_that_stops_polling() -> None
             return now and now != members
 
         await eventually(rejoined, timeout_s=30)
+
+
+async def test_a_frozen_store_is_waited_out_and_the_write_lands_once(mongo_url: str, db_name: str) -> None:
+    """The issue's measurement, shrunk: the store stops answering for longer than its timeouts and
+    every old retry together; the real driver's errors must read as an outage."""
+    topic, outages = await _fresh_topic(), Outages()
+    group = f"g-{topic}"
+    host, port = mongo_url.removeprefix("mongodb://").split(":")
+    async with FreezableProxy(host, int(port)) as proxy:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            f"mongodb://127.0.0.1:{proxy.port}", serverSelectionTimeoutMS=1000, timeoutMS=1500
+        )
+        jobs = client[db_name][f"jobs_{topic.rsplit('.', 1)[-1]}"]
+        calls = 0
+
+        async def handle(job: Job) -> None:
+            nonlocal calls
+            calls += 1
+            await jobs.insert_one({"_id": job.n})
+
+        broker = KafkaBroker(BOOTSTRAP)
+        subscribe(
+            broker, topic=topic, group_id=group, model=Job, handle=handle, policy=POLICY,
+            description="test", outages=outages, max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
+        )  # fmt: skip
+        try:
+            async with TopicReader(f"{topic}.dlq") as dlq, broker:
+                await broker.start()
+                members = await eventually(lambda: _members(group))
+                proxy.freeze()
+                await broker.publish(b'{"n": 1}', topic)
+                await eventually(lambda: outages.down() == {"store": False})
+                await asyncio.sleep(OUTAGE_S)
+                proxy.thaw()
+                await eventually(lambda: not outages.down(), timeout_s=15)
+                assert calls > POLICY.attempts
+                assert await jobs.count_documents({}) == 1
+                assert await _members(group) == members
+                assert await eventually(lambda: _committed(group, topic)) == {0: 1}
+                assert await dlq.wait_for(lambda r: True, timeout_s=1.0) == []
+        finally:
+            await client.close()
