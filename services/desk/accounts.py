@@ -263,7 +263,7 @@ class Accounts:
         address; the limits are per address, per address and username, and per username."""
         username, now = normalize(username)[:64], self.clock()
         try:
-            await self.throttle.check(username, source, now)
+            attempt = await self.throttle.begin(username, source, now)
         except LoginThrottled as refused:
             await self._audit_failure(username, source, now, str(refused))
             raise
@@ -272,10 +272,11 @@ class Accounts:
         known_hash = user["password_hash"] if user is not None and active else _dummy_hash()
         ok = await asyncio.to_thread(_hasher.verify, password, known_hash)
         if not ok or user is None or not active:
-            await self.throttle.note_failure(username, source, now)
-            await self._audit_failure(username, source, now, "wrong username or password")
-            raise LoginRefused("wrong username or password")
-        await self.throttle.note_success(username, source)
+            await self.throttle.failed(attempt)
+            reason = "wrong username or password"
+            await self._audit_failure(username, source, now, reason, failures=attempt.pair_failures)
+            raise LoginRefused(reason)
+        await self.throttle.succeeded(attempt)
         await self.repo.delete_sessions_before(now)
         await self.throttle.prune(now)
         return await self._open_session(user, source, now)
@@ -363,11 +364,18 @@ class Accounts:
         if user.get("last_change") == action.value and "version" in user:
             await self._audit_change(user, action, actor, **detail)
 
-    async def _audit_failure(self, username: str, source: str, now: datetime, reason: str) -> None:
-        failures = await self.throttle.failure_to_audit(username, source, now)
+    async def _audit_failure(
+        self, username: str, source: str, now: datetime, reason: str, failures: int | None = None
+    ) -> None:
+        """At most one row per username, address and clock minute: the row's id names the minute, so
+        later failures in it write nothing (exactly, even from parallel requests). `failures` is how
+        many failures of this username from this address are in the current throttle window."""
+        minute = now.strftime("%Y-%m-%dT%H:%M")
+        detail: dict[str, Any] = {"source": source, "reason": reason}
         if failures is not None:
-            row = entry(username, Action.login_failed, now, source=source, failures=failures, reason=reason)
-            await self.audit([row])
+            detail["failures"] = failures
+        key = f"{username}@{source}@{minute}"
+        await self.audit([entry(username, Action.login_failed, now, key=key, **detail)])
 
 
 def throttle_policy(settings: DeskSettings) -> ThrottlePolicy:

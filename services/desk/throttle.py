@@ -1,7 +1,7 @@
 """Login throttling that a stranger cannot turn against a user.
 
-Failed logins are counted three ways, each in a fixed window, shared by all desk instances through
-the store (`login_failures`):
+Failed logins are counted three ways, each in a window, shared by all desk instances through the
+store (`login_failures`):
 
 - per username and source address: the usual lock, but only that address is refused, so a stranger
   typing the minister's name with wrong passwords locks out only themselves;
@@ -9,19 +9,24 @@ the store (`login_failures`):
 - per username across all addresses: a short hold, reached only from many addresses (each address
   adds at most its own per-pair limit); an admin can lift it with `unlock`.
 
-A refused attempt is not counted, so a lock is never prolonged by knocking on it. Failed-login audit
-rows are rate-limited per username and address (see `failure_to_audit`).
+Every failure is its own inserted record, counted afterwards: FerretDB 1.24 loses concurrent `$inc`
+updates (measured: 10 parallel increments of one counter left 3 or 4), and inserts are never lost.
+An attempt is recorded as a failure *before* its password is checked and the record is removed if
+it succeeds, so a burst of parallel guesses is counted while in flight and cannot exceed the limit.
+A refused attempt is not counted, so knocking on a lock never prolongs it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -29,10 +34,8 @@ from .store import create_indexes
 
 Document = dict[str, Any]
 LOGIN_FAILURES = "login_failures"
-# When a gate was "last audited" before any row was written: long enough ago for the first failure.
-NEVER = datetime(1970, 1, 1, tzinfo=UTC)
-# How long an audit gate's unreported count is kept without new failures.
-GATE_KEPT = timedelta(days=1)
+# When parallel attempts have already used a scope's allowance: wait until they are decided.
+BUSY_WAIT_S = 5
 
 
 class Scope(StrEnum):
@@ -52,7 +55,7 @@ class LoginThrottled(Exception):
 @dataclass(frozen=True)
 class Limit:
     max_failures: int
-    window: timedelta  # failures counted since the first of the window
+    window: timedelta  # failures counted over the last `window`
     lock: timedelta  # how long the scope is refused once the count reaches max_failures
 
 
@@ -61,7 +64,6 @@ class ThrottlePolicy:
     pair: Limit = Limit(5, timedelta(minutes=15), timedelta(minutes=15))
     source: Limit = Limit(20, timedelta(minutes=15), timedelta(minutes=15))
     account: Limit = Limit(50, timedelta(minutes=15), timedelta(minutes=1))
-    audit_every: timedelta = timedelta(minutes=1)  # at most one failed-login row per pair
 
     def limit(self, scope: Scope) -> Limit:
         limit: Limit = getattr(self, scope.value)
@@ -70,30 +72,28 @@ class ThrottlePolicy:
 
 class FailureRepository(Protocol):
     async def active_locks(self, keys: list[str], now: datetime) -> list[Document]:
-        """The counters among `keys` whose `locked_until` is after `now`."""
+        """The locks on `keys` (`key`, `locked_until`) still in force at `now`."""
 
-    async def add_failure(self, key: str, fields: Document, now: datetime, window: timedelta) -> int:
-        """Count one failure (a window that has passed starts over); returns the count in the window."""
+    async def add_failures(self, records: list[Document]) -> None: ...
 
-    async def lock(self, key: str, now: datetime, until: datetime, window: timedelta) -> None:
-        """Refuse the counter's scope until `until`; its count starts over in a new window."""
+    async def count_failures(self, key: str, since: datetime) -> int: ...
 
-    async def clear(self, key: str) -> None: ...
+    async def remove_failures(self, ids: list[str]) -> None: ...
+
+    async def lock(self, key: str, fields: Document, until: datetime) -> None:
+        """Refuse the key's scope until `until`; its failures are dropped, so the count starts over."""
+
+    async def clear(self, key: str) -> None:
+        """Drop the key's failures and lock."""
 
     async def clear_username(self, username: str) -> int:
-        """Drop every counter of a username (its own and its per-address ones); returns how many."""
+        """Drop every failure and lock of a username (its own and per address); returns how many."""
 
     async def locked_usernames(self, usernames: list[str], now: datetime) -> dict[str, datetime]:
         """For each username with a lock in force (any address), when the last of them ends."""
 
-    async def note_unaudited(self, key: str, fields: Document, now: datetime) -> Document:
-        """Count one failure not yet in the audit; returns the gate (`unaudited`, `audited_at`)."""
-
-    async def claim_audit(self, key: str, seen_audited_at: datetime, now: datetime, count: int) -> bool:
-        """Take the right to write the audit row (only if nobody did since `seen_audited_at`)."""
-
     async def prune(self, now: datetime) -> None:
-        """Drop counters whose window and lock have both passed."""
+        """Drop failures and locks that no longer count."""
 
 
 def counter_key(scope: Scope, username: str, source: str) -> str:
@@ -103,7 +103,7 @@ def counter_key(scope: Scope, username: str, source: str) -> str:
 
 
 def _fields(scope: Scope, username: str, source: str) -> Document:
-    fields: Document = {"scope": scope.value}
+    fields: Document = {"key": counter_key(scope, username, source), "scope": scope.value}
     if scope is not Scope.source:
         fields["username"] = username
     if scope is not Scope.account:
@@ -122,31 +122,64 @@ def _refusal(scope: Scope, wait_s: int) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A login under way: counted as failed (in every scope) until it succeeds."""
+
+    username: str
+    source: str
+    at: datetime
+    record_ids: tuple[str, ...]
+    counts: dict[Scope, int]  # failures in each scope's window, this attempt included
+
+    @property
+    def pair_failures(self) -> int:
+        return self.counts[Scope.pair]
+
+
 @dataclass
 class LoginThrottle:
     repo: FailureRepository
     policy: ThrottlePolicy = ThrottlePolicy()
 
-    async def check(self, username: str, source: str, now: datetime) -> None:
-        """Raises LoginThrottled while any of the three scopes of this attempt is locked."""
-        keys = {counter_key(scope, username, source): scope for scope in Scope}
-        locks = await self.repo.active_locks(list(keys), now)
-        if not locks:
-            return
-        longest = max(locks, key=lambda doc: doc["locked_until"])
-        wait_s = max(1, int((longest["locked_until"] - now).total_seconds() + 0.999))
-        raise LoginThrottled(_refusal(keys[longest["_id"]], wait_s), wait_s)
+    async def begin(self, username: str, source: str, now: datetime) -> Attempt:
+        """Raises LoginThrottled while a scope of this attempt is locked, or its allowance is taken by
+        attempts in flight; otherwise records the attempt as a failure and returns it."""
+        await self._refuse_if_locked(username, source, now)
+        token = secrets.token_hex(8)
+        records = [
+            {"_id": f"{counter_key(s, username, source)}#{token}", "kind": "failure", "at": now}
+            | _fields(s, username, source)
+            | {"expires_at": now + self.policy.limit(s).window}
+            for s in Scope
+        ]
+        await self.repo.add_failures(records)
+        ids = tuple(str(r["_id"]) for r in records)
+        counts = {
+            s: await self.repo.count_failures(
+                counter_key(s, username, source), now - self.policy.limit(s).window
+            )
+            for s in Scope
+        }
+        busy = [s for s in Scope if counts[s] > self.policy.limit(s).max_failures]
+        if busy:
+            await self.repo.remove_failures(list(ids))
+            raise LoginThrottled(_refusal(busy[0], BUSY_WAIT_S), BUSY_WAIT_S)
+        return Attempt(username, source, now, ids, counts)
 
-    async def note_failure(self, username: str, source: str, now: datetime) -> None:
+    async def failed(self, attempt: Attempt) -> None:
+        """The attempt stays counted; a scope that reached its limit is locked."""
         for scope in Scope:
-            key, limit = counter_key(scope, username, source), self.policy.limit(scope)
-            count = await self.repo.add_failure(key, _fields(scope, username, source), now, limit.window)
-            if count >= limit.max_failures:
-                await self.repo.lock(key, now, now + limit.lock, limit.window)
+            limit = self.policy.limit(scope)
+            if attempt.counts[scope] >= limit.max_failures:
+                fields = _fields(scope, attempt.username, attempt.source)
+                await self.repo.lock(fields["key"], fields, attempt.at + limit.lock)
 
-    async def note_success(self, username: str, source: str) -> None:
-        """The pair starts over; the address and account counts stand (a spray may include a hit)."""
-        await self.repo.clear(counter_key(Scope.pair, username, source))
+    async def succeeded(self, attempt: Attempt) -> None:
+        """Not a failure after all; the pair starts over (the address and account counts stand: a
+        spray may include a hit)."""
+        await self.repo.remove_failures(list(attempt.record_ids))
+        await self.repo.clear(counter_key(Scope.pair, attempt.username, attempt.source))
 
     async def unlock(self, username: str) -> int:
         return await self.repo.clear_username(username)
@@ -154,26 +187,24 @@ class LoginThrottle:
     async def locked_until(self, usernames: Iterable[str], now: datetime) -> dict[str, datetime]:
         return await self.repo.locked_usernames(list(usernames), now)
 
-    async def failure_to_audit(self, username: str, source: str, now: datetime) -> int | None:
-        """How many failures of this username from this address the audit row should report, or None
-        when a row was written less than `audit_every` ago (the count then waits for the next row)."""
-        key = f"audit:{username}@{source}"
-        gate = await self.repo.note_unaudited(key, {"scope": "audit", "username": username}, now)
-        if gate["audited_at"] > now - self.policy.audit_every:
-            return None
-        count = int(gate["unaudited"])
-        if await self.repo.claim_audit(key, gate["audited_at"], now, count):
-            return count
-        return None
-
     async def prune(self, now: datetime) -> None:
         await self.repo.prune(now)
+
+    async def _refuse_if_locked(self, username: str, source: str, now: datetime) -> None:
+        keys = {counter_key(scope, username, source): scope for scope in Scope}
+        locks = await self.repo.active_locks(list(keys), now)
+        if not locks:
+            return
+        longest = max(locks, key=lambda doc: doc["locked_until"])
+        wait_s = max(1, int((longest["locked_until"] - now).total_seconds() + 0.999))
+        raise LoginThrottled(_refusal(keys[longest["key"]], wait_s), wait_s)
 
 
 async def ensure_failure_indexes(db: AsyncDatabase[Document]) -> None:
     await create_indexes(
         db[LOGIN_FAILURES],
         [
+            IndexModel([("key", ASCENDING), ("at", ASCENDING)], name="by_key"),
             IndexModel([("username", ASCENDING)], name="by_user"),
             IndexModel([("expires_at", ASCENDING)], name="expiry"),
         ],
@@ -181,71 +212,43 @@ async def ensure_failure_indexes(db: AsyncDatabase[Document]) -> None:
 
 
 class MongoFailures:
-    """Counters as small documents keyed by scope; FerretDB has no TTL index, so `prune` clears them."""
+    """Failures and locks as small documents; FerretDB has no TTL index, so `prune` clears them."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.counters = db[LOGIN_FAILURES]
+        self.docs = db[LOGIN_FAILURES]
 
     async def active_locks(self, keys: list[str], now: datetime) -> list[Document]:
-        query = {"_id": {"$in": keys}, "locked_until": {"$gt": now}}
-        return [doc async for doc in self.counters.find(query)]
+        query = {"_id": {"$in": [f"lock:{k}" for k in keys]}, "locked_until": {"$gt": now}}
+        return [doc async for doc in self.docs.find(query)]
 
-    async def add_failure(self, key: str, fields: Document, now: datetime, window: timedelta) -> int:
-        await self.counters.delete_one({"_id": key, "first_at": {"$lt": now - window}})
-        update = {
-            "$inc": {"count": 1},
-            "$setOnInsert": {**fields, "first_at": now, "expires_at": now + window},
-        }
-        return int((await self._upsert(key, update))["count"])
+    async def add_failures(self, records: list[Document]) -> None:
+        await self.docs.insert_many(records, ordered=False)
 
-    async def lock(self, key: str, now: datetime, until: datetime, window: timedelta) -> None:
-        kept = max(until, now + window)
-        changes = {"count": 0, "first_at": now, "locked_until": until, "expires_at": kept}
-        await self.counters.update_one({"_id": key}, {"$set": changes})
+    async def count_failures(self, key: str, since: datetime) -> int:
+        return await self.docs.count_documents({"key": key, "kind": "failure", "at": {"$gt": since}})
+
+    async def remove_failures(self, ids: list[str]) -> None:
+        await self.docs.delete_many({"_id": {"$in": ids}})
+
+    async def lock(self, key: str, fields: Document, until: datetime) -> None:
+        lock = {**fields, "kind": "lock", "locked_until": until, "expires_at": until}
+        with contextlib.suppress(DuplicateKeyError):  # a parallel failure set the same lock
+            await self.docs.replace_one({"_id": f"lock:{key}"}, lock, upsert=True)
+        await self.docs.delete_many({"key": key, "kind": "failure"})
 
     async def clear(self, key: str) -> None:
-        await self.counters.delete_one({"_id": key})
+        await self.docs.delete_many({"key": key})
 
     async def clear_username(self, username: str) -> int:
-        return (await self.counters.delete_many({"username": username})).deleted_count
+        return (await self.docs.delete_many({"username": username})).deleted_count
 
     async def locked_usernames(self, usernames: list[str], now: datetime) -> dict[str, datetime]:
-        query = {"username": {"$in": usernames}, "locked_until": {"$gt": now}}
+        query = {"kind": "lock", "username": {"$in": usernames}, "locked_until": {"$gt": now}}
         until: dict[str, datetime] = {}
-        async for doc in self.counters.find(query):
+        async for doc in self.docs.find(query):
             name = doc["username"]
             until[name] = max(doc["locked_until"], until.get(name, doc["locked_until"]))
         return until
 
-    async def note_unaudited(self, key: str, fields: Document, now: datetime) -> Document:
-        update = {
-            "$inc": {"unaudited": 1},
-            "$set": {"expires_at": now + GATE_KEPT},
-            "$setOnInsert": {**fields, "audited_at": NEVER},
-        }
-        return await self._upsert(key, update)
-
-    async def claim_audit(self, key: str, seen_audited_at: datetime, now: datetime, count: int) -> bool:
-        result = await self.counters.update_one(
-            {"_id": key, "audited_at": seen_audited_at},
-            {"$set": {"audited_at": now}, "$inc": {"unaudited": -count}},
-        )
-        return result.matched_count == 1
-
     async def prune(self, now: datetime) -> None:
-        await self.counters.delete_many({"expires_at": {"$lt": now}})
-
-    async def _upsert(self, key: str, update: Document) -> Document:
-        # Two first failures at once may both try to insert; the loser's retry finds the document.
-        for attempt in range(2):
-            try:
-                doc = await self.counters.find_one_and_update(
-                    {"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER
-                )
-            except DuplicateKeyError:
-                if attempt:
-                    raise
-                continue
-            if doc is not None:
-                return doc
-        raise RuntimeError(f"the upsert of login counter {key} returned nothing")
+        await self.docs.delete_many({"expires_at": {"$lt": now}})

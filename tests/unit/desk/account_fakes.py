@@ -11,7 +11,7 @@ from typing import Any
 from desk_fakes import FakeClock
 
 from services.desk.accounts import Accounts
-from services.desk.throttle import NEVER, LoginThrottle, ThrottlePolicy
+from services.desk.throttle import LoginThrottle, ThrottlePolicy
 
 Document = dict[str, Any]
 PASSWORD = "correct horse battery"
@@ -63,67 +63,53 @@ class FakeAccountRepository:
 
 
 class FakeFailures:
-    """The counters of `throttle.MongoFailures`, in a dict, with the same window and lock rules."""
+    """The failures and locks of `throttle.MongoFailures`, in a dict."""
 
     def __init__(self) -> None:
         self.docs: dict[str, Document] = {}
 
     async def active_locks(self, keys: list[str], now: datetime) -> list[Document]:
-        return [
-            copy.deepcopy(d)
-            for k in keys
-            if (d := self.docs.get(k)) is not None and d.get("locked_until", NEVER) > now
-        ]
+        locks = (self.docs.get(f"lock:{k}") for k in keys)
+        return [copy.deepcopy(d) for d in locks if d is not None and d["locked_until"] > now]
 
-    async def add_failure(self, key: str, fields: Document, now: datetime, window: timedelta) -> int:
-        doc = self.docs.get(key)
-        if doc is None or doc["first_at"] < now - window:
-            doc = self.docs[key] = {
-                "_id": key,
-                **fields,
-                "count": 0,
-                "first_at": now,
-                "expires_at": now + window,
-            }
-        doc["count"] += 1
-        return int(doc["count"])
+    async def add_failures(self, records: list[Document]) -> None:
+        for record in records:
+            assert record["_id"] not in self.docs
+            self.docs[record["_id"]] = copy.deepcopy(record)
 
-    async def lock(self, key: str, now: datetime, until: datetime, window: timedelta) -> None:
-        kept = max(until, now + window)
-        self.docs[key].update(count=0, first_at=now, locked_until=until, expires_at=kept)
+    async def count_failures(self, key: str, since: datetime) -> int:
+        return sum(1 for d in self._failures(key) if d["at"] > since)
+
+    async def remove_failures(self, ids: list[str]) -> None:
+        for record_id in ids:
+            self.docs.pop(record_id, None)
+
+    async def lock(self, key: str, fields: Document, until: datetime) -> None:
+        self.docs[f"lock:{key}"] = {**fields, "kind": "lock", "locked_until": until, "expires_at": until}
+        await self.remove_failures([d["_id"] for d in self._failures(key)])
 
     async def clear(self, key: str) -> None:
-        self.docs.pop(key, None)
+        self.docs = {i: d for i, d in self.docs.items() if d["key"] != key}
 
     async def clear_username(self, username: str) -> int:
-        mine = [k for k, d in self.docs.items() if d.get("username") == username]
-        for key in mine:
-            del self.docs[key]
+        mine = [i for i, d in self.docs.items() if d.get("username") == username]
+        for record_id in mine:
+            del self.docs[record_id]
         return len(mine)
 
     async def locked_usernames(self, usernames: list[str], now: datetime) -> dict[str, datetime]:
         until: dict[str, datetime] = {}
         for doc in self.docs.values():
-            name, locked = doc.get("username"), doc.get("locked_until", NEVER)
-            if name in usernames and locked > now:
-                until[name] = max(locked, until.get(name, locked))
+            name = doc.get("username")
+            if doc["kind"] == "lock" and name in usernames and doc["locked_until"] > now:
+                until[name] = max(doc["locked_until"], until.get(name, doc["locked_until"]))
         return until
 
-    async def note_unaudited(self, key: str, fields: Document, now: datetime) -> Document:
-        doc = self.docs.setdefault(key, {"_id": key, **fields, "unaudited": 0, "audited_at": NEVER})
-        doc["unaudited"] += 1
-        doc["expires_at"] = now + timedelta(days=1)
-        return copy.deepcopy(doc)
-
-    async def claim_audit(self, key: str, seen_audited_at: datetime, now: datetime, count: int) -> bool:
-        doc = self.docs.get(key)
-        if doc is None or doc["audited_at"] != seen_audited_at:
-            return False
-        doc.update(audited_at=now, unaudited=doc["unaudited"] - count)
-        return True
-
     async def prune(self, now: datetime) -> None:
-        self.docs = {k: d for k, d in self.docs.items() if d["expires_at"] >= now}
+        self.docs = {i: d for i, d in self.docs.items() if d["expires_at"] >= now}
+
+    def _failures(self, key: str) -> list[Document]:
+        return [d for d in self.docs.values() if d["key"] == key and d["kind"] == "failure"]
 
 
 class FakeAudit:

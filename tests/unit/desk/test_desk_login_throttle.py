@@ -1,6 +1,7 @@
 """Login throttling that a stranger cannot turn against a user: limits per address and username, per
 address, and (short) per username across many addresses; failed-login audit rows rate-limited."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -107,22 +108,39 @@ async def test_failed_login_audit_rows_are_rate_limited_with_a_count() -> None:
     await fail(world, "olga", STRANGER, 2)
     await fail(world, "marat", STRANGER, 2)
     assert [e["detail"]["failures"] for e in world.audit.of("login_failed")] == [1, 1]
-    world.clock.advance(61)
+    world.clock.advance(60)
     await fail(world, "olga", STRANGER)
     rows = [e["detail"] for e in world.audit.of("login_failed") if e["actor"] == "olga"]
     assert rows == [
         {"source": STRANGER, "failures": 1, "reason": "wrong username or password"},
-        {"source": STRANGER, "failures": 2, "reason": "wrong username or password"},
-    ], "one row a minute per username and address, counting what happened since the last"
+        {"source": STRANGER, "failures": 3, "reason": "wrong username or password"},
+    ], "one row a minute per username and address, with the failures in the window so far"
 
 
 async def test_throttled_attempts_are_audited_under_the_same_limit() -> None:
     world = await world_with("olga")
     await fail(world, "olga", STRANGER, 3)
-    world.clock.advance(61)
+    world.clock.advance(60)
     for _ in range(5):
         with pytest.raises(LoginThrottled):
             await world.accounts.login("olga", PASSWORD, STRANGER)
     rows = world.audit.of("login_failed")
-    assert len(rows) == 2 and rows[1]["detail"]["failures"] == 3
-    assert rows[1]["detail"]["reason"].startswith("too many failed logins")
+    assert len(rows) == 2 and rows[1]["detail"]["reason"].startswith("too many failed logins")
+
+
+async def test_parallel_guesses_cannot_exceed_the_limit() -> None:
+    world = await world_with("olga")
+    outcomes = await asyncio.gather(
+        *(world.accounts.login("olga", f"guess {i}", STRANGER) for i in range(10)), return_exceptions=True
+    )
+    refused = [o for o in outcomes if isinstance(o, LoginRefused)]
+    assert len(refused) <= 3, "at most the pair's allowance of guesses is checked"
+    assert all(isinstance(o, LoginRefused | LoginThrottled) for o in outcomes)
+    with pytest.raises(LoginThrottled):
+        await world.accounts.login("olga", PASSWORD, STRANGER)
+
+
+async def test_a_refused_or_successful_attempt_leaves_no_failure_behind() -> None:
+    world = await world_with("olga")
+    await world.accounts.login("olga", PASSWORD, MINISTER_DESK)
+    assert world.failures.docs == {}
