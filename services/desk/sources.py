@@ -1,29 +1,29 @@
-"""Which address a request comes from, for the login limits.
+"""Which address a request comes from, for the login limits: the intake's trusted-proxy rule.
 
-Only reverse proxies we run may be believed: each appends the address it saw to X-Forwarded-For, so
-with N trusted proxies the client is the N-th entry from the right. Entries further left are written
-by the client and can say anything. With no trusted proxy the header is ignored."""
+Only reverse proxies we run may be believed: each appends the address it was connected from to
+X-Forwarded-For, so with N trusted proxies the client is the N-th entry from the right. Entries
+further left are written by the client and never used. With no trusted proxy the header is ignored.
+A header shorter than N, or an entry that is not an IP address, means the request did not come
+through our proxies as configured: it is charged to the socket peer."""
 
 from __future__ import annotations
+
+import ipaddress
 
 from fastapi import Request
 
 UNKNOWN = "unknown"
-MAX_LENGTH = 100  # an address, not a place to store text
-
-
-def forwarded_entries(request: Request) -> list[str]:
-    headers = request.headers.getlist("x-forwarded-for")
-    return [part.strip() for header in headers for part in header.split(",") if part.strip()]
 
 
 def client_source(request: Request, trusted_hops: int) -> str:
     peer = request.client.host if request.client else UNKNOWN
     if trusted_hops <= 0:
-        return peer[:MAX_LENGTH]
-    entries = forwarded_entries(request)
-    if not entries:
-        return peer[:MAX_LENGTH]
-    # Fewer entries than proxies: all of them were written by our proxies, the first is the client.
-    source = entries[-trusted_hops] if len(entries) >= trusted_hops else entries[0]
-    return source[:MAX_LENGTH]
+        return peer
+    # Several X-Forwarded-For lines are one list, in order (RFC 9110, 5.3).
+    entries = ",".join(request.headers.getlist("x-forwarded-for")).split(",")
+    if len(entries) < trusted_hops:
+        return peer
+    try:
+        return str(ipaddress.ip_address(entries[-trusted_hops].strip()))
+    except ValueError:
+        return peer
