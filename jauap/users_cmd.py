@@ -16,6 +16,8 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, TextIO
 
+from pymongo.errors import PyMongoError
+
 from services.desk.accounts import AccountError, Accounts, accounts_from_settings
 from services.desk.policy import Role
 from services.desk.settings import DeskSettings
@@ -142,9 +144,17 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
+    settings = DeskSettings()
     try:
-        asyncio.run(run(args, DeskSettings(), sys.stdout))
+        asyncio.run(run(args, settings, sys.stdout))
     except (AccountError, PasswordMismatch) as exc:
         print(f"jauap users {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except PyMongoError as exc:
+        print(
+            f"jauap users {args.command}: the store at {settings.mongo_url} did not answer ({exc}); "
+            "is it running (jauap stack status) and is JAUAP_MONGO_URL right?",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -87,3 +87,13 @@ def test_incomplete_commands_are_usage_errors(argv: list[str], capsys: pytest.Ca
     with pytest.raises(SystemExit) as exit_:
         users_cmd.parser().parse_args(argv)
     assert exit_.value.code == 2 and "usage: jauap users" in capsys.readouterr().err
+
+
+def test_an_unreachable_store_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JAUAP_MONGO_URL", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200")
+    monkeypatch.setenv("JAUAP_MONGO_TIMEOUT_MS", "300")
+    assert users_cmd.main(["list"]) == 1
+    err = capsys.readouterr().err
+    assert "did not answer" in err and "jauap stack status" in err
