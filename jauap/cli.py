@@ -11,7 +11,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "up": ("jauap.up", "main", "run the whole system locally in the foreground (Ctrl-C stops it)"),
     "stack": ("jauap.stack.cli", "main", "install/start/stop the local Kafka and FerretDB"),
     "serve": ("jauap.serve", "main", "run one service: intake, classifier, desk, responder, sandbox"),
-    "users": ("jauap.users_cmd", "main", "manage desk accounts: users add NAME --role ..."),
+    "users": ("jauap.users_cmd", "main", "desk accounts: add, list, disable, enable, set-role, unlock…"),
     "simulate": ("jauap.simulator", "main", "send realistic citizen questions through a sandbox"),
     "bench": ("jauap.bench", "main", "measure pipeline throughput and latency against Kafka"),
     "classify": ("jauap.classify_cmd", "main", "classify JSON lines from stdin; --evaluate, --bench"),
