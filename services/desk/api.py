@@ -23,6 +23,7 @@ from .cases import CaseStatus, CloseReason, ResolveOutcome, TransitionError, pub
 from .context import Context
 from .models import Case, CaseDetails, CaseList, Draft
 from .policy import Forbidden
+from .responses import errors
 from .store import CaseFilter
 from .workflow import Invalid, NotFound, PublishFailed, User
 
@@ -58,7 +59,7 @@ class ResolveRequest(BaseModel):
 MAX_OFFSET = 100_000
 
 
-router = APIRouter(prefix="/api", tags=["cases"])
+router = APIRouter(prefix="/api", tags=["cases"], responses=errors(400, 401, 403, 404, 409, 422, 503))
 
 
 @router.get("/cases", summary="The queue of cases, filtered")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from .accounts import LoginThrottled, Session
 from .context import Context
 from .policy import Forbidden
+from .responses import errors
 from .sources import client_source
 
 CSRF_HEADER = "X-CSRF-Token"
@@ -75,6 +76,7 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
     "/login",
     summary="Log in: sets the session cookie, returns the CSRF token",
     responses={
+        **errors(400, 503),
         401: {"description": "Wrong username or password (the same answer for both)."},
         429: {"description": "Too many failed logins; `Retry-After` says when to try again."},
     },
@@ -99,7 +101,7 @@ async def login(body: LoginRequest, request: Request, response: Response, ctx: C
     return LoginResponse(csrf_token=session.csrf_token, username=session.username, role=session.role)
 
 
-@router.post("/logout", summary="Log out: ends the session")
+@router.post("/logout", summary="Log out: ends the session", responses=errors(401, 403, 503))
 async def logout(request: Request, response: Response, session: CurrentSession, ctx: Context) -> LoggedOut:
     token = request.cookies.get(ctx.settings.session_cookie, "")
     await ctx.accounts.logout(token, session.username)
@@ -107,6 +109,6 @@ async def logout(request: Request, response: Response, session: CurrentSession, 
     return LoggedOut(status="logged out")
 
 
-@router.get("/me", summary="Who is logged in")
+@router.get("/me", summary="Who is logged in", responses=errors(401, 503))
 async def me(session: CurrentSession) -> WhoAmI:
     return WhoAmI(username=session.username, role=session.role, csrf_token=session.csrf_token)

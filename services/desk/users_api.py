@@ -15,6 +15,7 @@ from .accounts import MIN_PASSWORD, AccountError, LastAdmin, UnknownUser, UserEx
 from .auth import CurrentSession
 from .context import Context
 from .policy import Role, require_role
+from .responses import errors
 
 Document = dict[str, Any]
 
@@ -77,7 +78,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "The change would leave no active admin, or the user exists."},
 }
 
-router = APIRouter(prefix="/api/users", tags=["admin"], responses=ERRORS)
+router = APIRouter(prefix="/api/users", tags=["admin"], responses={**errors(400, 401, 503), **ERRORS})
 
 
 def _admin(session: CurrentSession, action: str) -> str:

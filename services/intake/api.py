@@ -42,6 +42,7 @@ IdempotencyKey = Annotated[
     "`Idempotency-Key` header (or `submission_id` field) with the same form: the answer carries the "
     "same id and only one case is opened.",
     responses={
+        400: {"description": "The body could not be read as JSON (e.g. it is not UTF-8)."},
         413: {"description": "The body is over the size limit."},
         422: {
             "description": "Invalid form: empty or too long text, unknown region, unknown field, a "
