@@ -153,3 +153,11 @@ def test_the_openapi_user_schema_has_no_password_field(app: FastAPI) -> None:
     assert "password_hash" not in user["properties"] and user["additionalProperties"] is False
     listed = schema["paths"]["/api/users"]["get"]["responses"]["200"]["content"]["application/json"]
     assert listed["schema"]["$ref"].endswith("/UserList")
+
+
+def test_a_user_is_built_field_by_field_so_a_hash_never_reaches_a_response() -> None:
+    stored = {"_id": "olga", "role": "operator", "disabled": False, "password_hash": "$argon2id$..."}
+    shown = User.of(stored).model_dump()
+    assert "password_hash" not in shown and "$argon2" not in str(shown)
+    with pytest.raises(ValueError, match="password_hash"):
+        User.model_validate({"id": "olga", "role": "operator", "disabled": False, "password_hash": "x"})
