@@ -1,0 +1,248 @@
+"""The console's routes: login at `/`, the queue, a case, the language switch, live updates as
+server-sent events, and the editor's split preview. Pages read through the desk's workflow and
+store; changes go through the JSON API from the browser (console.js)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from pymongo.asynchronous.collection import AsyncCollection
+
+from schemas import Channel
+
+from ..accounts import LoginRefused, LoginThrottled, Session
+from ..auth import CurrentSession, check_csrf
+from ..context import Context, DeskContext
+from ..models import Case, CaseDetails
+from ..sources import client_source
+from ..store import MongoDeskRepository
+from ..workflow import NotFound
+from . import present
+from .i18n import LANG_COOKIE, LANGS
+from .preview import Preview, PreviewRequest, preview
+from .queue import QueueFilter, load_page
+from .render import render, secured
+
+STATIC = Path(__file__).parent / "static"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+# A live-update stream ends after this and the browser reconnects: no connection outlives a restart
+# by long, and a proxy never sees an endless response.
+STREAM_S = 25.0
+POLL_S = 1.5
+MAX_FORM_BYTES = 4096
+
+router = APIRouter(include_in_schema=False)
+
+Document = dict[str, Any]
+
+
+async def _session(request: Request, ctx: DeskContext) -> Session | None:
+    return await ctx.accounts.session(request.cookies.get(ctx.settings.session_cookie))
+
+
+def _to_login(request: Request, ctx: DeskContext) -> Response:
+    # A session cookie the desk no longer honours means the session expired or was ended elsewhere.
+    expired = ctx.settings.session_cookie in request.cookies
+    response = RedirectResponse("/?expired=1" if expired else "/", status_code=303)
+    if expired:
+        response.delete_cookie(ctx.settings.session_cookie, path="/")
+    return secured(response)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = await request.body()
+    fields = parse_qs(body[:MAX_FORM_BYTES].decode(errors="replace"), max_num_fields=8)
+    return {name: values[0] for name, values in fields.items()}
+
+
+def _same_origin(request: Request) -> bool:
+    """Forms are only accepted from the console's own pages (a login from another site would
+    log the browser into someone else's account)."""
+    origin = request.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == request.url.netloc
+
+
+@router.get("/")
+async def login_page(request: Request, ctx: Context) -> Response:
+    if await _session(request, ctx) is not None:
+        return secured(RedirectResponse("/queue", status_code=303))
+    notice = "login.expired" if request.query_params.get("expired") else None
+    if request.query_params.get("out"):
+        notice = "login.logged_out"
+    return render(request, "login.html", notice=notice, error=None, username="")
+
+
+@router.post("/")
+async def login_form(request: Request, ctx: Context) -> Response:
+    form = await _form(request)
+    username, password = form.get("username", "")[:64], form.get("password", "")[:1024]
+    if not _same_origin(request):
+        return render(request, "login.html", 403, notice=None, error="login.foreign", username="")
+    if not username or not password:
+        return render(request, "login.html", 400, notice=None, error="login.missing", username=username)
+    source = client_source(request, ctx.settings.trusted_proxy_hops)
+    try:
+        token, _ = await ctx.accounts.login(username, password, source)
+    except LoginThrottled as throttled:
+        response = render(request, "login.html", 429, notice=None, error="login.throttled", username=username)
+        response.headers["Retry-After"] = str(throttled.retry_after_s)
+        return response
+    except LoginRefused:
+        return render(request, "login.html", 401, notice=None, error="login.refused", username=username)
+    redirect = RedirectResponse("/queue", status_code=303)
+    redirect.set_cookie(
+        ctx.settings.session_cookie,
+        token,
+        max_age=ctx.settings.session_lifetime_s,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.cookie_secure,
+        path="/",
+    )
+    return secured(redirect)
+
+
+@router.post("/console/logout")
+async def logout(request: Request, ctx: Context) -> Response:
+    session = await _session(request, ctx)
+    if session is None:
+        return _to_login(request, ctx)
+    check_csrf(session.csrf_token, (await _form(request)).get("csrf_token"))
+    await ctx.accounts.logout(request.cookies.get(ctx.settings.session_cookie, ""), session.username)
+    response = RedirectResponse("/?out=1", status_code=303)
+    response.delete_cookie(ctx.settings.session_cookie, path="/")
+    return secured(response)
+
+
+@router.get("/console/lang")
+async def choose_language(request: Request, lang: str = "", next: str = "/") -> Response:
+    # Only a path on this site: `next` must never send the browser elsewhere.
+    target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
+    response = RedirectResponse(target, status_code=303)
+    if lang in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, samesite="lax", path="/")
+    return secured(response)
+
+
+def _cases(ctx: DeskContext) -> AsyncCollection[Document]:
+    if not isinstance(ctx.repo, MongoDeskRepository):
+        raise RuntimeError("the console's queue needs the desk's MongoDB store")
+    return ctx.repo.cases
+
+
+@router.get("/queue")
+async def queue_page(request: Request, ctx: Context) -> Response:
+    session = await _session(request, ctx)
+    if session is None:
+        return _to_login(request, ctx)
+    where = QueueFilter.from_params(request.query_params)
+    page = await load_page(_cases(ctx), where)
+    rows = [Case.model_validate(ctx.desk.present(c)) for c in page.items]
+    return render(request, "queue.html", session=session, where=where, page=page, rows=rows, p=present)
+
+
+@router.get("/queue/rows")
+async def queue_rows(request: Request, ctx: Context) -> Response:
+    """The queue's list alone, for live updates without reloading the page."""
+    session = await _session(request, ctx)
+    if session is None:
+        return secured(Response(status_code=401))
+    where = QueueFilter.from_params(request.query_params)
+    page = await load_page(_cases(ctx), where)
+    rows = [Case.model_validate(ctx.desk.present(c)) for c in page.items]
+    return render(request, "queue_list.html", session=session, where=where, page=page, rows=rows, p=present)
+
+
+@router.get("/case/{case_id:path}")
+async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
+    session = await _session(request, ctx)
+    if session is None:
+        return _to_login(request, ctx)
+    try:
+        case = await ctx.desk.case_details(case_id)
+    except NotFound:
+        return render(request, "not_found.html", 404, session=session, case_id=case_id)
+    can = present.abilities(case, session.username, session.role, ctx.settings.allow_self_approval)
+    shown = CaseDetails.model_validate(case)  # typed: every optional field is there, None or set
+    return render(
+        request,
+        "case.html",
+        session=session,
+        case=shown,
+        segments=present.segments(shown.text, list(shown.classification.pii_spans)),
+        can=can,
+        fingerprint=_case_fingerprint(case, case["drafts"]),
+        p=present,
+    )
+
+
+def _case_fingerprint(case: Document, drafts: list[Document]) -> str:
+    seen = [f"{case['status']}|{case.get('updated_at')}", *(f"{d['id']}|{d['status']}" for d in drafts)]
+    return hashlib.sha256("\n".join(seen).encode()).hexdigest()[:16]
+
+
+async def _fingerprint_now(request: Request, ctx: DeskContext) -> str:
+    case_id = request.query_params.get("case")
+    if case_id:
+        case = await ctx.desk.case_details(case_id)
+        return _case_fingerprint(case, case["drafts"])
+    page = await load_page(_cases(ctx), QueueFilter.from_params(request.query_params))
+    return page.fingerprint
+
+
+def _event(name: str, data: object) -> str:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n"
+
+
+@router.get("/console/events")
+async def events(request: Request, ctx: Context) -> Response:
+    """Server-sent events: `changed` when what the page shows changed since `since`, `expired` when
+    the session ended. The stream closes after STREAM_S and the page reconnects."""
+    token = request.cookies.get(ctx.settings.session_cookie)
+    if await ctx.accounts.session(token) is None:
+        return secured(Response(status_code=401))
+    last = request.query_params.get("since", "")
+
+    async def stream() -> AsyncIterator[str]:
+        nonlocal last
+        yield "retry: 2000\n\n"
+        deadline = time.monotonic() + STREAM_S
+        while time.monotonic() < deadline and not await request.is_disconnected():
+            if await ctx.accounts.session(token) is None:
+                yield _event("expired", {})
+                return
+            try:
+                now = await _fingerprint_now(request, ctx)
+            except NotFound:
+                return
+            if now != last:
+                last = now
+                yield _event("changed", {"fingerprint": now})
+            await asyncio.sleep(POLL_S)
+
+    response = StreamingResponse(stream(), media_type="text/event-stream")
+    response.headers["X-Accel-Buffering"] = "no"
+    return secured(response)
+
+
+@router.post("/console/preview")
+async def split_preview(body: PreviewRequest, ctx: Context, session: CurrentSession) -> Preview:
+    case = await ctx.desk.case(body.case_id)
+    allowed = tuple(ctx.settings.public_contacts_allowed)
+    return preview(body.text, Channel(case["channel"]), bool(case.get("public")), allowed)
+
+
+def install(app: FastAPI) -> None:
+    """Mount the console on the desk: pages, fragments, events, preview and static files."""
+    app.include_router(router)
+    app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

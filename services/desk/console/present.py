@@ -1,0 +1,109 @@
+"""What the templates show, computed from the desk's documents: handles, first lines, ages,
+personal data as highlighted segments, and which actions the user's role allows. The server still
+enforces every rule; this only hides buttons it would refuse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from channels.pii import find_pii
+from schemas import Author, PiiSpan
+
+from ..cases import APPROVABLE, CLOSABLE, DRAFTABLE, CaseStatus, DraftStatus
+from ..policy import Forbidden, Role, check_four_eyes, has_role
+from .i18n import Translator
+
+Document = dict[str, Any]
+FIRST_LINE_CHARS = 140
+
+
+def handle(author: Author) -> str:
+    """The citizen as the channel shows them: @handle, else the display name, else the id."""
+    return f"@{author.handle}" if author.handle else author.name or author.id
+
+
+def first_line(text: str) -> str:
+    line = next((part for part in text.splitlines() if part.strip()), "").strip()
+    return line if len(line) <= FIRST_LINE_CHARS else line[: FIRST_LINE_CHARS - 1] + "…"
+
+
+def age(received_at: datetime | None, now: datetime, _: Translator) -> str:
+    if received_at is None:
+        return ""
+    if received_at.tzinfo is None:  # the store hands back naive UTC datetimes
+        received_at = received_at.replace(tzinfo=UTC)
+    minutes = max(0, int((now - received_at).total_seconds() // 60))
+    if minutes < 60:
+        return _("age.minutes", n=minutes)
+    if minutes < 48 * 60:
+        return _("age.hours", n=minutes // 60)
+    return _("age.days", n=minutes // (24 * 60))
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    pii: str | None = None  # the kind of personal data, or None for plain text
+
+
+def segments(text: str, spans: list[PiiSpan] | None = None) -> list[Segment]:
+    """The text cut at its personal data, for highlighting. The classifier's spans are used when it
+    found some; otherwise the shared detector (channels/pii.py) runs here, so older cases are covered."""
+    found = sorted(spans if spans else find_pii(text), key=lambda s: s.start)
+    out: list[Segment] = []
+    pos = 0
+    for span in found:
+        if span.start < pos or span.end > len(text):
+            continue  # overlapping or stale spans are skipped rather than garbling the text
+        if span.start > pos:
+            out.append(Segment(text[pos : span.start]))
+        out.append(Segment(text[span.start : span.end], span.kind))
+        pos = span.end
+    if pos < len(text):
+        out.append(Segment(text[pos:]))
+    return out
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """What the buttons offer for this user and case."""
+
+    draft: bool
+    close: bool
+    approver: bool
+    approvable_drafts: frozenset[str]
+
+
+def abilities(case: Document, username: str, role: str, allow_self_approval: bool) -> Abilities:
+    status = CaseStatus(case["status"])
+    approver = has_role(role, Role.approver)
+    approvable = {
+        draft["id"]
+        for draft in case.get("drafts", [])
+        if approver
+        and status in APPROVABLE
+        and draft["status"] == DraftStatus.pending
+        and _four_eyes_ok(draft, username, role, allow_self_approval)
+    }
+    return Abilities(
+        draft=has_role(role, Role.operator) and status in DRAFTABLE,
+        close=has_role(role, Role.operator) and status in CLOSABLE,
+        approver=approver,
+        approvable_drafts=frozenset(approvable),
+    )
+
+
+def _four_eyes_ok(draft: Document, username: str, role: str, allow_self: bool) -> bool:
+    try:
+        check_four_eyes(
+            approver=username,
+            approver_role=role,
+            drafted_by=draft["drafted_by"],
+            drafted_by_role=draft.get("drafted_by_role") or Role.operator.value,
+            allow_self=allow_self,
+        )
+    except Forbidden:
+        return False
+    return True

@@ -1,0 +1,52 @@
+"""The draft editor's live preview: the answer split as the responder will post it on the case's
+channel (channels/splitting.py) and, for a public reply, the personal data the server would refuse
+(channels/pii.py). The browser asks; the rules stay on the server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel, Field
+
+from channels.pii import public_answer_pii
+from channels.splitting import limit_for, split_for_channel
+from schemas import Channel
+
+
+class PreviewRequest(BaseModel):
+    case_id: str = Field(min_length=1, max_length=600, description="The case the draft answers.")
+    text: str = Field(max_length=20000, description="The draft as typed so far.")
+
+
+class PreviewPart(BaseModel):
+    text: str = Field(description="The part as it will be posted, numbering included.")
+    length: int = Field(description="Its length as the channel counts it.")
+
+
+class Preview(BaseModel):
+    channel: Channel
+    unit: str = Field(description="What `length` counts: x_weighted, characters, ...")
+    max_length: int | None = Field(description="The channel's limit per message; null for none.")
+    parts: list[PreviewPart]
+    public: bool = Field(description="The answer will be visible to everyone.")
+    pii: list[str] = Field(description="Kinds of personal data that forbid posting this publicly.")
+
+
+def preview(text: str, channel: Channel, public: bool, allowed_contacts: Iterable[str] = ()) -> Preview:
+    limit = limit_for(channel)
+    parts = (
+        [
+            PreviewPart(text=part.text, length=limit.measure(part.text) if limit else len(part.text))
+            for part in split_for_channel(text, channel)
+        ]
+        if text.strip()
+        else []
+    )
+    return Preview(
+        channel=channel,
+        unit=limit.name if limit else "characters",
+        max_length=limit.max_units if limit else None,
+        parts=parts,
+        public=public,
+        pii=[str(kind) for kind in public_answer_pii(text, allowed_contacts)] if public else [],
+    )

@@ -1,0 +1,132 @@
+"""The queue as the console shows it: filters from query parameters, saved views, one page of cases
+in queue order (most urgent, then oldest), cluster sizes, and a fingerprint that changes when what the
+page shows changes (for live updates)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from schemas import Channel, Topic, Urgency
+from schemas.questions import REGIONS
+
+from ..cases import OPEN_STATUSES, CaseStatus
+from ..store import QUEUE_ORDER
+
+Document = dict[str, Any]
+
+PAGE_SIZE = 25
+MAX_PAGE = 400  # the API's offset bound (100,000) over the page size; nobody reads deeper
+# Saved views: a name and the statuses (and urgency) they show.
+VIEWS: dict[str, tuple[tuple[CaseStatus, ...], str | None]] = {
+    "urgent": (OPEN_STATUSES, Urgency.high.value),
+    "failed": ((CaseStatus.failed, CaseStatus.needs_human), None),
+    "awaiting": ((CaseStatus.drafted,), None),
+}
+LANGS = ("kk", "ru", "en", "other")
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "channel": tuple(c.value for c in Channel),
+    "topic": tuple(t.value for t in Topic),
+    "urgency": tuple(u.value for u in Urgency),
+    "region": tuple(REGIONS),
+    "lang": LANGS,
+    "status": tuple(s.value for s in CaseStatus),
+    "view": tuple(VIEWS),
+}
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Every field None means any; `status` None means every open status."""
+
+    channel: str | None = None
+    topic: str | None = None
+    urgency: str | None = None
+    region: str | None = None
+    lang: str | None = None
+    status: str | None = None
+    view: str | None = None
+    q: str | None = None
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> QueueFilter:
+        """Unknown values are dropped rather than refused: a stale bookmark still opens a queue."""
+        chosen = {name: value for name, allowed in _CHOICES.items() if (value := params.get(name)) in allowed}
+        q = (params.get("q") or "").strip()[:200] or None
+        page = params.get("page", "1")
+        number = int(page) if page.isdigit() else 1
+        return cls(**chosen, q=q, page=min(max(number, 1), MAX_PAGE))
+
+    def query(self) -> Document:
+        statuses: tuple[str, ...] = tuple(s.value for s in OPEN_STATUSES)
+        urgency = self.urgency
+        if self.view:
+            view_statuses, view_urgency = VIEWS[self.view]
+            statuses, urgency = tuple(s.value for s in view_statuses), urgency or view_urgency
+        query: Document = {"status": self.status if self.status else {"$in": list(statuses)}}
+        for name in ("channel", "topic", "region", "lang"):
+            if (value := getattr(self, name)) is not None:
+                query[name] = value
+        if urgency is not None:
+            query["urgency"] = urgency
+        if self.q:
+            query["text"] = {"$regex": re.escape(self.q), "$options": "i"}
+        return query
+
+    def params(self, **changes: Any) -> str:
+        """The query string of this filter with some fields changed (links, pager, live updates)."""
+        values = asdict(replace(self, **changes))
+        if values["page"] == 1:
+            del values["page"]
+        return urlencode({k: v for k, v in values.items() if v is not None})
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[Document]
+    total: int
+    cluster_sizes: dict[str, int]
+
+    @property
+    def fingerprint(self) -> str:
+        return page_fingerprint(self.items, self.total)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def page_fingerprint(items: list[Document], total: int) -> str:
+    seen = [f"{c['_id']}|{c['status']}|{c.get('updated_at')}" for c in items]
+    return hashlib.sha256("\n".join([str(total), *seen]).encode()).hexdigest()[:16]
+
+
+async def load_page(cases: AsyncCollection[Document], where: QueueFilter) -> QueuePage:
+    query = where.query()
+    total = await cases.count_documents(query)
+    cursor = cases.find(query).sort(QUEUE_ORDER).skip(where.offset).limit(PAGE_SIZE)
+    items = [doc async for doc in cursor]
+    return QueuePage(items, total, await cluster_sizes(cases, items))
+
+
+async def cluster_sizes(cases: AsyncCollection[Document], items: list[Document]) -> dict[str, int]:
+    """How many cases share each shown case's near-duplicate cluster ("12 asked this")."""
+    ids = sorted({c["cluster_id"] for c in items if c.get("cluster_id")})
+    if not ids:
+        return {}
+    pipeline: list[Document] = [
+        {"$match": {"cluster_id": {"$in": ids}}},
+        {"$group": {"_id": "$cluster_id", "n": {"$sum": 1}}},
+    ]
+    return {str(row["_id"]): int(row["n"]) async for row in await cases.aggregate(pipeline)}

@@ -1,0 +1,233 @@
+// The console's only script (an ES module; the CSP allows no inline code). Citizen text is only
+// ever put into the page with textContent or form values, never parsed as HTML here; fragments
+// that replace parts of the page come from the server's autoescaped templates.
+
+const messages = JSON.parse(document.getElementById("messages")?.textContent ?? "{}");
+
+function t(key, values = {}) {
+  const text = messages[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+}
+
+function toLogin() {
+  window.location.assign("/?expired=1");
+}
+
+class ApiError extends Error {}
+
+async function api(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) {
+    toLogin();
+    throw new ApiError(t("js.expired"));
+  }
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const detail = typeof data.detail === "string" ? data.detail : t("js.error");
+    throw new ApiError(detail);
+  }
+  return data;
+}
+
+function showError(element, error) {
+  if (!element) return;
+  element.textContent = error instanceof Error ? error.message : String(error);
+  element.hidden = false;
+}
+
+// Server-sent events: `changed` when what the page shows changed, `expired` when the session ended.
+// The server closes each stream after a while; we reconnect with the last fingerprint we know.
+function listen(query, fingerprint, onChange) {
+  let since = fingerprint;
+  const open = () => {
+    const params = new URLSearchParams(query);
+    params.set("since", since);
+    const source = new EventSource(`/console/events?${params}`);
+    source.addEventListener("changed", (event) => {
+      since = JSON.parse(event.data).fingerprint;
+      onChange();
+    });
+    source.addEventListener("expired", () => {
+      source.close();
+      toLogin();
+    });
+    source.addEventListener("error", () => {
+      source.close();
+      window.setTimeout(open, 1500);
+    });
+  };
+  open();
+}
+
+// --- queue ---------------------------------------------------------------------------------------
+
+function initQueue() {
+  const filters = document.getElementById("filters");
+  filters?.querySelectorAll("select").forEach((select) => {
+    select.addEventListener("change", () => filters.requestSubmit());
+  });
+  document.addEventListener("click", (event) => {
+    const row = event.target.closest("tr.case");
+    if (!row || event.target.closest("a")) return;
+    row.querySelector("td.text a")?.click();
+  });
+  const list = document.getElementById("queue-list");
+  if (!list) return;
+  listen(list.dataset.params, list.dataset.fingerprint, async () => {
+    const current = document.getElementById("queue-list");
+    const response = await fetch(`/queue/rows?${current.dataset.params}`, { credentials: "same-origin" });
+    if (response.status === 401) return toLogin();
+    if (!response.ok) return;
+    const fragment = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = fragment.getElementById("queue-list");
+    if (fresh) current.replaceWith(document.adoptNode(fresh));
+  });
+}
+
+// --- case ----------------------------------------------------------------------------------------
+
+function debounce(fn, ms) {
+  let timer;
+  return (...args) => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => fn(...args), ms);
+  };
+}
+
+function renderPreview(preview) {
+  const head = document.getElementById("preview-head");
+  const list = document.getElementById("preview-parts");
+  const warning = document.getElementById("pii-warning");
+  list.replaceChildren();
+  if (preview.parts.length === 0) {
+    head.textContent = "";
+  } else {
+    const unit = t(`js.unit.${preview.unit}`);
+    head.textContent = t("js.parts", { n: preview.parts.length, unit });
+  }
+  for (const part of preview.parts) {
+    const item = document.createElement("li");
+    const length = document.createElement("span");
+    length.className = "part-length";
+    length.textContent = preview.max_length ? `${part.length}/${preview.max_length}` : `${part.length}`;
+    const text = document.createElement("span");
+    text.className = "part-text";
+    text.textContent = part.text;
+    item.append(length, text);
+    list.append(item);
+  }
+  if (preview.pii.length > 0) {
+    const kinds = preview.pii.map((kind) => t(`js.pii.${kind}`)).join(", ");
+    warning.textContent = t("js.pii_warning", { kinds });
+    warning.hidden = false;
+  } else {
+    warning.hidden = true;
+    warning.textContent = "";
+  }
+}
+
+function initEditor(root) {
+  const text = document.getElementById("draft-text");
+  if (!text) return;
+  const error = document.getElementById("draft-error");
+  const refresh = debounce(async () => {
+    try {
+      renderPreview(await api("POST", "/console/preview", { case_id: root.dataset.caseId, text: text.value }));
+    } catch (problem) {
+      showError(error, problem);
+    }
+  }, 200);
+  text.addEventListener("input", refresh);
+  document.querySelectorAll("button.use-answer").forEach((button) => {
+    button.addEventListener("click", () => {
+      text.value = button.dataset.answer;
+      text.focus();
+      refresh();
+    });
+  });
+  document.getElementById("save-draft")?.addEventListener("click", async (event) => {
+    event.target.disabled = true;
+    try {
+      await api("POST", `${root.dataset.api}/drafts`, { text: text.value });
+      text.value = "";
+      window.location.reload();
+    } catch (problem) {
+      showError(error, problem);
+      event.target.disabled = false;
+    }
+  });
+}
+
+function initApproval() {
+  const error = document.getElementById("action-error");
+  document.querySelectorAll("button.approve").forEach((button) => {
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await api("POST", button.dataset.url);
+        window.location.reload();
+      } catch (problem) {
+        showError(error, problem);
+        button.disabled = false;
+      }
+    });
+  });
+  document.querySelectorAll("form.reject-form").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const comment = form.elements.comment.value.trim();
+      if (!comment) return showError(error, t("js.comment_required"));
+      try {
+        await api("POST", form.dataset.url, { comment });
+        window.location.reload();
+      } catch (problem) {
+        showError(error, problem);
+      }
+    });
+  });
+}
+
+function initClose(root) {
+  const form = document.getElementById("close-form");
+  form?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", `${root.dataset.api}/close`, {
+        reason: form.elements.reason.value,
+        comment: form.elements.comment.value.trim(),
+      });
+      window.location.reload();
+    } catch (problem) {
+      showError(document.getElementById("action-error"), problem);
+    }
+  });
+}
+
+function initCase() {
+  const root = document.getElementById("case");
+  if (!root) return;
+  initEditor(root);
+  initApproval();
+  initClose(root);
+  // Someone else changed the case: reload, unless that would throw away what this user is typing.
+  listen({ case: root.dataset.caseId }, root.dataset.fingerprint, () => {
+    const typing = [...document.querySelectorAll("textarea, input[name=comment]")].some((f) => f.value.trim());
+    if (typing) {
+      document.getElementById("changed").hidden = false;
+    } else {
+      window.location.reload();
+    }
+  });
+}
+
+const pages = { queue: initQueue, case: initCase };
+pages[document.body.dataset.page]?.();
