@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
+from hypothesis.strategies import SearchStrategy
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -70,18 +71,24 @@ def fuzz(
     session: Any = None,
     headers: dict[str, str] | None = None,
     last: Iterable[str] = (),
+    pinned: dict[str, str] | None = None,
 ) -> FuzzReport:
     """Run every operation; `last` names operations (e.g. "POST /api/auth/logout") run at the end,
-    because they end the session the others use."""
+    because they end the session the others use. With `pinned` path parameters (e.g. an existing
+    case id), only the operations that take one of them run, with that value, so the fuzzer works
+    on real records instead of ids that do not exist."""
     report = FuzzReport(target)
     REPORTS.append(report)
     operations = _operations(schema)
+    if pinned:
+        operations = [op for op in operations if any(f"{{{name}" in op.path for name in pinned)]
     at_end = set(last)
     operations.sort(key=lambda op: op.label in at_end)
     for operation in operations:
         report.operations += 1
         for mode in MODES:
-            _fuzz_operation(operation, mode, max_examples, report, session=session, headers=headers)
+            strategy = operation.as_strategy(generation_mode=mode, path_parameters=_pins(operation, pinned))
+            _fuzz_operation(operation, mode, strategy, max_examples, report, session=session, headers=headers)
     print(report.line())
     return report
 
@@ -97,9 +104,15 @@ def _operations(schema: BaseSchema) -> list[Operation]:
     return found
 
 
+def _pins(operation: Operation, pinned: dict[str, str] | None) -> dict[str, str] | None:
+    found = {name: value for name, value in (pinned or {}).items() if f"{{{name}" in operation.path}
+    return found or None
+
+
 def _fuzz_operation(
     operation: Operation,
     mode: GenerationMode,
+    strategy: SearchStrategy[AnyCase],
     max_examples: int,
     report: FuzzReport,
     **call: Any,
@@ -115,7 +128,7 @@ def _fuzz_operation(
         phases=[Phase.explicit, Phase.generate],  # no shrinking: the report shows the failing request
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=strategy)
     def run(case: AnyCase) -> None:
         tried.append(case)
         report.examples += 1
