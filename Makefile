@@ -9,7 +9,7 @@ JAUAP := $(VENV)/bin/jauap
 .PHONY: install up test test-unit lint bench clean help
 
 help:
-	@echo "make install    set up .venv (locked packages), Kafka jars and FerretDB"
+	@echo "make install    set up .venv (locked packages), Kafka jars, FerretDB and Chromium for the browser tests"
 	@echo "make up         run the local stack, the four services, the sandbox and a citizen simulator"
 	@echo "make test       run the whole test suite (starts and stops its own servers)"
 	@echo "make test-unit  the fast tier only, no servers"
@@ -28,6 +28,7 @@ $(VENV)/.installed: $(UV) uv.lock pyproject.toml
 
 install: $(VENV)/.installed
 	@$(JAUAP) stack install
+	@$(VENV)/bin/python -m jauap.stack.browser
 
 up: install
 	@$(JAUAP) up
