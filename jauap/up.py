@@ -11,6 +11,7 @@ import sys
 from honcho.manager import Manager
 from honcho.printer import Printer
 
+from .first_admin import offer_first_admin
 from .stack import servers
 from .stack.settings import StackSettings
 
@@ -22,14 +23,15 @@ def banner(stack: StackSettings) -> str:
         [
             "",
             "Jauap is starting. Where things are:",
-            "  desk API (cases, drafts, approvals)  http://127.0.0.1:8000/docs",
+            "  operator console (log in here)        http://127.0.0.1:8000/",
+            "  desk API (cases, drafts, approvals)   http://127.0.0.1:8000/docs",
             "  intake webhooks and web form          http://127.0.0.1:8001/docs",
             "  classifier / responder health         http://127.0.0.1:8002/healthz  :8003/healthz",
             "  metrics                               http://127.0.0.1:800{0,1,2,3}/metrics",
             "  Telegram sandbox (what was sent)      http://127.0.0.1:8081/sandbox/sent",
             f"  Kafka {stack.kafka_bootstrap}   FerretDB {stack.mongo_url}",
             "",
-            "No account yet? In another terminal: .venv/bin/jauap users add NAME --role approver",
+            "More accounts: .venv/bin/jauap users add NAME --role operator|approver|admin",
             "Ctrl-C stops everything.",
             "",
         ]
@@ -49,6 +51,7 @@ def main(argv: list[str]) -> int:
     except servers.StackError as exc:
         print(f"[jauap up] error: {exc}", file=sys.stderr)
         return 1
+    offer_first_admin(stack.client_env())
     env = {**os.environ, **stack.client_env(), "PYTHONUNBUFFERED": "1"}
     manager = Manager(Printer(sys.stdout))
     # honcho runs each command through a shell, so each is one quoted string
