@@ -20,7 +20,7 @@ from services.runtime.store import insert_missing
 
 Document = dict[str, Any]
 
-CASES, DRAFTS, AUDIT = "cases", "drafts", "audit"
+CASES, DRAFTS, AUDIT, CLAIMS = "cases", "drafts", "audit", "approval_claims"
 # Urgency "high" sorts before "normal": most urgent first, then oldest first.
 QUEUE_ORDER = [("urgency", ASCENDING), ("received_at", ASCENDING), ("_id", ASCENDING)]
 
@@ -71,6 +71,13 @@ class DeskRepository(Protocol):
 
     async def set_first_answered(self, case_id: str, at: Any) -> bool:
         """Set `first_answered_at` if unset; True only the first time."""
+
+    async def insert_claim(self, claim: Document) -> bool:
+        """Insert an approval claim keyed by its `_id`; False if that `_id` is taken. A unique-key insert
+        is the one write FerretDB 1.24 makes atomic between concurrent clients: a conditional
+        update is a read and a write, and two of them can both match."""
+
+    async def get_claim(self, claim_id: str) -> Document | None: ...
 
     async def add_draft(self, draft: Document) -> None: ...
 
@@ -127,6 +134,7 @@ class MongoDeskRepository:
         self.cases = db[CASES]
         self.drafts = db[DRAFTS]
         self.audit = db[AUDIT]
+        self.claims = db[CLAIMS]
 
     async def insert_new_cases(self, docs: list[Document]) -> list[str]:
         unique = {doc["_id"]: doc for doc in docs}  # a batch may hold the same event twice
@@ -170,6 +178,12 @@ class MongoDeskRepository:
             {"_id": case_id, "first_answered_at": None}, {"$set": {"first_answered_at": at}}
         )
         return result.modified_count == 1
+
+    async def insert_claim(self, claim: Document) -> bool:
+        return not await insert_missing(self.claims, [claim])
+
+    async def get_claim(self, claim_id: str) -> Document | None:
+        return await self.claims.find_one({"_id": claim_id})
 
     async def add_draft(self, draft: Document) -> None:
         await self.drafts.insert_one(draft)

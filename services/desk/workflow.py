@@ -1,12 +1,16 @@
 """What people do at the desk: write drafts, approve or reject them, close and resolve cases.
 Approving publishes the answer.
 
-One case, one answer: an approval first claims the *case* with a conditional update
-(`drafted → approving`, recording the draft as the case's `answer_id`), so of two approvals of two
-drafts of the same case exactly one publishes. If publishing fails, the claim is released and the
-approve can be retried. A claim a crash left unconfirmed goes stale after `claim_stale`; only the same
-draft can then take it over, so the answer published again has the same `answer_id` and the responder
-posts it once. The publish itself times out well before the claim goes stale.
+One case, one answer: an approval first claims the *case*: it inserts the claim of the case's
+current approval round (`<case id>#<n>`, unique `_id`), then moves the case to `approving` with the
+draft as its `answer_id` and the next round. Of two approvals of two drafts of the same case exactly
+one inserts the claim and publishes; the other gets 409. (An insert, not a conditional update: on
+FerretDB 1.24 a conditional update is a read and a write, and two concurrent ones can both match.)
+Closing a case takes the round's claim the same way. If the broker refuses the publish, the case is
+released to the next round and any draft may be approved. A claim left unconfirmed (a crash, or a
+publish that timed out and may still go out) goes stale after `claim_stale`; only the same draft can
+then finish it, so the answer published again has the same `answer_id` and the responder posts it
+once. The publish itself times out well before the claim goes stale.
 
 Every step is idempotent, and calling an action again on an object that already made the move
 completes what a failure may have left undone (the audit entry above all), publishing nothing again.
@@ -28,7 +32,6 @@ from schemas import AnswerApproved
 from . import metrics
 from .audit import Action, entry
 from .cases import (
-    APPROVABLE,
     DRAFTABLE,
     CaseStatus,
     CaseView,
@@ -173,42 +176,42 @@ class Desk:
         return approved
 
     async def _claim(self, case: Document, draft_id: str, user: User, now: datetime) -> None:
-        """Take the case for this draft, so no other approval of the case publishes."""
+        """Take the case for this draft, so no other approval of the case publishes.
+
+        The gate is the insert of the claim of the case's current approval round (`<case>#<n>`):
+        of concurrent approvals exactly one inserts it. A claim a crash left unconfirmed is finished
+        only by the same draft once stale, so at most one answer (one `answer_id`) goes out."""
+        if case["status"] == CaseStatus.approving:  # the case moved on to the next round already
+            round_ = int(case.get("approval_round", 1)) - 1
+            await self._take_over(case, round_, draft_id, now)
+        else:
+            require_approvable(case["status"], DraftStatus.pending.value)
+            round_ = int(case.get("approval_round", 0))
+            slot = {"_id": claim_id(case["_id"], round_), "case_id": case["_id"], "answer_id": draft_id}
+            if not await self.repo.insert_claim({**slot, "at": now, "by": user.username}):
+                await self._take_over(case, round_, draft_id, now)
         claim = {
             "status": CaseStatus.approving.value,
             "answer_id": draft_id,
             "approving_at": now,
             "approving_by": user.username,
+            "approval_round": round_ + 1,
             "updated_at": now,
         }
-        if case["status"] in APPROVABLE:
-            taken = await self.repo.update_case(case["_id"], claim, only_if_status=APPROVABLE)
-        elif self._stale_claim_of(case, draft_id, now):
-            held = {"status": CaseStatus.approving.value, "answer_id": draft_id}
-            taken = await self.repo.update_case(
-                case["_id"], claim, only_if={**held, "approving_at": case["approving_at"]}
+        await self.repo.update_case(case["_id"], claim)
+
+    async def _take_over(self, case: Document, round_: int, draft_id: str, now: datetime) -> None:
+        held = await self.repo.get_claim(claim_id(case["_id"], round_))
+        if held is not None and held.get("closing"):
+            raise TransitionError("this case is being closed; reload it")
+        if held is None or held.get("answer_id") != draft_id:
+            answer_id = held.get("answer_id") if held else case.get("answer_id")
+            raise TransitionError(
+                f"draft '{answer_id}' of this case is being approved (or its approval was interrupted: "
+                "approve that draft again to finish it); one case gets one answer"
             )
-        else:
-            raise self._not_claimable(case, draft_id)
-        if not taken:
-            raise TransitionError("another approval of this case came first; reload the case")
-
-    def _stale_claim_of(self, case: Document, draft_id: str, now: datetime) -> bool:
-        return (
-            case["status"] == CaseStatus.approving
-            and case.get("answer_id") == draft_id
-            and now - case["approving_at"] > self.claim_stale
-        )
-
-    def _not_claimable(self, case: Document, draft_id: str) -> TransitionError:
-        if case["status"] != CaseStatus.approving:
-            require_approvable(case["status"], DraftStatus.pending.value)
-        if case.get("answer_id") == draft_id:
-            return TransitionError("this draft is being approved right now; reload the case in a minute")
-        return TransitionError(
-            f"draft '{case.get('answer_id')}' of this case is being approved (or its approval was "
-            "interrupted: approve that draft again to finish it); one case gets one answer"
-        )
+        if now - held["at"] <= self.claim_stale:
+            raise TransitionError("this draft is being approved right now; reload the case in a minute")
 
     async def _publish(self, event: AnswerApproved, case: Document, draft_id: str, now: datetime) -> None:
         try:
@@ -320,13 +323,31 @@ class Desk:
         if case["status"] != CaseStatus.closed:
             require_closable(case["status"])
             now = self._now()
+            await self._claim_for_closing(case, user, now)
             closing = {"reason": reason.value, "comment": comment, "by": user.username, "at": now}
-            changes = {"status": CaseStatus.closed.value, "closed": closing, "updated_at": now}
-            if not await self.repo.update_case(case_id, changes, only_if_status=[case["status"]]):
-                raise TransitionError("the case changed meanwhile; reload it and try again")
+            changes = {
+                "status": CaseStatus.closed.value,
+                "closed": closing,
+                "approval_round": int(case.get("approval_round", 0)) + 1,
+                "updated_at": now,
+            }
+            await self.repo.update_case(case_id, changes)
             case = {**case, **changes}
         await self._complete_close(case)
         return case
+
+    async def _claim_for_closing(self, case: Document, user: User, now: datetime) -> None:
+        """Closing takes the approval round's claim too, so no approval racing it publishes."""
+        slot = claim_id(case["_id"], int(case.get("approval_round", 0)))
+        closing_claim = {"_id": slot, "case_id": case["_id"], "answer_id": None, "closing": True}
+        if await self.repo.insert_claim({**closing_claim, "at": now, "by": user.username}):
+            return
+        held = await self.repo.get_claim(slot)
+        if not (held or {}).get("closing"):  # a close that failed half-way is finished by this one
+            raise TransitionError(
+                "an approval of this case is in progress (or was interrupted: approve that draft again "
+                "to finish it); reload the case"
+            )
 
     async def _complete_close(self, case: Document) -> None:
         closing = case["closed"]
@@ -417,6 +438,12 @@ class Desk:
                 f"this answer would be posted publicly and contains personal data ({', '.join(kinds)}); "
                 "remove it, or answer the citizen privately instead"
             )
+
+
+def claim_id(case_id: str, round_: int) -> str:
+    """The claim of a case's n-th approval: a case gets a new round when an answer failed or a
+    publish was refused, never while an answer may still be on its way."""
+    return f"{case_id}#{round_}"
 
 
 def _resolved_before(case: Document) -> bool:

@@ -34,6 +34,7 @@ class FakeDeskRepository:
         self.cases: dict[str, Document] = {}
         self.drafts: dict[str, Document] = {}
         self.audit: list[Document] = []
+        self.claims: dict[str, Document] = {}
         self.audit_failures = 0  # how many of the next audit writes fail, as a store outage would
 
     async def insert_new_cases(self, docs: list[Document]) -> list[str]:
@@ -78,6 +79,7 @@ class FakeDeskRepository:
             return False
         if any(case.get(k) != v for k, v in (only_if or {}).items()):
             return False
+        await _turn()  # FerretDB 1.24 reads, then writes: a conditional update is no compare-and-set
         case.update(copy.deepcopy(dict(changes)))
         return True
 
@@ -88,6 +90,17 @@ class FakeDeskRepository:
             return False
         case["first_answered_at"] = at
         return True
+
+    async def insert_claim(self, claim: Document) -> bool:
+        await _turn()
+        if claim["_id"] in self.claims:
+            return False
+        self.claims[claim["_id"]] = copy.deepcopy(claim)
+        return True
+
+    async def get_claim(self, claim_id: str) -> Document | None:
+        await _turn()
+        return copy.deepcopy(self.claims.get(claim_id))
 
     async def add_draft(self, draft: Document) -> None:
         await _turn()
@@ -109,6 +122,7 @@ class FakeDeskRepository:
         draft = self.drafts.get(draft_id)
         if draft is None or any(draft.get(k) != v for k, v in only_if.items()):
             return False
+        await _turn()  # as update_case: matched, then written
         draft.update(copy.deepcopy(dict(changes)))
         return True
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 from desk_fakes import FakeClock, FakeDeskRepository, FakePublisher, classified
+from test_desk_handlers import failed
 
-from services.desk.cases import TransitionError
+from services.desk.cases import CloseReason, TransitionError
 from services.desk.handlers import DeskHandlers
 from services.desk.workflow import Desk, PublishFailed, User
 
@@ -111,3 +112,26 @@ async def test_a_draft_whose_case_never_moved_can_still_be_approved() -> None:
     await desk.approve(draft["_id"], BOSS)
     assert [e.answer_id for e in publisher.events] == [draft["_id"]]
     assert repo.cases[CASE]["status"] == "approved"
+
+
+async def test_closing_and_approving_at_once_never_publishes_into_a_closed_case() -> None:
+    desk, repo, publisher, _ = await setup()
+    draft = await desk.write_draft(CASE, OLGA, "Ответ")
+    results = await asyncio.gather(
+        desk.approve(draft["_id"], BOSS), desk.close(CASE, OLGA, CloseReason.spam), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], TransitionError), results
+    status = repo.cases[CASE]["status"]
+    assert (status, len(publisher.events)) in {("closed", 0), ("approved", 1)}
+
+
+async def test_after_a_failed_delivery_the_next_round_can_be_approved() -> None:
+    desk, repo, publisher, _ = await setup()
+    first = await desk.write_draft(CASE, OLGA, "Ответ 1")
+    await desk.approve(first["_id"], BOSS)
+    await DeskHandlers(repo, FakeClock()).on_failed(failed(first["_id"], needs_human=False))
+    second = await desk.write_draft(CASE, OLGA, "Ответ 2")
+    await desk.approve(second["_id"], BOSS)
+    assert [e.answer_id for e in publisher.events] == [first["_id"], second["_id"]]
+    assert sorted(repo.claims) == [f"{CASE}#0", f"{CASE}#1"]
