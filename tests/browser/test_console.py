@@ -206,3 +206,30 @@ def test_pages_send_a_strict_content_security_policy(desk: Desk, login: Callable
     assert "script-src 'self'" in headers["content-security-policy"]
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY"
+
+
+def test_keyboard_search_move_open_reply_and_help(desk: Desk, login: Callable[[str], Page]) -> None:
+    first = desk.seed(f"Первый вопрос о занятости {desk.run}", handle="kbd1")
+    second = desk.seed(f"Второй вопрос о занятости {desk.run}", handle="kbd2")
+    page = login(OPERATOR)
+    page.keyboard.press("/")
+    expect(page.locator("input[name=q]")).to_be_focused()
+    page.keyboard.type(f"занятости {desk.run}")
+    page.keyboard.press("Enter")
+    expect(page.locator("tr.case")).to_have_count(2)
+    page.keyboard.press("j")
+    expect(page.locator(f'tr.case[data-case-id="{first}"]')).to_have_class(re.compile("selected"))
+    page.keyboard.press("j")
+    expect(page.locator(f'tr.case[data-case-id="{second}"]')).to_have_class(re.compile("selected"))
+    page.keyboard.press("?")
+    expect(page.locator("#keys")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#keys")).to_be_hidden()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/case/"))
+    expect(page.locator("#case")).to_have_attribute("data-case-id", second)
+    page.keyboard.press("r")
+    expect(page.locator("#draft-text")).to_be_focused()
+    page.keyboard.press("Escape")  # leaves the field
+    page.keyboard.press("Escape")  # back to the queue
+    page.wait_for_url(re.compile(r"/queue"))

@@ -35,9 +35,10 @@ from .render import render, secured
 
 STATIC = Path(__file__).parent / "static"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
-# A live-update stream ends after this and the browser reconnects: no connection outlives a restart
-# by long, and a proxy never sees an endless response.
-STREAM_S = 25.0
+# A live-update stream ends after this and the browser reconnects: a stopping desk waits for open
+# responses, so this bounds how long a browser tab can delay a restart (well below the 20 s a
+# supervisor gives before SIGKILL), and a proxy never sees an endless response.
+STREAM_S = 10.0
 POLL_S = 1.5
 MAX_FORM_BYTES = 4096
 

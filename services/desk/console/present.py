@@ -72,6 +72,7 @@ class Abilities:
 
     draft: bool
     close: bool
+    resolve: bool  # an unclear delivery (needs_human) is settled by an approver who checked the thread
     approver: bool
     approvable_drafts: frozenset[str]
 
@@ -90,6 +91,7 @@ def abilities(case: Document, username: str, role: str, allow_self_approval: boo
     return Abilities(
         draft=has_role(role, Role.operator) and status in DRAFTABLE,
         close=has_role(role, Role.operator) and status in CLOSABLE,
+        resolve=approver and status == CaseStatus.needs_human,
         approver=approver,
         approvable_drafts=frozenset(approvable),
     )

@@ -31,6 +31,7 @@ DYNAMIC = {
     "role.": ["operator", "approver", "admin"],
     "lang.": ["ru", "kk", "en", "other"],
     "view.": ["urgent", "awaiting", "failed"],
+    "resolve.": ["delivered", "not_delivered"],
     "urgency.": ["high", "normal"],
     "intent.": ["question", "proposal", "complaint", "gratitude", "other"],
     "topic.": [
@@ -145,6 +146,12 @@ def test_only_approvers_get_approve_buttons_and_never_for_their_own_drafts() -> 
     assert abilities(case, "boss", "admin", False).approvable_drafts == {"d1", "d2"}
     closed = abilities(case_with("closed", ("d1", "olga", "operator")), "marat", "approver", False)
     assert not closed.draft and not closed.close and closed.approvable_drafts == frozenset()
+
+
+def test_only_approvers_settle_an_unclear_delivery() -> None:
+    assert abilities(case_with("needs_human"), "marat", "approver", False).resolve
+    assert not abilities(case_with("needs_human"), "olga", "operator", False).resolve
+    assert not abilities(case_with("failed"), "marat", "approver", False).resolve
 
 
 def test_preview_splits_an_x_answer_as_the_responder_will() -> None:

@@ -90,6 +90,7 @@ function initQueue() {
     const fragment = new DOMParser().parseFromString(await response.text(), "text/html");
     const fresh = fragment.getElementById("queue-list");
     if (fresh) current.replaceWith(document.adoptNode(fresh));
+    reselect();
   });
 }
 
@@ -212,12 +213,29 @@ function initClose(root) {
   });
 }
 
+function initResolve(root) {
+  const form = document.getElementById("resolve-form");
+  form?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", `${root.dataset.api}/resolve`, {
+        outcome: form.elements.outcome.value,
+        comment: form.elements.comment.value.trim(),
+      });
+      window.location.reload();
+    } catch (problem) {
+      showError(document.getElementById("action-error"), problem);
+    }
+  });
+}
+
 function initCase() {
   const root = document.getElementById("case");
   if (!root) return;
   initEditor(root);
   initApproval();
   initClose(root);
+  initResolve(root);
   // Someone else changed the case: reload, unless that would throw away what this user is typing.
   listen({ case: root.dataset.caseId }, root.dataset.fingerprint, () => {
     const typing = [...document.querySelectorAll("textarea, input[name=comment]")].some((f) => f.value.trim());
@@ -229,5 +247,74 @@ function initCase() {
   });
 }
 
+// --- keyboard -----------------------------------------------------------------------------------
+// j/k move through the queue, Enter opens, / searches, r replies, a approves, e closes, ? shows the
+// map. Keys typed into a field are the field's, except Escape, which leaves it.
+
+let selectedCaseId = null;
+
+function caseRows() {
+  return [...document.querySelectorAll("tr.case")];
+}
+
+function select(row) {
+  caseRows().forEach((other) => other.classList.toggle("selected", other === row));
+  selectedCaseId = row?.dataset.caseId ?? null;
+  row?.scrollIntoView({ block: "nearest" });
+}
+
+function reselect() {
+  const row = caseRows().find((r) => r.dataset.caseId === selectedCaseId);
+  if (row) row.classList.add("selected");
+}
+
+function move(step) {
+  const rows = caseRows();
+  if (rows.length === 0) return;
+  const at = rows.findIndex((row) => row.dataset.caseId === selectedCaseId);
+  const next = at < 0 ? 0 : Math.min(Math.max(at + step, 0), rows.length - 1);
+  select(rows[next]);
+}
+
+function focus(selector) {
+  const element = document.querySelector(selector);
+  if (!element) return false;
+  element.scrollIntoView({ block: "center" });
+  element.focus();
+  return true;
+}
+
+const shortcuts = {
+  j: () => move(1),
+  k: () => move(-1),
+  Enter: () => caseRows().find((row) => row.classList.contains("selected"))?.querySelector("td.text a")?.click(),
+  "/": () => focus("input[name=q]"),
+  r: () => focus("#draft-text"),
+  a: () => document.querySelector("button.approve")?.click(),
+  e: () => focus("#close-form select"),
+  "?": () => {
+    const keys = document.getElementById("keys");
+    if (keys) keys.hidden = !keys.hidden;
+  },
+};
+
+function onKey(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const inField = event.target.closest?.("input, textarea, select, [contenteditable]");
+  if (event.key === "Escape") {
+    if (inField) return event.target.blur();
+    const keys = document.getElementById("keys");
+    if (keys && !keys.hidden) return void (keys.hidden = true);
+    if (document.body.dataset.page === "case") window.location.assign("/queue");
+    return;
+  }
+  if (inField) return;
+  const action = shortcuts[event.key];
+  if (!action) return;
+  event.preventDefault();
+  action();
+}
+
 const pages = { queue: initQueue, case: initCase };
 pages[document.body.dataset.page]?.();
+if (document.getElementById("keys")) document.addEventListener("keydown", onKey);
