@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from schemas import QuestionReceived
 from services.runtime.broker import publish_event
+from services.runtime.invalid_requests import invalid_request_response
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
 from . import api, webhooks
@@ -45,7 +45,7 @@ async def _log_invalid_request(request: Request, exc: Exception) -> Response:
     channel = CHANNEL_OF_PATH.get(request.url.path, "unknown")
     fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
     refuse(channel, 422, "invalid request", "invalid", fields=fields)
-    return await request_validation_exception_handler(request, exc)
+    return await invalid_request_response(request, exc)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -31,6 +32,7 @@ from . import consumers
 from .broker import make_broker
 from .deadletter import RetryPolicy
 from .http import ops_router
+from .invalid_requests import invalid_request_response
 from .logs import configure_logging
 from .outages import Outages
 from .settings import ServiceSettings
@@ -132,6 +134,7 @@ def build_service(
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.runtime = runtime
+    app.add_exception_handler(RequestValidationError, invalid_request_response)
     app.include_router(ops_router(settings.service_name, ready, waiting=runtime.outages.details))
     wire(runtime, app)
     return app
