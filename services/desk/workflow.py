@@ -239,7 +239,8 @@ class Desk:
         the other drafts, and audit the approval exactly once."""
         at, draft_id = draft["approved_at"], draft["_id"]
         decided = {k: draft[k] for k in ("status", "approved_by", "approved_at", "published_at")}
-        await self.repo.update_draft(draft_id, decided, only_if={"status": DraftStatus.pending.value})
+        # Unconditional: once published, 'approved' is the truth, even if a reject raced this approval.
+        await self.repo.update_draft(draft_id, decided, only_if={"case_id": case_id})
         await self.repo.update_case(
             case_id,
             {"status": CaseStatus.approved.value, "approved_at": at, "updated_at": at},

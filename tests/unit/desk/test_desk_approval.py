@@ -135,3 +135,14 @@ async def test_after_a_failed_delivery_the_next_round_can_be_approved() -> None:
     await desk.approve(second["_id"], BOSS)
     assert [e.answer_id for e in publisher.events] == [first["_id"], second["_id"]]
     assert sorted(repo.claims) == [f"{CASE}#0", f"{CASE}#1"]
+
+
+async def test_a_reject_racing_the_approval_of_the_same_draft_leaves_it_shown_as_published() -> None:
+    desk, repo, publisher, _ = await setup()
+    draft = await desk.write_draft(CASE, OLGA, "Ответ")
+    await asyncio.gather(
+        desk.approve(draft["_id"], BOSS), desk.reject(draft["_id"], CHIEF, "нет"), return_exceptions=True
+    )
+    if publisher.events:  # the answer went out: the draft must say so, whatever the reject did
+        assert repo.drafts[draft["_id"]]["status"] == "approved"
+        assert repo.cases[CASE]["status"] == "approved"
