@@ -141,6 +141,8 @@ NULLABLE_CASE_FIELDS = (
     "delivery",
     "failure",
     "answer_id",
+    "approving_by",
+    "approving_at",
     "approved_at",
     "closed",
     "resolution",

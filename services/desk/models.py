@@ -84,6 +84,11 @@ class Case(_Shown):
     created_at: datetime = Field(description="When the case was created.")
     updated_at: datetime = Field(description="When the case last changed.")
     answer_id: str | None = Field(description="The answer (draft id) approved last for this case.")
+    approving_by: str | None = Field(description="Who started the approval that holds or held the case.")
+    approving_at: datetime | None = Field(
+        description="When that approval started; a case still 'approving' long after this had its "
+        "approval interrupted: approve the same draft again to finish it."
+    )
     approved_at: datetime | None = Field(description="When that answer was handed to the responder.")
     first_answered_at: datetime | None = Field(description="When the citizen first got an answer.")
     delivery: Delivery | None = Field(description="The delivered answer and its posted parts.")

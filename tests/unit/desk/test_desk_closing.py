@@ -16,6 +16,7 @@ from services.desk.cases import (
     TransitionError,
 )
 from services.desk.handlers import DeskHandlers
+from services.desk.models import CaseDetails
 from services.desk.policy import Forbidden
 from services.desk.store import CaseFilter
 from services.desk.workflow import Desk, Invalid, User
@@ -115,3 +116,19 @@ async def test_a_web_form_case_says_it_cannot_be_answered_here_and_is_closed_as_
     assert webform["reply_channel_available"] is False and "answered_elsewhere" in webform["note"]
     closed = await desk.close("webform:5", OLGA, CloseReason.answered_elsewhere, "ответили по телефону")
     assert closed["status"] == "closed"
+
+
+async def test_the_api_models_show_every_case_status_and_an_interrupted_approval() -> None:
+    desk, _, repo, _ = await setup()
+    draft = await desk.write_draft(CASE, OLGA, "Ответ")
+    await desk.approve(draft["_id"], BOSS)
+    repo.cases[CASE]["status"] = "approving"  # as an interrupted approval leaves it
+    shown = CaseDetails.model_validate(await desk.case_details(CASE))
+    assert (shown.status, shown.approving_by, shown.answer_id) == ("approving", "boss", draft["_id"])
+    assert [d.status for d in shown.drafts] == ["approved"]
+    assert [a.id for a in shown.audit] == [
+        "case_created:telegram:1001",
+        f"draft_created:{draft['_id']}",
+        f"draft_approved:{draft['_id']}",
+    ]
+    assert "approval_round" not in shown.model_dump()  # the desk's own bookkeeping stays inside
