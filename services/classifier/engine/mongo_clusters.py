@@ -11,11 +11,16 @@ instance (or this one before a restart) has the band, so only those few keys are
 batch adopts their clusters. Restarts and several instances therefore agree, and the store is read
 only for near-duplicates this instance did not know.
 
-A cluster stays open while near-duplicates keep coming, so the stored `last_seen` must follow: an
-instance that did not see the latest reposts (a restart, another replica) decides on the stored one.
-Updates are what FerretDB 1.24 is slow at, so a band's stored `last_seen` is refreshed, in one bulk
-write per batch, only once it lags this instance's by `refresh_step` (window / 8 by default, 1.75
-days of a 14-day window). Instances therefore agree unless a near-duplicate arrives more than
+A cluster stays open while near-duplicates keep coming, so what the store says about a band must
+follow its sightings, or an instance that did not see the latest reposts (a restart, another
+replica) finds the band stale and starts a new cluster. Updating `last_seen` is what FerretDB 1.24
+cannot afford (measured here on 5,000 documents: about 50 ms per update, and one bulk write of 100
+updates did not finish in 150 s), so sightings are inserted too: the first sighting of a band in a
+period of `refresh_step` (window / 8 by default, 1.75 days of a 14-day window; periods are counted
+from the epoch, so every instance agrees on them) inserts `{_id: "<band key>@<period>", cluster_id,
+last_seen}`. A band that looks stale (in the cache or as read) is confirmed against its sightings,
+newest period first, before the batch decides; a stale band taken over by a new cluster is a
+sighting of that cluster. Instances therefore agree unless a near-duplicate arrives more than
 `window - refresh_step` after the last sighting another instance made.
 """
 
@@ -25,7 +30,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import UpdateOne
@@ -47,16 +52,15 @@ from .clusters import (
 
 COLLECTION = "classifier_clusters"
 CACHE_KEYS = 400_000  # about 20 bands per question: the last ~20,000 questions seen here
-REFRESH_FRACTION = 8  # a band's stored last_seen lags what an instance saw by at most window / 8
-NEVER = datetime.min.replace(tzinfo=UTC)
+REFRESH_FRACTION = 8  # what the store says of a band lags its last sighting by at most window / 8
 
 
 @dataclass(frozen=True)
 class CachedBand:
-    """A band as this instance knows it, and the `last_seen` the store holds for it."""
+    """A band as this instance knows it, and the newest period the store has a document of."""
 
     record: BandRecord
-    stored_last_seen: datetime
+    stored_period: int
 
 
 class BandCache:
@@ -83,6 +87,10 @@ class BandCache:
             self._bands.popitem(last=False)
 
 
+def sighting_id(key: str, period: int) -> str:
+    return f"{key}@{period}"
+
+
 class MongoClusterIndex:
     def __init__(
         self,
@@ -96,6 +104,10 @@ class MongoClusterIndex:
         self._collection: AsyncCollection[Any] = database[COLLECTION]
         self._cache = BandCache(cache_keys)
 
+    def period(self, moment: datetime) -> int:
+        """The refresh period `moment` falls in, counted from the epoch so every instance agrees."""
+        return int(as_utc(moment).timestamp() // self.refresh_step.total_seconds())
+
     async def ensure_indexes(self) -> None:
         """`_id` (the band key) is unique already; cluster_id serves lookups of a cluster."""
         await self._collection.create_index("cluster_id", name="cluster_id")
@@ -104,20 +116,26 @@ class MongoClusterIndex:
         batch = cluster_items(items, signatures)
         if not batch:
             return []
+        latest = max(as_utc(item.at) for item in batch)
         cached = self._cache.known({key for item in batch for key in item.signature.band_keys})
-        records = {key: band.record for key, band in cached.items()}
-        stored = {key: as_utc(band.stored_last_seen) for key, band in cached.items()}
-        first = plan_batch(batch, records, self.window)
+        known = {key: band.record for key, band in cached.items()}
+        stored = {key: band.stored_period for key, band in cached.items()}
+        await self._confirm_stale(known, stored, latest)
+        first = plan_batch(batch, known, self.window)
         taken = await self._insert_new(first)
-        stored.update({key: first.writes[key].last_seen for key in first.new_keys.difference(taken)})
+        stored.update(
+            {key: self.period(first.writes[key].last_seen) for key in first.new_keys.difference(taken)}
+        )
         plan = first
         if taken:
             from_store = await self._read(taken)
-            stored.update({key: as_utc(record.last_seen) for key, record in from_store.items()})
-            plan = plan_batch(batch, {**records, **from_store}, self.window)
-        await self._update_changed(first, plan, set(taken), stored)
+            stored.update({key: self.period(record.last_seen) for key, record in from_store.items()})
+            await self._confirm_stale(from_store, stored, latest)
+            plan = plan_batch(batch, {**known, **from_store}, self.window)
+        await self._repoint_inserted(first, plan, set(taken))
+        await self._insert_sightings(plan, stored)
         self._cache.update(
-            {key: CachedBand(record, stored.get(key, NEVER)) for key, record in plan.writes.items()}
+            {key: CachedBand(record, stored[key]) for key, record in plan.writes.items() if key in stored}
         )
         return plan.cluster_ids
 
@@ -136,30 +154,55 @@ class MongoClusterIndex:
         docs = await asyncio.gather(*(self._collection.find_one({"_id": key}) for key in keys))
         return {doc["_id"]: BandRecord(doc["cluster_id"], doc["last_seen"]) for doc in docs if doc}
 
-    async def _update_changed(
-        self, first: BatchPlan, final: BatchPlan, taken: set[str], stored: dict[str, datetime]
+    async def _confirm_stale(
+        self, records: dict[str, BandRecord], stored: dict[str, int], latest: datetime
     ) -> None:
-        """Bands we inserted before adopting another cluster now point at that cluster; stale bands
-        are taken over unless someone refreshed them meanwhile; bands whose stored `last_seen` lags
-        by a refresh step or more are refreshed. `stored` is brought up to date."""
+        """Bands that look stale for the batch may have been seen meanwhile by another instance:
+        take their newest sighting instead, if there is one within the window."""
+        stale = [key for key, record in records.items() if latest - as_utc(record.last_seen) > self.window]
+        newest = await asyncio.gather(*(self._newest_sighting(key, stored.get(key), latest) for key in stale))
+        for key, found in zip(stale, newest, strict=True):
+            if found is not None:
+                records[key], stored[key] = found
+
+    async def _newest_sighting(
+        self, key: str, stored_period: int | None, latest: datetime
+    ) -> tuple[BandRecord, int] | None:
+        # Newest period first: a band in use is usually found in the first read or two.
+        oldest = self.period(latest - self.window)
+        if stored_period is not None:
+            oldest = max(oldest, stored_period + 1)
+        for period in range(self.period(latest), oldest - 1, -1):
+            doc = await self._collection.find_one({"_id": sighting_id(key, period)})
+            if doc is not None:
+                return BandRecord(doc["cluster_id"], doc["last_seen"]), period
+        return None
+
+    async def _repoint_inserted(self, first: BatchPlan, final: BatchPlan, taken: set[str]) -> None:
+        """Bands we inserted before adopting another instance's cluster now point at that cluster
+        (only in a race between instances, so the rare update is affordable)."""
         inserted = {key: first.writes[key] for key in first.new_keys if key not in taken}
-        updates = []
-        for key, record in final.writes.items():
-            if key in inserted:
-                if inserted[key].cluster_id != record.cluster_id:
-                    updates.append(UpdateOne({"_id": key}, {"$set": {"cluster_id": record.cluster_id}}))
-            elif key in final.reset_keys:
-                updates.append(UpdateOne(
-                    {"_id": key, "last_seen": {"$lt": record.last_seen - self.window}},
-                    {"$set": {"cluster_id": record.cluster_id, "last_seen": record.last_seen}},
-                ))  # fmt: skip
-                stored[key] = record.last_seen
-            elif record.last_seen - stored.get(key, NEVER) >= self.refresh_step:
-                # Only forward, and only while the band is still this cluster's.
-                updates.append(UpdateOne(
-                    {"_id": key, "cluster_id": record.cluster_id, "last_seen": {"$lt": record.last_seen}},
-                    {"$set": {"last_seen": record.last_seen}},
-                ))  # fmt: skip
-                stored[key] = record.last_seen
+        updates = [
+            UpdateOne({"_id": key}, {"$set": {"cluster_id": record.cluster_id}})
+            for key, record in final.writes.items()
+            if key in inserted and inserted[key].cluster_id != record.cluster_id
+        ]
         if updates:
             await self._collection.bulk_write(updates, ordered=False)
+
+    async def _insert_sightings(self, plan: BatchPlan, stored: dict[str, int]) -> None:
+        """One sighting per band and period: the first one of a period this instance knows of. A
+        stale band taken over by a new cluster is recorded the same way."""
+        documents: list[dict[str, Any]] = []
+        for key, record in plan.writes.items():
+            period = self.period(record.last_seen)
+            if key in stored and period > stored[key]:
+                documents.append(
+                    {
+                        "_id": sighting_id(key, period),
+                        "cluster_id": record.cluster_id,
+                        "last_seen": record.last_seen,
+                    }
+                )
+                stored[key] = period
+        await insert_missing(self._collection, documents)

@@ -117,21 +117,38 @@ async def test_a_second_instance_joins_a_cluster_kept_open_by_the_first(database
     assert after_b == first
 
 
-async def test_refreshing_the_window_writes_each_band_at_most_once_per_step(
+async def test_an_instance_sees_that_another_kept_a_cluster_open(database: AsyncDatabase[Any]) -> None:
+    """A's own memory of a band says stale; B's sightings in the store say open: A must ask."""
+    a, b = MongoClusterIndex(database), MongoClusterIndex(database)
+    (first,) = await _assign(a, [QUESTION], [T0], prefix="a")
+    for day in (5, 10):
+        (seen,) = await _assign(b, [QUESTION + "!"], [T0 + timedelta(days=day)], prefix=f"b{day}")
+        assert seen == first
+    (again,) = await _assign(a, [QUESTION + "?"], [T0 + timedelta(days=20)], prefix="a20")
+    assert again == first
+
+
+async def test_sightings_are_inserted_once_per_band_and_period_and_nothing_is_updated(
     database: AsyncDatabase[Any],
 ) -> None:
-    """The refresh is an update (slow on FerretDB 1.24): a band seen again shortly after is not
-    rewritten, only once its stored time lags by more than the refresh step."""
-    window = timedelta(days=14)
-    index = MongoClusterIndex(database, window=window)
+    """Updates are what FerretDB 1.24 cannot afford: a band seen again inserts one sighting per
+    refresh period, and the band's first document is never rewritten."""
+    index = MongoClusterIndex(database, window=timedelta(days=14))
     await _assign(index, [QUESTION], [T0])
-    stored = {doc["_id"]: doc["last_seen"] async for doc in database[COLLECTION].find({})}
-    soon = T0 + index.refresh_step / 2
-    await _assign(index, [QUESTION], [soon], prefix="soon")
-    unchanged = {doc["_id"]: doc["last_seen"] async for doc in database[COLLECTION].find({})}
-    assert unchanged == stored
-    later = T0 + index.refresh_step * 2
-    await _assign(index, [QUESTION], [later], prefix="later")
-    refreshed = {doc["_id"]: doc["last_seen"] async for doc in database[COLLECTION].find({})}
-    assert set(refreshed) == set(stored)
-    assert all(moment.replace(tzinfo=UTC) == later for moment in refreshed.values())
+    bands = {doc["_id"]: doc async for doc in database[COLLECTION].find({})}
+    assert len(bands) == 20
+
+    async def stored() -> dict[str, Any]:
+        return {doc["_id"]: doc async for doc in database[COLLECTION].find({})}
+
+    step = index.refresh_step
+    next_period = datetime.fromtimestamp((index.period(T0) + 1) * step.total_seconds(), UTC)
+    for moment in (next_period, next_period + step / 2):  # twice in the same period
+        await _assign(index, [QUESTION + "!"], [moment], prefix=f"s{moment.timestamp()}")
+    after = await stored()
+    sightings = {key: doc for key, doc in after.items() if key not in bands}
+    assert sorted(sightings) == sorted(f"{key}@{index.period(next_period)}" for key in bands)
+    assert {doc["last_seen"].replace(tzinfo=UTC) for doc in sightings.values()} == {next_period}
+    assert {key: after[key] for key in bands} == bands  # never updated
+    await _assign(index, [QUESTION], [next_period + step * 2], prefix="later")
+    assert len(await stored()) == 60
