@@ -23,7 +23,11 @@ from services.desk.app import create_app
 from services.desk.settings import DeskSettings
 from tests.integration.fuzz.fuzz_runner import assert_clean, fuzz
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    # schemathesis's own strategies draw from `random`; nothing the project can act on.
+    pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning"),
+]
 
 MAX_EXAMPLES = 30
 PASSWORD = "a long fuzzing password"

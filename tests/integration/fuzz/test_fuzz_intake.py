@@ -20,7 +20,11 @@ from services.intake.settings import IntakeSettings
 from tests.integration.fuzz.fuzz_runner import REPORTS, FuzzReport, assert_clean, fuzz
 from tests.unit.properties.telegram_bodies import bodies
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    # schemathesis's own strategies draw from `random`; nothing the project can act on.
+    pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning"),
+]
 
 MAX_EXAMPLES = 30
 SECRET = "fuzz-secret"
