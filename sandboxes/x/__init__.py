@@ -1,0 +1,1 @@
+"""A local stand-in for the X API v2 (see README.md)."""
