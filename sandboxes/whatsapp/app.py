@@ -1,0 +1,237 @@
+"""A local stand-in for the WhatsApp Cloud API (`POST /{version}/{phone-number-id}/messages`) that
+delivers citizen messages and status updates to intake's webhook, signed with the app secret, plus
+the sandbox control routes of docs/architecture.md. See README.md next to this file."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+from typing import Annotated, Any
+
+import httpx
+import uvicorn
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from channels.whatsapp.inbound import SIGNATURE_HEADER, sign
+from channels.whatsapp.models import SendMessageRequest
+
+from .settings import SandboxSettings
+from .state import (
+    Faults,
+    GraphApiError,
+    SandboxState,
+    StatusChoice,
+    message_notification,
+    outside_window,
+    status_notification,
+)
+
+log = logging.getLogger("sandbox.whatsapp")
+
+
+class InboundRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=4096, description="What the citizen writes.")
+    user: str = Field(
+        default="citizen", min_length=1, max_length=64, description="Who writes: a name, or a wa_id (digits)."
+    )
+    public: bool = Field(default=False, description="Ignored: WhatsApp conversations are private.")
+    hours_ago: float = Field(
+        default=0.0, ge=0, le=24 * 365, description="Pretend the message was written this long ago."
+    )
+
+
+class InboundResult(BaseModel):
+    message_id: str = Field(description="wamid of the injected message.")
+    wa_id: str = Field(description="The citizen's wa_id: the conversation.")
+
+
+class StatusRequest(BaseModel):
+    message_id: str = Field(description="wamid of a message the system sent.")
+    status: StatusChoice = Field(description="The status to post to intake.")
+    error_code: int | None = Field(default=None, description="For 'failed': 131047, 131026, ...")
+
+
+def _state(request: Request) -> SandboxState:
+    state: SandboxState = request.app.state.sandbox
+    return state
+
+
+State = Annotated[SandboxState, Depends(_state)]
+
+
+class Webhook:
+    """Posts notifications to intake like Meta does: JSON with escaped unicode, signed."""
+
+    def __init__(self, settings: SandboxSettings, transport: httpx.AsyncBaseTransport | None) -> None:
+        self.settings = settings
+        self.transport = transport
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.posted: list[dict[str, Any]] = []
+
+    async def post(self, notification: dict[str, Any]) -> str | None:
+        """Returns why intake refused the notification, or None."""
+        body = json.dumps(notification).encode()
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(body, self.settings.channel.app_secret.get_secret_value()),
+        }
+        try:
+            async with httpx.AsyncClient(
+                transport=self.transport, timeout=self.settings.webhook_timeout_s
+            ) as c:
+                response = await c.post(self.settings.webhook_url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            log.warning("webhook unreachable", extra={"error": type(exc).__name__})
+            return f"webhook {self.settings.webhook_url} unreachable: {type(exc).__name__}: {exc}"
+        self.posted.append({"body": notification, "status_code": response.status_code})
+        if response.is_success:
+            return None
+        log.warning("webhook refused the notification", extra={"status": response.status_code})
+        return f"webhook answered {response.status_code}: {response.text[:500]}"
+
+    def later(self, *notifications: dict[str, Any]) -> None:
+        """Post in order, after the current answer, as Meta does with statuses."""
+
+        async def post_all() -> None:
+            for notification in notifications:
+                await self.post(notification)
+
+        task = asyncio.create_task(post_all())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def drain(self) -> None:
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks))
+
+
+def create_app(
+    settings: SandboxSettings | None = None, *, webhook_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """`webhook_transport` lets tests deliver webhooks to an in-process intake app."""
+    settings = settings or SandboxSettings()
+    app = FastAPI(
+        title="WhatsApp sandbox",
+        description="Speaks the WhatsApp Cloud API's /messages; injects citizen messages and statuses.",
+        version="1",
+    )
+    app.state.sandbox = SandboxState(settings)
+    app.state.webhook = webhook = Webhook(settings, webhook_transport)
+
+    @app.post("/{version}/{phone_number_id}/messages", tags=["cloud api"])
+    async def messages(
+        phone_number_id: str,
+        request: Request,
+        state: State,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> JSONResponse:
+        try:
+            state.check_credentials(authorization, phone_number_id)
+            send = _send_request(await request.body())
+            wamid, late_error = state.send(send)
+        except GraphApiError as exc:
+            return JSONResponse(exc.to_api(), status_code=exc.status, headers=exc.headers)
+        _post_statuses(state, webhook, wamid, send.to, late_error)
+        delay = state.take_delay()
+        if delay:
+            await asyncio.sleep(delay)  # recorded already: the caller cannot know it was posted
+        return JSONResponse(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": send.to, "wa_id": send.to}],
+                "messages": [{"id": wamid}],
+            }
+        )
+
+    @app.post("/sandbox/inbound", response_model=InboundResult, tags=["sandbox"])
+    async def inbound(body: InboundRequest, state: State) -> InboundResult | JSONResponse:
+        citizen, wamid = state.citizen_writes(body.user, body.hours_ago)
+        at = state.clock() - body.hours_ago * 3600
+        refused = await webhook.post(message_notification(settings, citizen, wamid, body.text, at))
+        if refused is not None:
+            return JSONResponse({"detail": refused}, status_code=502)
+        return InboundResult(message_id=wamid, wa_id=citizen.wa_id)
+
+    @app.post("/sandbox/status", tags=["sandbox"], response_model=None)
+    async def status(body: StatusRequest, state: State) -> dict[str, str] | JSONResponse:
+        """Post a status for a sent message now (e.g. `read`, or `failed` with an error code)."""
+        item = state.sent_item(body.message_id)
+        if item is None:
+            return JSONResponse({"detail": f"no sent message {body.message_id}"}, status_code=404)
+        error = None
+        if body.status == "failed":
+            error = outside_window(settings.window_hours)
+            if body.error_code is not None and body.error_code != error.code:
+                error = GraphApiError(400, body.error_code, "Message undeliverable", "Message Undeliverable.")
+        notification = status_notification(
+            settings, body.message_id, item["to"], body.status, state.clock(), error
+        )
+        refused = await webhook.post(notification)
+        return {"status": "posted" if refused is None else refused}
+
+    @app.get("/sandbox/sent", tags=["sandbox"])
+    async def sent(state: State, to: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        return {"items": [i for i in state.sent if to is None or i.get("to") == to]}
+
+    @app.post("/sandbox/faults", tags=["sandbox"])
+    async def faults(body: Faults, state: State) -> Faults:
+        state.faults = body
+        return state.faults
+
+    @app.post("/sandbox/reset", tags=["sandbox"])
+    async def reset(state: State) -> dict[str, str]:
+        state.reset()
+        return {"status": "reset"}
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "whatsapp-sandbox"}
+
+    return app
+
+
+def _send_request(body: bytes) -> SendMessageRequest:
+    try:
+        return SendMessageRequest.model_validate_json(body)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors())
+        raise GraphApiError(
+            400, 100, "Invalid parameter", f"Invalid or missing parameters: {fields}"
+        ) from exc
+
+
+def _post_statuses(
+    state: SandboxState, webhook: Webhook, wamid: str, wa_id: str, late_error: GraphApiError | None
+) -> None:
+    settings = state.settings
+    now = state.clock()
+    if late_error is not None:
+        webhook.later(status_notification(settings, wamid, wa_id, "failed", now, late_error))
+    elif settings.status_webhooks:
+        webhook.later(
+            status_notification(settings, wamid, wa_id, "sent", now),
+            status_notification(settings, wamid, wa_id, "delivered", now),
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="jauap serve sandbox-whatsapp", description="Run the local WhatsApp Cloud API sandbox."
+    )
+    parser.add_argument("--host", help="bind address (JAUAP_WHATSAPP_SANDBOX_HOST)")
+    parser.add_argument("--port", type=int, help="port (JAUAP_WHATSAPP_SANDBOX_PORT, default 8083)")
+    parser.add_argument("--webhook-url", help="intake webhook (JAUAP_WHATSAPP_SANDBOX_WEBHOOK_URL)")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    settings = SandboxSettings(**overrides)
+    logging.basicConfig(level=logging.INFO)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
