@@ -35,7 +35,8 @@ class Failure(_Shown):
     answer_id: str = Field(description="The answer (draft id) that could not be delivered.")
     reason: str = Field(description="Why delivery failed, in words an operator understands.")
     code: str = Field(
-        description="pii_in_public, channel_rejected, rate_limited, unknown_outcome or not_configured."
+        description="pii_in_public, channel_rejected, rate_limited, unknown_outcome, not_configured or "
+        "channel_unreachable."
     )
     needs_human: bool = Field(description="True when a person must check the thread before anything else.")
     delivered_parts: int = Field(description="How many parts were posted before it failed.")
