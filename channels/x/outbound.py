@@ -122,7 +122,9 @@ class XClient:
 
     # --- reading -----------------------------------------------------------------------------------
 
-    async def mentions(self, since_id: str | None, max_results: int = 100) -> MentionsPage:
+    async def mentions(
+        self, since_id: str | None, *, pagination_token: str | None = None, max_results: int = 100
+    ) -> MentionsPage:
         params = {
             "max_results": str(max_results),
             "tweet.fields": MENTION_TWEET_FIELDS,
@@ -131,6 +133,8 @@ class XClient:
         }
         if since_id:
             params["since_id"] = since_id
+        if pagination_token:
+            params["pagination_token"] = pagination_token
         response = await self._call("GET", f"/2/users/{self.user_id}/mentions", params=params)
         return MentionsPage.model_validate(response.json())
 

@@ -14,6 +14,7 @@ from services.runtime.service import Runtime, build_service, run_from_command_li
 from . import api, webhooks
 from .guards import CHANNEL_OF_PATH, BodyLimit, RateLimiter
 from .handlers import Intake, refuse
+from .pollers import start_pollers, stop_pollers
 from .settings import IntakeSettings
 
 
@@ -24,7 +25,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         async def publish(question: QuestionReceived) -> None:
             await publish_event(runtime.broker, question)
 
-        app.state.intake = Intake(settings, publish)
+        app.state.intake = runtime.state["intake"] = Intake(settings, publish)
         app.state.webform_limiter = RateLimiter(settings.webform_rate_per_minute)
         app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
         app.add_exception_handler(RequestValidationError, _log_invalid_request)
@@ -36,7 +37,11 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         title="Jauap intake",
         description="Channel webhooks and the public web form; publishes questions.received.v1.",
         wire=wire,
+        # The store only holds the pollers' cursors; pollers open their own client (pollers.py) so a
+        # store outage never makes the webhooks and the web form unready.
         uses_store=False,
+        on_start=start_pollers,
+        on_stop=stop_pollers,
     )
 
 

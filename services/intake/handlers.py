@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from prometheus_client import Counter
 
 from channels import webform
+from channels import x as x_channel
 from channels.telegram import Ignored, InvalidUpdate, parse_update, to_question, verify_secret
 from schemas import Channel, QuestionReceived
 
@@ -86,6 +87,38 @@ class Intake:
             return outcome
         await self._publish_question(outcome, update_id=update.update_id)
         return Accepted(outcome)
+
+    async def x_activity(self, body: bytes, signature: str | None) -> list[QuestionReceived]:
+        """An Account Activity POST: verified, then every question in it published."""
+        channel = Channel.x.value
+        if not self._settings.x.enabled:
+            raise refuse(channel, 404, "the X channel is switched off (JAUAP_X_ENABLED=false)", "disabled")
+        secret = self._settings.x.consumer_secret.get_secret_value()
+        if not x_channel.verify_signature(body, signature, secret):
+            raise refuse(channel, 401, f"missing or wrong {x_channel.SIGNATURE_HEADER}", "bad_signature")
+        try:
+            event = x_channel.parse_activity(body)
+        except x_channel.InvalidPayload as exc:
+            status = 400 if exc.malformed_json else 422
+            raise refuse(
+                channel, status, exc.reason, "malformed" if exc.malformed_json else "invalid"
+            ) from exc
+        questions: list[QuestionReceived] = []
+        for item in x_channel.activity_questions(event):
+            if isinstance(item, x_channel.Ignored):
+                IGNORED.labels(channel=channel).inc()
+                log.info(
+                    "event ignored",
+                    extra={"channel": channel, "reason": item.reason, "item_id": item.item_id},
+                )
+                continue
+            await self._publish_question(item, source="account_activity")
+            questions.append(item)
+        return questions
+
+    async def polled(self, question: QuestionReceived) -> None:
+        """Publish a question a poller found (raises Refused 503 when Kafka does not take it)."""
+        await self._publish_question(question, source="poll")
 
     async def webform(self, form: webform.WebFormQuestion, idempotency_key: str | None = None) -> Accepted:
         """A retried form (the same key) is published again under the same question id: whichever

@@ -5,6 +5,7 @@ from typing import ClassVar, Self
 from pydantic import Field, model_validator
 
 from channels.telegram.inbound import DEV_WEBHOOK_SECRET
+from channels.x.settings import XSettings
 from services.runtime.settings import ServiceSettings
 
 
@@ -38,6 +39,16 @@ class IntakeSettings(ServiceSettings):
     publish_timeout_s: float = Field(
         default=10.0, gt=0, description="How long to wait for Kafka's acknowledgement."
     )
+    x: XSettings = Field(
+        default_factory=XSettings, description="The X channel (JAUAP_X_* variables, channels/x/settings.py)."
+    )
+    poll_backoff_max_s: float = Field(
+        default=60.0, gt=0, description="Longest wait between retries of a failing poller."
+    )
+
+    def polls(self) -> bool:
+        """Whether any poller runs, and so whether intake needs the store (for its cursors)."""
+        return self.x.enabled and self.x.poll_interval_s > 0
 
     @model_validator(mode="after")
     def _refuse_the_replaced_proxy_setting(self) -> Self:

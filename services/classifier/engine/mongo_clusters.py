@@ -159,11 +159,39 @@ class MongoClusterIndex:
     ) -> None:
         """Bands that look stale for the batch may have been seen meanwhile by another instance:
         take their newest sighting instead, if there is one within the window."""
-        stale = [key for key, record in records.items() if latest - as_utc(record.last_seen) > self.window]
-        newest = await asyncio.gather(*(self._newest_sighting(key, stored.get(key), latest) for key in stale))
-        for key, found in zip(stale, newest, strict=True):
-            if found is not None:
-                records[key], stored[key] = found
+        by_cluster: dict[str, list[str]] = {}
+        for key, record in records.items():
+            if latest - as_utc(record.last_seen) > self.window:
+                by_cluster.setdefault(record.cluster_id, []).append(key)
+        found = await asyncio.gather(
+            *(self._newest_sightings(keys, stored, latest) for keys in by_cluster.values())
+        )
+        for sightings in found:
+            for key, (record, period) in sightings.items():
+                records[key], stored[key] = record, period
+
+    async def _newest_sightings(
+        self, keys: list[str], stored: dict[str, int], latest: datetime
+    ) -> dict[str, tuple[BandRecord, int]]:
+        # The bands of a repost are sighted together: search the newest period of one band, then
+        # read the others in that period, and search on their own only those not found there.
+        first, *rest = keys
+        hit = await self._newest_sighting(first, stored.get(first), latest)
+        found = {} if hit is None else {first: hit, **await self._sightings_in(rest, hit[1])}
+        alone = [key for key in rest if key not in found]
+        hits = await asyncio.gather(*(self._newest_sighting(key, stored.get(key), latest) for key in alone))
+        found.update({key: hit for key, hit in zip(alone, hits, strict=True) if hit is not None})
+        return found
+
+    async def _sightings_in(self, keys: list[str], period: int) -> dict[str, tuple[BandRecord, int]]:
+        docs = await asyncio.gather(
+            *(self._collection.find_one({"_id": sighting_id(key, period)}) for key in keys)
+        )
+        return {
+            key: (BandRecord(doc["cluster_id"], doc["last_seen"]), period)
+            for key, doc in zip(keys, docs, strict=True)
+            if doc is not None
+        }
 
     async def _newest_sighting(
         self, key: str, stored_period: int | None, latest: datetime
