@@ -1,8 +1,9 @@
 """Settings of the WhatsApp channel, shared by intake, the responder and the sandbox, so one
 environment configures all three: `JAUAP_WHATSAPP_*` (docs/architecture.md, settings).
 
-The defaults point at the local sandbox and only work there; with `JAUAP_ENVIRONMENT=production`
-every secret must be set explicitly."""
+The defaults point at the local sandbox and only work there. In production the channel is off
+until configured (intake answers 404 on its webhook, the responder has no WhatsApp sender), and a
+partial configuration is refused, naming what is missing."""
 
 from __future__ import annotations
 
@@ -70,13 +71,21 @@ class WhatsAppSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_dev_defaults_in_production(self) -> Self:
-        if self.environment != "production":
+        if self.environment != "production" or not self._explicit():
             return self
         unsafe = [n for n in self.DEV_ONLY_DEFAULTS if getattr(self, n) == type(self).model_fields[n].default]
         if unsafe:
             names = ", ".join(f"JAUAP_WHATSAPP_{n.upper()}" for n in unsafe)
             raise ValueError(f"production needs explicit values for: {names}")
         return self
+
+    @property
+    def enabled(self) -> bool:
+        """Always in development (the sandbox); in production once it is configured."""
+        return self.environment != "production" or bool(self._explicit())
+
+    def _explicit(self) -> set[str]:
+        return self.model_fields_set & set(self.DEV_ONLY_DEFAULTS)
 
     def messages_url(self) -> str:
         return f"{self.api_base.rstrip('/')}/{self.api_version}/{self.phone_number_id}/messages"

@@ -11,7 +11,7 @@ from services.runtime.broker import publish_event
 from services.runtime.invalid_requests import invalid_request_response
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
-from . import api, webhooks
+from . import api, webhooks, whatsapp_webhook
 from .guards import CHANNEL_OF_PATH, BodyLimit, RateLimiter
 from .handlers import Intake, refuse
 from .pollers import start_pollers, stop_pollers
@@ -30,6 +30,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
         app.add_exception_handler(RequestValidationError, _log_invalid_request)
         app.include_router(webhooks.router)
+        whatsapp_webhook.install(app)
         app.include_router(api.router)
 
     return build_service(

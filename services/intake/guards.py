@@ -14,7 +14,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .handlers import refuse
 
 # Routes and the channel label their refusals are counted under.
-CHANNEL_OF_PATH = {"/webhooks/telegram": "telegram", "/webhooks/x": "x", "/api/questions": "webform"}
+CHANNEL_OF_PATH = {
+    "/webhooks/telegram": "telegram",
+    "/webhooks/whatsapp": "whatsapp",
+    "/webhooks/x": "x",
+    "/api/questions": "webform",
+}
 
 
 class BodyLimit:

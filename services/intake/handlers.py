@@ -144,6 +144,10 @@ class Intake:
         await self._publish_question(question, keyed=key is not None)
         return Accepted(question)
 
+    async def publish(self, question: QuestionReceived, **context: object) -> None:
+        """Publish a question a channel router has verified and parsed (counted, logged; Refused 503)."""
+        await self._publish_question(question, **context)
+
     async def _publish_question(self, question: QuestionReceived, **context: object) -> None:
         channel = question.channel.value
         try:

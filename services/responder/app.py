@@ -9,6 +9,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from channels.base import Sender
+from channels.whatsapp.settings import WhatsAppSettings
 from schemas import AnswerApproved, Channel
 from services.runtime.broker import publish_event
 from services.runtime.service import Runtime, build_service, run_from_command_line
@@ -22,22 +23,28 @@ def senders(settings: ResponderSettings) -> dict[Channel, Sender]:
     """The channels this responder can post on; a channel missing here gets AnswerFailed
     not_configured. Imported lazily so the responder's own code and tests need no channel client."""
     from channels.telegram.outbound import TelegramSender
+    from channels.whatsapp.outbound import WhatsAppSender
 
-    return {
+    configured: dict[Channel, Sender] = {
         Channel.telegram: TelegramSender(
             base_url=settings.telegram_api_base,
             token=settings.telegram_bot_token.get_secret_value(),
             timeout_s=settings.telegram_timeout_s,
         )
     }
+    whatsapp = WhatsAppSettings()
+    if whatsapp.enabled:
+        configured[Channel.whatsapp] = WhatsAppSender(whatsapp)
+    return configured
 
 
 _default_senders = senders
 
 
 def delivery_policy(settings: ResponderSettings) -> DeliveryPolicy:
+    whatsapp = WhatsAppSettings()
     return DeliveryPolicy(
-        rates_per_s={Channel.telegram: settings.telegram_rate_per_s},
+        rates_per_s={Channel.telegram: settings.telegram_rate_per_s, Channel.whatsapp: whatsapp.rate_per_s},
         default_rate_per_s=settings.default_rate_per_s,
         burst=settings.rate_burst,
         send_attempts=settings.send_attempts,
@@ -45,7 +52,10 @@ def delivery_policy(settings: ResponderSettings) -> DeliveryPolicy:
         unreachable_backoff_s=settings.unreachable_backoff_s,
         give_up_after_s=settings.channel_give_up_after_s,
         public_contacts_allowed=tuple(settings.public_contacts_allowed),
-        credential_settings={Channel.telegram: settings.setting_name("telegram_bot_token")},
+        credential_settings={
+            Channel.telegram: settings.setting_name("telegram_bot_token"),
+            Channel.whatsapp: "JAUAP_WHATSAPP_ACCESS_TOKEN",
+        },
     )
 
 

@@ -223,6 +223,8 @@ def test_a_text_over_4096_characters_is_refused() -> None:
 
 def test_settings_refuse_sandbox_defaults_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JAUAP_ENVIRONMENT", "production")
+    assert WhatsAppSettings().enabled is False  # not configured: the channel is off
+    monkeypatch.setenv("JAUAP_WHATSAPP_ACCESS_TOKEN", "a")
     with pytest.raises(ValueError, match="JAUAP_WHATSAPP_APP_SECRET"):
         WhatsAppSettings()
     for name, value in {
@@ -234,4 +236,6 @@ def test_settings_refuse_sandbox_defaults_in_production(monkeypatch: pytest.Monk
     }.items():
         monkeypatch.setenv(f"JAUAP_WHATSAPP_{name}", value)
     settings = WhatsAppSettings()
+    assert settings.enabled
+    assert WhatsAppSettings(environment="development").enabled
     assert settings.messages_url() == "https://graph.facebook.com/v23.0/123/messages"
