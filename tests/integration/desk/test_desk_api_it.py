@@ -9,6 +9,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -113,8 +114,8 @@ async def test_operator_drafts_approver_approves_and_delivery_answers_the_case(
             listed = (await op.get("/api/cases", params={"q": tag})).json()
             return listed["items"] if listed["total"] == 2 else None
 
-        items = await eventually(both_cases, timeout_s=30)
-        assert {c["id"] for c in items} == {private.question.question_id, public.question.question_id}  # type: ignore[union-attr]
+        items = cast(list[dict[str, Any]], await eventually(both_cases, timeout_s=30))
+        assert {c["id"] for c in items} == {private.question.question_id, public.question.question_id}
         case_id = private.question.question_id
         case = (await op.get(f"/api/cases/{case_id}")).json()
         assert (case["status"], case["channel"], case["classification"]["topic"]) == (
@@ -166,7 +167,7 @@ async def test_operator_drafts_approver_approves_and_delivery_answers_the_case(
             shown = (await op.get(f"/api/cases/{case_id}")).json()
             return shown if shown["status"] == "answered" else None
 
-        case = await eventually(answered, timeout_s=30)  # type: ignore[assignment]
+        case = cast(dict[str, Any], await eventually(answered, timeout_s=30))
         assert case["delivery"]["parts"][0]["channel_message_id"] == "tg-500"
         assert case["first_answered_at"] is not None
         actions = [a["action"] for a in case["audit"]]
@@ -259,8 +260,8 @@ async def test_close_resolve_and_what_the_api_documents(desk_app: FastAPI, kafka
             shown = (await op.get(f"/api/cases/{case_id}")).json()
             return shown if shown["status"] == "needs_human" else None
 
-        case = await eventually(needs_human, timeout_s=30)
-        assert case["failure"]["code"] == "unknown_outcome"  # type: ignore[index]
+        unclear_case = cast(dict[str, Any], await eventually(needs_human, timeout_s=30))
+        assert unclear_case["failure"]["code"] == "unknown_outcome"
         body = {"outcome": "delivered", "comment": "ответ виден в чате"}
         assert (await op.post(f"/api/cases/{case_id}/resolve", json=body)).status_code == 403
         resolved = await boss.post(f"/api/cases/{case_id}/resolve", json=body)

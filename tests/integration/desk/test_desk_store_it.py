@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
@@ -86,7 +87,7 @@ async def test_queue_order_filters_and_conditional_updates(db: AsyncDatabase[dic
     items, total = await repo.list_cases(CaseFilter(urgency="high", q=tag), limit=10, offset=0)
     assert total == 1 and items[0]["urgency"] == "high"
 
-    draft = {
+    draft: dict[str, Any] = {
         "_id": f"d-{tag}",
         "case_id": f"telegram:{tag}-1",
         "status": "pending",

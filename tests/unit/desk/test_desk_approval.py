@@ -89,7 +89,7 @@ async def test_the_draft_exists_before_the_case_moves() -> None:
     async def store_down(draft: dict[str, object]) -> None:
         raise TimeoutError("store timed out")
 
-    repo.add_draft = store_down  # type: ignore[method-assign]
+    repo.add_draft = store_down
     with pytest.raises(TimeoutError):
         await desk.write_draft(CASE, OLGA, "Ответ")
     assert repo.cases[CASE]["status"] == "new", "a case must not show 'drafted' with no draft"
@@ -100,10 +100,10 @@ async def test_a_draft_whose_case_never_moved_can_still_be_approved() -> None:
     update_case = repo.update_case
 
     async def crash_once(*args: object, **kw: object) -> bool:
-        repo.update_case = update_case  # type: ignore[method-assign]
+        repo.update_case = update_case
         raise TimeoutError("crash between the draft and the case")
 
-    repo.update_case = crash_once  # type: ignore[method-assign]
+    repo.update_case = crash_once
     with pytest.raises(TimeoutError):
         await desk.write_draft(CASE, OLGA, "Ответ")
     (draft,) = repo.drafts.values()

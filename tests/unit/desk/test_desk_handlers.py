@@ -20,7 +20,7 @@ def delivered(answer_id: str, case_id: str = "telegram:1001", **kw: object) -> A
         channel=Channel.telegram,
         conversation_id="chat-42",
         parts=[part],
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 

@@ -16,7 +16,7 @@ CHIEF = User("chief", "approver")
 
 async def setup(*events_kw: dict[str, object]) -> tuple[Desk, FakeDeskRepository, FakePublisher]:
     repo, publisher, clock = FakeDeskRepository(), FakePublisher(), FakeClock()
-    events = [classified(**kw) for kw in events_kw] or [classified()]  # type: ignore[arg-type]
+    events = [classified(**kw) for kw in events_kw] or [classified()]
     await DeskHandlers(repo, clock).on_classified(events)
     return Desk(repo, publisher, clock=clock), repo, publisher
 
