@@ -66,6 +66,7 @@ class Desk:
         public: bool = False,
         faq: list[FaqMatch] | None = None,
         handle: str = "citizen",
+        cluster: str | None = None,
     ) -> str:
         """Publish a classified question; returns its case id. The desk consumes it from the broker."""
         message_id = f"{self.run}-{uuid.uuid4().hex[:10]}"
@@ -87,6 +88,7 @@ class Desk:
             pii=sorted({span.kind for span in find_pii(text)}),
             pii_spans=find_pii(text),
             faq=faq or [],
+            cluster_id=cluster,
             confidence={"lang": 0.97, "topic": 0.81, "intent": 0.9, "urgency": 0.7},
             model_version="browser-test-1",
         )

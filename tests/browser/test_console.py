@@ -84,12 +84,15 @@ def test_case_screen_suggested_answer_split_preview_and_pii_warning(
         legal_basis="Социальный кодекс РК, ст. 175",
         checked_on="2026-10-01",
     )
+    cluster = f"cluster-{desk.run}"
+    sibling = desk.seed(f"Сколько ждать назначения пособия? {desk.run}", cluster=cluster, handle="erlan")
     case_id = desk.seed(
         f"Здравствуйте, мой ИИН 900101300017, телефон +7 701 234 56 78. Когда придёт пособие? {desk.run}",
         channel=Channel.x,
         public=True,
         faq=[faq],
         handle="dana_kz",
+        cluster=cluster,
     )
     page = login(OPERATOR)
     open_case(page, case_id, desk.run)
@@ -98,6 +101,8 @@ def test_case_screen_suggested_answer_split_preview_and_pii_warning(
     marks = page.locator("#message mark.pii")
     expect(marks).to_have_count(2)
     expect(marks.first).to_have_text("900101300017")
+    expect(page.locator("#similar")).to_contain_text("Сколько ждать назначения пособия?")
+    expect(page.locator(f'#similar a[href*="{sibling.split(":")[1]}"]')).to_have_count(1)
     screenshot(page, "case")
 
     page.click("button.use-answer")
@@ -135,7 +140,8 @@ def test_four_eyes_approval_across_two_browsers(desk: Desk, login: Callable[[str
     assert forged.status == 403, forged.text()
 
     approver = login(APPROVER)
-    open_case(approver, case_id, desk.run)
+    approver.goto(f"/queue?view=to_approve&q={desk.run}")  # the approver's own view
+    approver.locator(f'tr.case[data-case-id="{case_id}"] td.text a').click()
     approve = approver.locator(f'article.draft[data-draft-id="{draft_id}"] button.approve')
     expect(approve).to_be_visible()
     screenshot(approver, "approval")
@@ -166,6 +172,9 @@ def test_reject_needs_a_comment_and_returns_the_draft(desk: Desk, login: Callabl
         "Укажите адрес", timeout=20_000
     )
     expect(operator.locator("#case-status")).to_have_attribute("data-status", "new")
+    # The rejected draft is back with its author, in their own view.
+    operator.goto(f"/queue?view=mine&q={desk.run}")
+    expect(operator.locator(f'tr.case[data-case-id="{case_id}"]')).to_be_visible()
 
 
 def test_hostile_text_renders_as_text(desk: Desk, login: Callable[[str], Page]) -> None:

@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from pymongo.asynchronous.collection import AsyncCollection
 
 from schemas import Channel
 
@@ -24,13 +23,14 @@ from ..accounts import LoginRefused, LoginThrottled, Session
 from ..auth import CurrentSession, check_csrf
 from ..context import Context, DeskContext
 from ..models import Case, CaseDetails
+from ..policy import Role, has_role
 from ..sources import client_source
 from ..store import MongoDeskRepository
 from ..workflow import NotFound
 from . import present
 from .i18n import LANG_COOKIE, LANGS
 from .preview import Preview, PreviewRequest, preview
-from .queue import QueueFilter, load_page
+from .queue import QueueFilter, QueuePage, cluster_neighbours, load_page, personal_case_ids
 from .render import render, secured
 
 STATIC = Path(__file__).parent / "static"
@@ -135,10 +135,27 @@ async def choose_language(request: Request, lang: str = "", next: str = "/") -> 
     return secured(response)
 
 
-def _cases(ctx: DeskContext) -> AsyncCollection[Document]:
+def _store(ctx: DeskContext) -> MongoDeskRepository:
     if not isinstance(ctx.repo, MongoDeskRepository):
         raise RuntimeError("the console's queue needs the desk's MongoDB store")
-    return ctx.repo.cases
+    return ctx.repo
+
+
+async def _queue(ctx: DeskContext, session: Session, where: QueueFilter) -> QueuePage:
+    store = _store(ctx)
+    ids = await personal_case_ids(store.drafts, where.view, session.username) if where.view else None
+    return await load_page(store.cases, where, ids)
+
+
+def _queue_context(ctx: DeskContext, session: Session, where: QueueFilter, page: QueuePage) -> dict[str, Any]:
+    return {
+        "session": session,
+        "where": where,
+        "page": page,
+        "rows": [Case.model_validate(ctx.desk.present(c)) for c in page.items],
+        "approver": has_role(session.role, Role.approver),
+        "p": present,
+    }
 
 
 @router.get("/queue")
@@ -147,9 +164,8 @@ async def queue_page(request: Request, ctx: Context) -> Response:
     if session is None:
         return _to_login(request, ctx)
     where = QueueFilter.from_params(request.query_params)
-    page = await load_page(_cases(ctx), where)
-    rows = [Case.model_validate(ctx.desk.present(c)) for c in page.items]
-    return render(request, "queue.html", session=session, where=where, page=page, rows=rows, p=present)
+    page = await _queue(ctx, session, where)
+    return render(request, "queue.html", **_queue_context(ctx, session, where, page))
 
 
 @router.get("/queue/rows")
@@ -159,9 +175,8 @@ async def queue_rows(request: Request, ctx: Context) -> Response:
     if session is None:
         return secured(Response(status_code=401))
     where = QueueFilter.from_params(request.query_params)
-    page = await load_page(_cases(ctx), where)
-    rows = [Case.model_validate(ctx.desk.present(c)) for c in page.items]
-    return render(request, "queue_list.html", session=session, where=where, page=page, rows=rows, p=present)
+    page = await _queue(ctx, session, where)
+    return render(request, "queue_list.html", **_queue_context(ctx, session, where, page))
 
 
 @router.get("/case/{case_id:path}")
@@ -174,6 +189,12 @@ async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
     except NotFound:
         return render(request, "not_found.html", 404, session=session, case_id=case_id)
     can = present.abilities(case, session.username, session.role, ctx.settings.allow_self_approval)
+    # Other repositories than the store (the unit tests' in-memory one) have no clusters to show.
+    similar, similar_total = (
+        await cluster_neighbours(ctx.repo.cases, case)
+        if isinstance(ctx.repo, MongoDeskRepository)
+        else ([], 0)
+    )
     shown = CaseDetails.model_validate(case)  # typed: every optional field is there, None or set
     return render(
         request,
@@ -182,6 +203,8 @@ async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
         case=shown,
         segments=present.segments(shown.text, list(shown.classification.pii_spans)),
         can=can,
+        similar=[Case.model_validate(ctx.desk.present(c)) for c in similar],
+        similar_total=similar_total,
         fingerprint=_case_fingerprint(case, case["drafts"]),
         p=present,
     )
@@ -192,12 +215,12 @@ def _case_fingerprint(case: Document, drafts: list[Document]) -> str:
     return hashlib.sha256("\n".join(seen).encode()).hexdigest()[:16]
 
 
-async def _fingerprint_now(request: Request, ctx: DeskContext) -> str:
+async def _fingerprint_now(request: Request, ctx: DeskContext, session: Session) -> str:
     case_id = request.query_params.get("case")
     if case_id:
         case = await ctx.desk.case_details(case_id)
         return _case_fingerprint(case, case["drafts"])
-    page = await load_page(_cases(ctx), QueueFilter.from_params(request.query_params))
+    page = await _queue(ctx, session, QueueFilter.from_params(request.query_params))
     return page.fingerprint
 
 
@@ -210,7 +233,8 @@ async def events(request: Request, ctx: Context) -> Response:
     """Server-sent events: `changed` when what the page shows changed since `since`, `expired` when
     the session ended. The stream closes after STREAM_S and the page reconnects."""
     token = request.cookies.get(ctx.settings.session_cookie)
-    if await ctx.accounts.session(token) is None:
+    first = await ctx.accounts.session(token)
+    if first is None:
         return secured(Response(status_code=401))
     last = request.query_params.get("since", "")
 
@@ -219,11 +243,12 @@ async def events(request: Request, ctx: Context) -> Response:
         yield "retry: 2000\n\n"
         deadline = time.monotonic() + STREAM_S
         while time.monotonic() < deadline and not await request.is_disconnected():
-            if await ctx.accounts.session(token) is None:
+            session = await ctx.accounts.session(token)
+            if session is None:
                 yield _event("expired", {})
                 return
             try:
-                now = await _fingerprint_now(request, ctx)
+                now = await _fingerprint_now(request, ctx, session)
             except NotFound:
                 return
             if now != last:

@@ -28,7 +28,11 @@ VIEWS: dict[str, tuple[tuple[CaseStatus, ...], str | None]] = {
     "urgent": (OPEN_STATUSES, Urgency.high.value),
     "failed": ((CaseStatus.failed, CaseStatus.needs_human), None),
     "awaiting": ((CaseStatus.drafted,), None),
+    # Personal views: restricted further to the cases of the user's drafts (PERSONAL_VIEWS).
+    "mine": (OPEN_STATUSES, None),
+    "to_approve": ((CaseStatus.new, CaseStatus.drafted, CaseStatus.failed, CaseStatus.needs_human), None),
 }
+PERSONAL_CASES = 500  # a person's drafts worth showing; older ones are found by search
 LANGS = ("kk", "ru", "en", "other")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "channel": tuple(c.value for c in Channel),
@@ -64,7 +68,7 @@ class QueueFilter:
         number = int(page) if page.isdigit() else 1
         return cls(**chosen, q=q, page=min(max(number, 1), MAX_PAGE))
 
-    def query(self) -> Document:
+    def query(self, case_ids: list[str] | None = None) -> Document:
         statuses: tuple[str, ...] = tuple(s.value for s in OPEN_STATUSES)
         urgency = self.urgency
         if self.view:
@@ -78,6 +82,8 @@ class QueueFilter:
             query["urgency"] = urgency
         if self.q:
             query["text"] = {"$regex": re.escape(self.q), "$options": "i"}
+        if case_ids is not None:
+            query["_id"] = {"$in": case_ids}
         return query
 
     def params(self, **changes: Any) -> str:
@@ -112,8 +118,23 @@ def page_fingerprint(items: list[Document], total: int) -> str:
     return hashlib.sha256("\n".join([str(total), *seen]).encode()).hexdigest()[:16]
 
 
-async def load_page(cases: AsyncCollection[Document], where: QueueFilter) -> QueuePage:
-    query = where.query()
+async def personal_case_ids(drafts: AsyncCollection[Document], view: str, username: str) -> list[str] | None:
+    """For "mine": cases of the user's drafts still pending or sent back with a comment; for
+    "to_approve": cases with a pending draft someone else wrote (four-eyes). None for other views."""
+    if view == "mine":
+        where: Document = {"drafted_by": username, "status": {"$in": ["pending", "rejected"]}}
+    elif view == "to_approve":
+        where = {"status": "pending", "drafted_by": {"$ne": username}}
+    else:
+        return None
+    cursor = drafts.find(where, {"case_id": 1}).sort("created_at", -1).limit(PERSONAL_CASES)
+    return sorted({str(d["case_id"]) async for d in cursor})
+
+
+async def load_page(
+    cases: AsyncCollection[Document], where: QueueFilter, case_ids: list[str] | None = None
+) -> QueuePage:
+    query = where.query(case_ids)
     total = await cases.count_documents(query)
     cursor = cases.find(query).sort(QUEUE_ORDER).skip(where.offset).limit(PAGE_SIZE)
     items = [doc async for doc in cursor]
@@ -130,3 +151,16 @@ async def cluster_sizes(cases: AsyncCollection[Document], items: list[Document])
         {"$group": {"_id": "$cluster_id", "n": {"$sum": 1}}},
     ]
     return {str(row["_id"]): int(row["n"]) async for row in await cases.aggregate(pipeline)}
+
+
+SIMILAR_SHOWN = 5
+
+
+async def cluster_neighbours(cases: AsyncCollection[Document], case: Document) -> tuple[list[Document], int]:
+    """The newest other questions of the case's near-duplicate cluster, and how many there are."""
+    if not case.get("cluster_id"):
+        return [], 0
+    query: Document = {"cluster_id": case["cluster_id"], "_id": {"$ne": case["id"]}}
+    total = await cases.count_documents(query)
+    cursor = cases.find(query).sort("received_at", -1).limit(SIMILAR_SHOWN)
+    return [doc async for doc in cursor], total

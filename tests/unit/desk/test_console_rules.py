@@ -30,7 +30,7 @@ DYNAMIC = {
     "js.unit.": ["x", "telegram", "whatsapp", "sms", "characters"],
     "role.": ["operator", "approver", "admin"],
     "lang.": ["ru", "kk", "en", "other"],
-    "view.": ["urgent", "awaiting", "failed"],
+    "view.": ["urgent", "awaiting", "failed", "mine", "to_approve"],
     "resolve.": ["delivered", "not_delivered"],
     "urgency.": ["high", "normal"],
     "intent.": ["question", "proposal", "complaint", "gratitude", "other"],
@@ -104,6 +104,7 @@ def test_saved_views_choose_statuses_and_a_status_filter_wins() -> None:
     assert QueueFilter(view="urgent").query()["urgency"] == "high"
     assert QueueFilter(view="failed", status="closed").query()["status"] == "closed"
     assert QueueFilter(channel="x", page=3).params(page=1) == "channel=x"
+    assert QueueFilter(view="mine").query(["telegram:1"])["_id"] == {"$in": ["telegram:1"]}
 
 
 def test_personal_data_is_cut_out_for_highlighting() -> None:
