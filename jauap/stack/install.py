@@ -1,4 +1,5 @@
-"""Fetches the servers once into .cache/: Kafka jars with Maven, FerretDB built with Go."""
+"""Fetches the servers once into .cache/: Kafka jars with Maven, FerretDB built with Go,
+GreenMail (the local mail server) with Maven."""
 
 from __future__ import annotations
 
@@ -91,10 +92,13 @@ def install_ferretdb() -> None:
 
 
 def install_all() -> int:
+    from . import mail  # it reads this module's InstallError
+
     try:
         _need("java", "install Java 17 to run Kafka")
         install_kafka()
         install_ferretdb()
+        mail.install()
     except InstallError as exc:
         print(f"[jauap install] error: {exc}", file=sys.stderr)
         return 1

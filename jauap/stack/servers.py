@@ -11,7 +11,10 @@ from collections.abc import Callable
 
 from services.runtime.topics import all_topics, ensure_topics
 
-from .install import FERRETDB_BIN, KAFKA_LIBS, install_all
+from .install import FERRETDB_BIN, KAFKA_LIBS, InstallError, install_all
+from .mail import command as greenmail_command
+from .mail import install as install_mail_server
+from .mail import process as greenmail
 from .processes import ServerProcess, port_open, wait_for_port
 from .settings import StackSettings
 
@@ -140,11 +143,25 @@ def start_ferretdb(settings: StackSettings) -> None:
             settings.mongo_url, lambda: _ferretdb_command(settings), settings.start_timeout_s)  # fmt: skip
 
 
+def start_mail_server(settings: StackSettings) -> None:
+    try:
+        install_mail_server()  # a stack started by an older checkout has no jar yet
+    except InstallError as exc:
+        raise StackError(str(exc)) from exc
+    address = f"SMTP 127.0.0.1:{settings.smtp_port}, IMAP 127.0.0.1:{settings.imap_port}"
+    _launch(greenmail(settings), "GreenMail", settings.imap_port, "JAUAP_STACK_IMAP_PORT", address,
+            lambda: greenmail_command(settings, _java()), settings.start_timeout_s)  # fmt: skip
+    proc = greenmail(settings)
+    if not wait_for_port(settings.smtp_port, settings.start_timeout_s, alive=proc):
+        raise StackError(f"GreenMail did not open SMTP; last lines of {proc.log_file}:\n{proc.log_tail()}")
+
+
 def start(settings: StackSettings) -> None:
     if install_all() != 0:
         raise StackError("installing the stack's servers failed (see above)")
     start_ferretdb(settings)
     start_kafka(settings)
+    start_mail_server(settings)
     created = asyncio.run(_ensure_topics(settings))
     _say(f"topics ready ({len(created)} created)")
 
@@ -162,13 +179,19 @@ async def _ensure_topics(settings: StackSettings) -> list[str]:
 
 
 def stop(settings: StackSettings) -> None:
+    if greenmail(settings).stop():
+        _say("stopped greenmail")
     for proc in (kafka(settings), ferretdb(settings)):
         if proc.stop():
             _say(f"stopped {proc.name}")
 
 
 def status(settings: StackSettings) -> dict[str, bool]:
-    return {"kafka": kafka(settings).pid() is not None, "ferretdb": ferretdb(settings).pid() is not None}
+    return {
+        "kafka": kafka(settings).pid() is not None,
+        "ferretdb": ferretdb(settings).pid() is not None,
+        "greenmail": greenmail(settings).pid() is not None,
+    }
 
 
 def wipe(settings: StackSettings) -> None:

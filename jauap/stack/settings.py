@@ -20,6 +20,8 @@ class StackSettings(BaseSettings):
     kafka_heap: str = Field(default="512m")
     kafka_partitions: int = Field(default=6, description="Partitions of each event topic.")
     mongo_port: int = Field(default=27017)
+    smtp_port: int = Field(default=3025, description="The local mail server's SMTP port.")
+    imap_port: int = Field(default=3143, description="The local mail server's IMAP port.")
     start_timeout_s: float = Field(default=90.0)
 
     @property
@@ -32,7 +34,14 @@ class StackSettings(BaseSettings):
 
     def client_env(self) -> dict[str, str]:
         """What services need in their environment to reach this stack."""
-        return {"JAUAP_KAFKA_BOOTSTRAP": self.kafka_bootstrap, "JAUAP_MONGO_URL": self.mongo_url}
+        return {
+            "JAUAP_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "JAUAP_MONGO_URL": self.mongo_url,
+            "JAUAP_SMTP_HOST": "127.0.0.1",
+            "JAUAP_SMTP_PORT": str(self.smtp_port),
+            "JAUAP_IMAP_HOST": "127.0.0.1",
+            "JAUAP_IMAP_PORT": str(self.imap_port),
+        }
 
 
 def test_stack_settings() -> StackSettings:
@@ -42,6 +51,8 @@ def test_stack_settings() -> StackSettings:
         kafka_port=19092,
         kafka_controller_port=19093,
         mongo_port=27018,
+        smtp_port=13025,
+        imap_port=13143,
     )
 
 
@@ -53,4 +64,6 @@ def bench_stack_settings() -> StackSettings:
         kafka_port=29092,
         kafka_controller_port=29093,
         mongo_port=27019,
+        smtp_port=23025,
+        imap_port=23143,
     )
