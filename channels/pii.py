@@ -14,9 +14,7 @@ from datetime import date
 
 from schemas import PiiKind, PiiSpan
 
-# The local part never starts with a digit that continues a grouped number ("4111 1111 1111 1111@x.kz"):
-# that digit belongs to the card or phone, which would otherwise lose to the address and go unreported.
-_EMAIL_RE = re.compile(r"(?<![\w.+-])(?!(?<=\d[ -])\d)[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,24}(?![\w-])")
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,24}(?![\w-])")
 # A digit run not glued to other digits (spaces/dashes inside are allowed by the other patterns).
 _IIN_RE = re.compile(r"(?<!\d)\d{12}(?!\d)")
 # Kazakhstan numbers: +7/8/7 prefix (optional) and ten digits starting with 7 (all KZ mobile and
@@ -116,9 +114,18 @@ def find_pii(text: str) -> list[PiiSpan]:
         return []
     accepted: list[PiiSpan] = []
     for span in sorted(_candidates(text), key=lambda s: (_PRIORITY[s.kind], s.start)):
-        if all(span.end <= kept.start or span.start >= kept.end for kept in accepted):
-            accepted.append(span)
+        clashing = [kept for kept in accepted if span.start < kept.end and kept.start < span.end]
+        if clashing:
+            # Reported once, as the kind that won; but a number sticking out of the winner (a card
+            # whose last group reads as an e-mail's local part) must not stay half exposed.
+            span = _cover(min(clashing, key=lambda s: _PRIORITY[s.kind]).kind, [span, *clashing])
+            accepted = [kept for kept in accepted if kept not in clashing]
+        accepted.append(span)
     return sorted(accepted, key=lambda s: s.start)
+
+
+def _cover(kind: PiiKind, spans: list[PiiSpan]) -> PiiSpan:
+    return PiiSpan(kind=kind, start=min(s.start for s in spans), end=max(s.end for s in spans))
 
 
 def pii_kinds(spans: list[PiiSpan]) -> list[PiiKind]:

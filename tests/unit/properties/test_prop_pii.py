@@ -79,6 +79,7 @@ def test_a_valid_iin_anywhere_is_found(before: str, iin: str, after: str) -> Non
 @given(texts, card_numbers(), texts)
 @example("", "4111 1111 1111 1111", "")
 @example("", "0000 0000 0001 8", "@0.AA")  # the last group was taken for an e-mail, the card lost
+@example("", "4111 1111 1111 1111", "_x@mail.kz")  # the same through a longer local part
 def test_a_luhn_valid_card_anywhere_is_found(before: str, card: str, after: str) -> None:
     # A digit right before or after (or one space or dash away) continues the number.
     assume(not _DIGIT_OR_GROUPED.search(before) and not re.match(r"[ -]?\d", after))
