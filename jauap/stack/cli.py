@@ -6,7 +6,7 @@ import argparse
 
 from . import servers
 from .install import install_all
-from .settings import StackSettings, bench_stack_settings, test_stack_settings
+from .settings import StackSettings, bench_stack_settings, fault_stack_settings, test_stack_settings
 
 
 def main(argv: list[str]) -> int:
@@ -17,11 +17,18 @@ def main(argv: list[str]) -> int:
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--test", action="store_true", help="act on the test suite's separate stack")
     which.add_argument("--bench", action="store_true", help="act on the benchmark's separate stack")
+    which.add_argument("--fault", action="store_true", help="act on the fault tier's separate stack")
     args = parser.parse_args(argv)
     if args.action == "install":
         return install_all()
     settings = (
-        test_stack_settings() if args.test else bench_stack_settings() if args.bench else StackSettings()
+        test_stack_settings()
+        if args.test
+        else bench_stack_settings()
+        if args.bench
+        else fault_stack_settings()
+        if args.fault
+        else StackSettings()
     )
     try:
         if args.action == "start":

@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .settings import CACHE, ROOT
+from . import postgres
+from .settings import CACHE, ROOT, StackSettings
 
 KAFKA_POM = ROOT / "deploy" / "local" / "kafka-pom.xml"
 KAFKA_LIBS = CACHE / "kafka" / "libs"
@@ -91,7 +92,9 @@ def install_ferretdb() -> None:
     say("FerretDB ready")
 
 
-def install_all() -> int:
+def install_all(store: str | None = None) -> int:
+    """Everything the stack needs; PostgreSQL only for a stack that stores in it (by default the
+    configured one, `JAUAP_STACK_STORE`)."""
     from . import mail  # it reads this module's InstallError
 
     try:
@@ -99,7 +102,9 @@ def install_all() -> int:
         install_kafka()
         install_ferretdb()
         mail.install()
-    except InstallError as exc:
+        if (store or StackSettings().store) == "postgresql":
+            postgres.install()
+    except (InstallError, postgres.PostgresError) as exc:
         print(f"[jauap install] error: {exc}", file=sys.stderr)
         return 1
     return 0

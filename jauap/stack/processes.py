@@ -16,6 +16,8 @@ from pathlib import Path
 class ServerProcess:
     name: str
     run_dir: Path
+    stop_signal: str = "SIGTERM"  # the signal that shuts this server down cleanly
+    user: str | None = None  # run as this user (servers that refuse to run as root)
 
     @property
     def pid_file(self) -> Path:
@@ -46,6 +48,8 @@ class ServerProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env={**os.environ, **(env or {})},
+                user=self.user,
+                cwd="/" if self.user else None,  # the other user may not read the caller's directory
                 start_new_session=True,  # its own process group: stop kills it and its children
             )
         self.pid_file.write_text(str(proc.pid))
@@ -56,7 +60,7 @@ class ServerProcess:
         pid = self.pid()
         if pid is None:
             return False
-        _signal_group(pid, signal.SIGTERM)
+        _signal_group(pid, signal.Signals[self.stop_signal])
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline and _alive(pid):
             time.sleep(0.1)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from services.runtime.topics import all_topics, ensure_topics
 
+from . import postgres
 from .install import FERRETDB_BIN, KAFKA_LIBS, InstallError, install_all
 from .mail import command as greenmail_command
 from .mail import install as install_mail_server
@@ -121,16 +122,28 @@ def _kafka_command(settings: StackSettings) -> list[str]:
             "-cp", _kafka_classpath(), "kafka.Kafka", str(config)]  # fmt: skip
 
 
-def _ferretdb_command(settings: StackSettings) -> list[str]:
+def _ferretdb_backend(settings: StackSettings) -> list[str]:
+    if settings.store == "postgresql":
+        return ["--handler=postgresql", f"--postgresql-url={postgres.url(settings)}"]
     data = settings.data_dir / "ferretdb"
     data.mkdir(parents=True, exist_ok=True)
+    return ["--handler=sqlite", f"--sqlite-url=file:{data}/"]
+
+
+def _ferretdb_command(settings: StackSettings) -> list[str]:
     # Without --state-dir FerretDB writes its state.json into whatever directory it was started from.
     state = settings.data_dir / "ferretdb-state"
     state.mkdir(parents=True, exist_ok=True)
-    return [str(FERRETDB_BIN), "--handler=sqlite", f"--sqlite-url=file:{data}/",
+    return [str(FERRETDB_BIN), *_ferretdb_backend(settings),
             f"--state-dir={state}", f"--listen-addr=127.0.0.1:{settings.mongo_port}",
             "--telemetry=disable",  # it must never try to reach the internet
             "--debug-addr=-", "--log-level=warn"]  # fmt: skip
+
+
+def start_postgres(settings: StackSettings) -> None:
+    _launch(postgres.process(settings), "PostgreSQL", settings.postgres_port, "JAUAP_STACK_POSTGRES_PORT",
+            f"127.0.0.1:{settings.postgres_port}", lambda: postgres.command(settings),
+            settings.start_timeout_s)  # fmt: skip
 
 
 def start_kafka(settings: StackSettings) -> None:
@@ -157,8 +170,10 @@ def start_mail_server(settings: StackSettings) -> None:
 
 
 def start(settings: StackSettings) -> None:
-    if install_all() != 0:
+    if install_all(settings.store) != 0:
         raise StackError("installing the stack's servers failed (see above)")
+    if settings.store == "postgresql":
+        start_postgres(settings)
     start_ferretdb(settings)
     start_kafka(settings)
     start_mail_server(settings)
@@ -181,17 +196,21 @@ async def _ensure_topics(settings: StackSettings) -> list[str]:
 def stop(settings: StackSettings) -> None:
     if greenmail(settings).stop():
         _say("stopped greenmail")
-    for proc in (kafka(settings), ferretdb(settings)):
+    for proc in (kafka(settings), ferretdb(settings), postgres.process(settings)):
         if proc.stop():
             _say(f"stopped {proc.name}")
 
 
 def status(settings: StackSettings) -> dict[str, bool]:
-    return {
+    running = {
         "kafka": kafka(settings).pid() is not None,
         "ferretdb": ferretdb(settings).pid() is not None,
         "greenmail": greenmail(settings).pid() is not None,
     }
+    # Only a stack that has a cluster reports it: one started on SQLite is complete without it.
+    if settings.store == "postgresql" and postgres.data_dir(settings).exists():
+        running["postgres"] = postgres.process(settings).pid() is not None
+    return running
 
 
 def wipe(settings: StackSettings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,12 @@ class StackSettings(BaseSettings):
     mongo_port: int = Field(default=27017)
     smtp_port: int = Field(default=3025, description="The local mail server's SMTP port.")
     imap_port: int = Field(default=3143, description="The local mail server's IMAP port.")
+    store: Literal["postgresql", "sqlite"] = Field(
+        default="postgresql",
+        description="FerretDB's backend. PostgreSQL survives clients killed mid-operation; SQLite "
+        "leaks a pooled connection for each and halts (README, 'The local stack').",
+    )
+    postgres_port: int = Field(default=5442, description="The stack's own PostgreSQL (store=postgresql).")
     start_timeout_s: float = Field(default=90.0)
 
     @property
@@ -53,6 +60,7 @@ def test_stack_settings() -> StackSettings:
         mongo_port=27018,
         smtp_port=13025,
         imap_port=13143,
+        postgres_port=15442,
     )
 
 
@@ -66,4 +74,19 @@ def bench_stack_settings() -> StackSettings:
         mongo_port=27019,
         smtp_port=23025,
         imap_port=23143,
+        postgres_port=25442,
+    )
+
+
+def fault_stack_settings() -> StackSettings:
+    """The fault tier's own stack: its scenarios stop, freeze and restart the servers, which must
+    never happen to the stack other test runs share."""
+    return StackSettings(
+        data_dir=ROOT / "var" / "fault-stack",
+        kafka_port=39092,
+        kafka_controller_port=39093,
+        mongo_port=27020,
+        smtp_port=33025,
+        imap_port=33143,
+        postgres_port=35442,
     )

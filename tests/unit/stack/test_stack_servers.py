@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jauap.stack.servers import _ferretdb_command
+from jauap.stack.servers import _ferretdb_command, status
 from jauap.stack.settings import StackSettings
 
 
@@ -15,3 +15,22 @@ def test_ferretdb_keeps_its_state_file_in_the_stack_data_dir(tmp_path: Path) -> 
     assert len(state_dirs) == 1
     assert Path(state_dirs[0]).is_relative_to(tmp_path)
     assert Path(state_dirs[0]).is_dir()
+
+
+def test_ferretdb_stores_in_the_stacks_own_postgresql_by_default(tmp_path: Path) -> None:
+    settings = StackSettings(data_dir=tmp_path, postgres_port=35999)
+    command = _ferretdb_command(settings)
+    assert "--handler=postgresql" in command
+    assert "--postgresql-url=postgres://ferretdb@127.0.0.1:35999/postgres" in command
+
+
+def test_sqlite_remains_a_choice(tmp_path: Path) -> None:
+    command = _ferretdb_command(StackSettings(data_dir=tmp_path, store="sqlite"))
+    assert "--handler=sqlite" in command
+    assert f"--sqlite-url=file:{tmp_path / 'ferretdb'}/" in command
+
+
+def test_a_sqlite_stack_is_complete_without_a_cluster(tmp_path: Path) -> None:
+    # A stack started before PostgreSQL was the default must not look half-stopped (the shared test
+    # stack would be wiped and restarted under the runs using it).
+    assert "postgres" not in status(StackSettings(data_dir=tmp_path))
