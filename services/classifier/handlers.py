@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import get_args
 
 from prometheus_client import Counter, Histogram
 
 from schemas import Classification, QuestionClassified, QuestionReceived
+from schemas.questions import Intent, Lang, Topic
 from services.classifier.engine import ClassifyInput, ClusterIndex, Engine, Signature
 
 log = logging.getLogger("classifier")
@@ -20,6 +23,10 @@ CLASSIFY_SECONDS = Histogram(
     "Time to classify one batch, per question.",
     buckets=(0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
 )
+# Every series from the start, at 0 (a rate sees 0 rather than nothing): 9 topics x 4 languages x
+# the intents stays a few hundred series.
+for _topic, _lang, _intent in itertools.product(Topic, get_args(Lang), Intent):
+    CLASSIFIED.labels(_topic.value, _lang, _intent.value)
 
 PublishMany = Callable[[list[QuestionClassified]], Awaitable[None]]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from schemas import Channel
+
 from .cases import OPEN_STATUSES
 
 CASES_OPEN = Gauge("jauap_cases_open", "Cases not yet answered, by status.", ["status"])
@@ -17,6 +19,13 @@ TIME_TO_FIRST_ANSWER = Histogram(
     # Minutes to days: an answer in 1 minute and one after a week both land in a real bucket.
     buckets=(60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 345600, 604800),
 )
+
+
+for _status in OPEN_STATUSES:  # every series from the start, at 0
+    CASES_OPEN.labels(_status.value)
+for _channel in Channel:
+    TIME_TO_FIRST_ANSWER.labels(_channel.value)
+    CASES_CREATED.labels(_channel.value)
 
 
 def set_open_cases(counts: dict[str, int]) -> None:

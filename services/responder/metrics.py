@@ -4,7 +4,12 @@ Labels stay bounded: channel and outcome."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 from prometheus_client import Counter, Histogram
+
+from schemas import AnswerFailed, Channel
+from services.runtime.outages import WAITING_OUT
 
 ANSWERS = Counter(
     "jauap_answers_delivered_total",
@@ -20,3 +25,17 @@ SEND_SECONDS = Histogram(
     ["channel"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
+
+# Every outcome the responder counts: delivered, AnswerFailed's codes, and the outages it waits out.
+OUTCOMES = (
+    "delivered",
+    *get_args(AnswerFailed.model_fields["code"].annotation),
+    "unreachable",
+    "misconfigured",
+)
+for _channel in Channel:  # every series from the start, at 0
+    for _outcome in OUTCOMES:
+        ANSWERS.labels(_channel.value, _outcome)
+    PARTS_SENT.labels(_channel.value)
+    SEND_SECONDS.labels(_channel.value)
+    WAITING_OUT.labels(_channel.value)  # a channel is what the responder waits out (ChannelOutage)

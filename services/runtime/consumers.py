@@ -25,7 +25,7 @@ from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 from pydantic import BaseModel
 
-from .deadletter import DeadLetters, Guard, OutageNotOver, Record, RetryPolicy
+from .deadletter import DeadLetters, Guard, OutageNotOver, Record, RetryPolicy, declare_topic_metrics
 from .outages import Outages
 
 E = TypeVar("E", bound=BaseModel)
@@ -99,6 +99,7 @@ def subscribe(
     max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
 ) -> None:
     _check_fits_poll_interval(policy, max_poll_interval_ms)
+    declare_topic_metrics(topic)
     guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}")
 
     async def consume(message: Any = Context("message")) -> None:
@@ -125,6 +126,7 @@ def subscribe_batches(
     max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
 ) -> None:
     _check_fits_poll_interval(policy, max_poll_interval_ms)
+    declare_topic_metrics(topic)
     guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}")
 
     async def consume(message: Any = Context("message")) -> None:

@@ -27,13 +27,13 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar, get_args
 
 from prometheus_client import Counter
 from pydantic import BaseModel, ValidationError
 
 from .errors import is_refusal, outage_dependency
-from .outages import Outages
+from .outages import Outages, declare_outage_metrics
 
 log = logging.getLogger("jauap.dlq")
 
@@ -44,6 +44,14 @@ DLQ_MESSAGES = Counter(
     "jauap_dlq_messages_total", "Messages sent to a dead-letter topic.", ["topic", "reason"]
 )
 HANDLER_RETRIES = Counter("jauap_handler_retries_total", "Handler retries after an error.", ["topic"])
+
+
+def declare_topic_metrics(topic: str) -> None:
+    """Create a consumed topic's DLQ and retry series at 0 (every reason), when it is subscribed."""
+    for reason in get_args(Reason):
+        DLQ_MESSAGES.labels(topic, reason)
+    HANDLER_RETRIES.labels(topic)
+    declare_outage_metrics(topic)
 
 
 @dataclass(frozen=True)

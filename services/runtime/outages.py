@@ -21,6 +21,15 @@ OUTAGE_RETRIES = Counter(
 WAITING_OUT = Gauge(
     "jauap_consumers_waiting_out_outage", "Consumers currently waiting out an outage.", ["dependency"]
 )
+# What `errors.outage_dependency` names besides a channel (the responder declares its channels).
+DEPENDENCIES = ("store", "kafka", "network")
+
+
+def declare_outage_metrics(topic: str, dependencies: tuple[str, ...] = DEPENDENCIES) -> None:
+    """Create every known series at 0, so a rate or an alert sees 0 rather than nothing."""
+    for dependency in dependencies:
+        WAITING_OUT.labels(dependency)
+        OUTAGE_RETRIES.labels(topic, dependency)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ because a ping can succeed while every real operation times out (docs/architectu
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -33,6 +35,7 @@ from .broker import make_broker
 from .deadletter import RetryPolicy
 from .http import ops_router
 from .invalid_requests import invalid_request_response
+from .lag import Subscription, run_lag_collector
 from .logs import configure_logging
 from .outages import Outages
 from .settings import ServiceSettings
@@ -49,6 +52,7 @@ class Runtime:
     mongo: AsyncMongoClient[Document] | None = None
     state: dict[str, Any] = field(default_factory=dict)
     outages: Outages = field(default_factory=Outages)
+    subscriptions: list[Subscription] = field(default_factory=list)  # whose lag the service exports
 
     @property
     def db(self) -> AsyncDatabase[Document]:
@@ -70,6 +74,7 @@ class Runtime:
         self, purpose: str, *, event: type[EV], handle: Callable[[EV], Awaitable[None]], description: str
     ) -> None:
         """Consume `event`'s topic in this service's group for `purpose`, under the retry/DLQ guard."""
+        self.subscriptions.append(Subscription(self.settings.consumer_group(purpose), event.TOPIC))
         consumers.subscribe(
             self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
             handle=handle, policy=self.retry_policy, description=description, outages=self.outages,
@@ -84,6 +89,7 @@ class Runtime:
         description: str,
         max_records: int = 500,
     ) -> None:
+        self.subscriptions.append(Subscription(self.settings.consumer_group(purpose), event.TOPIC))
         consumers.subscribe_batches(
             self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
             handle_batch=handle_batch, policy=self.retry_policy, description=description,
@@ -121,6 +127,8 @@ def build_service(
             # Before start: a start that fails half-way has already launched some consumers.
             opened.push_async_callback(_quietly, log, "broker", _stop_broker, runtime)
             await runtime.broker.start()
+            opened.push_async_callback(_quietly, log, "lag collector", _stop_lag_collector, runtime)
+            runtime.state["lag"] = asyncio.create_task(_lag_collector(runtime))
             log.info("service started", extra={"port": settings.port})
             yield
         log.info("service stopped")
@@ -138,6 +146,20 @@ def build_service(
     app.include_router(ops_router(settings.service_name, ready, waiting=runtime.outages.details))
     wire(runtime, app)
     return app
+
+
+async def _lag_collector(runtime: Runtime) -> None:
+    settings = runtime.settings
+    await run_lag_collector(settings.kafka_bootstrap, f"{settings.service_name}-lag", runtime.subscriptions,
+                            settings.lag_interval_s)  # fmt: skip
+
+
+async def _stop_lag_collector(runtime: Runtime) -> None:
+    task = runtime.state.pop("lag", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _stop_broker(runtime: Runtime) -> None:

@@ -48,6 +48,10 @@ class ServiceSettings(BaseSettings):
         "it lasts. At most 120 s, so a consumer polls well within Kafka's max_poll_interval_ms (300 s).",
     )
 
+    lag_interval_s: float = Field(
+        default=15.0, gt=0, description="How often the service measures its consumer groups' lag."
+    )
+
     def consumer_group(self, purpose: str) -> str:
         """The consumer group of one of this service's subscriptions, e.g. `jauap.desk.cases`."""
         return f"{self.group_prefix}.{self.service_name}.{purpose}"
