@@ -16,7 +16,13 @@ from channels.x.limits import X_MAX_WEIGHTED
 
 from .settings import SandboxSettings
 
-FIRST_ID = 1_900_000_000_000_000_000  # ids look like X's snowflakes: 19 digits, growing in time
+TWITTER_EPOCH_MS = 1288834974657
+
+
+def snowflake_now() -> int:
+    """An id like X's: milliseconds since X's epoch in the high bits, so ids grow with time and two
+    sandbox runs never hand out the same ids."""
+    return (int(time.time() * 1000) - TWITTER_EPOCH_MS) << 22
 FIRST_CITIZEN_ID = 1_600_000_000_000_000_001
 TOO_LONG = (
     "Your Tweet text is too long. For more information on how Twitter determines text length see "
@@ -87,7 +93,7 @@ class Window:
 @dataclass
 class SandboxState:
     settings: SandboxSettings
-    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(FIRST_ID))
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(snowflake_now()))
     citizens: dict[str, str] = field(default_factory=dict)  # username → user id
     tweets: dict[str, dict[str, Any]] = field(default_factory=dict)  # every tweet, v2 shape, by id
     mentions: list[str] = field(default_factory=list)  # ids of tweets mentioning the account

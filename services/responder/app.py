@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from channels.base import Sender
 from channels.whatsapp.settings import WhatsAppSettings
+from channels.x.settings import XSettings
 from schemas import AnswerApproved, Channel
 from services.runtime.broker import publish_event
 from services.runtime.service import Runtime, build_service, run_from_command_line
@@ -24,6 +25,7 @@ def senders(settings: ResponderSettings) -> dict[Channel, Sender]:
     not_configured. Imported lazily so the responder's own code and tests need no channel client."""
     from channels.telegram.outbound import TelegramSender
     from channels.whatsapp.outbound import WhatsAppSender
+    from channels.x.outbound import XClient
 
     configured: dict[Channel, Sender] = {
         Channel.telegram: TelegramSender(
@@ -35,6 +37,9 @@ def senders(settings: ResponderSettings) -> dict[Channel, Sender]:
     whatsapp = WhatsAppSettings()
     if whatsapp.enabled:
         configured[Channel.whatsapp] = WhatsAppSender(whatsapp)
+    x = XSettings()
+    if x.enabled:
+        configured[Channel.x] = XClient(x)
     return configured
 
 
@@ -43,8 +48,13 @@ _default_senders = senders
 
 def delivery_policy(settings: ResponderSettings) -> DeliveryPolicy:
     whatsapp = WhatsAppSettings()
+    x = XSettings()
     return DeliveryPolicy(
-        rates_per_s={Channel.telegram: settings.telegram_rate_per_s, Channel.whatsapp: whatsapp.rate_per_s},
+        rates_per_s={
+            Channel.telegram: settings.telegram_rate_per_s,
+            Channel.whatsapp: whatsapp.rate_per_s,
+            Channel.x: x.rate_per_s,
+        },
         default_rate_per_s=settings.default_rate_per_s,
         burst=settings.rate_burst,
         send_attempts=settings.send_attempts,
@@ -55,6 +65,7 @@ def delivery_policy(settings: ResponderSettings) -> DeliveryPolicy:
         credential_settings={
             Channel.telegram: settings.setting_name("telegram_bot_token"),
             Channel.whatsapp: "JAUAP_WHATSAPP_ACCESS_TOKEN",
+            Channel.x: "JAUAP_X_CONSUMER_KEY/SECRET and JAUAP_X_ACCESS_TOKEN/_SECRET",
         },
     )
 
