@@ -12,7 +12,7 @@ from honcho.manager import Manager
 from honcho.printer import Printer
 
 from .first_admin import offer_first_admin
-from .stack import servers
+from .stack import prometheus, servers
 from .stack.settings import StackSettings
 
 PROCESSES = ("intake", "classifier", "desk", "responder", "sandbox-telegram")
@@ -30,6 +30,7 @@ def banner(stack: StackSettings) -> str:
             "  metrics                               http://127.0.0.1:800{0,1,2,3}/metrics",
             "  Telegram sandbox (what was sent)      http://127.0.0.1:8081/sandbox/sent",
             f"  Kafka {stack.kafka_bootstrap}   FerretDB {stack.mongo_url}",
+            f"  Prometheus (metrics, alert rules)     {prometheus.address(stack)}",
             "",
             "More accounts: .venv/bin/jauap users add NAME --role operator|approver|admin",
             "Ctrl-C stops everything.",
@@ -47,7 +48,7 @@ def main(argv: list[str]) -> int:
     stack = StackSettings()
     started_stack = not all(servers.status(stack).values())
     try:
-        servers.start(stack)
+        servers.start(stack, with_prometheus=True)
     except servers.StackError as exc:
         print(f"[jauap up] error: {exc}", file=sys.stderr)
         return 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import servers
+from . import prometheus, servers
 from .install import install_all
 from .settings import StackSettings, bench_stack_settings, fault_stack_settings, test_stack_settings
 
@@ -18,6 +18,9 @@ def main(argv: list[str]) -> int:
     which.add_argument("--test", action="store_true", help="act on the test suite's separate stack")
     which.add_argument("--bench", action="store_true", help="act on the benchmark's separate stack")
     which.add_argument("--fault", action="store_true", help="act on the fault tier's separate stack")
+    parser.add_argument(
+        "--prometheus", action="store_true", help="start: also run Prometheus (deploy/prometheus)"
+    )
     args = parser.parse_args(argv)
     if args.action == "install":
         return install_all()
@@ -32,8 +35,10 @@ def main(argv: list[str]) -> int:
     )
     try:
         if args.action == "start":
-            servers.start(settings)
+            servers.start(settings, with_prometheus=args.prometheus)
             print(f"Kafka {settings.kafka_bootstrap}  FerretDB {settings.mongo_url}")
+            if args.prometheus:
+                print(f"Prometheus {prometheus.address(settings)}")
         elif args.action == "stop":
             servers.stop(settings)
         elif args.action == "wipe":

@@ -95,13 +95,14 @@ def install_ferretdb() -> None:
 def install_all(store: str | None = None) -> int:
     """Everything the stack needs; PostgreSQL only for a stack that stores in it (by default the
     configured one, `JAUAP_STACK_STORE`)."""
-    from . import mail  # it reads this module's InstallError
+    from . import mail, prometheus  # they read this module's InstallError
 
     try:
         _need("java", "install Java 17 to run Kafka")
         install_kafka()
         install_ferretdb()
         mail.install()
+        prometheus.install()  # promtool checks the alert rules in the tests
         if (store or StackSettings().store) == "postgresql":
             postgres.install()
     except (InstallError, postgres.PostgresError) as exc:

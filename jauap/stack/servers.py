@@ -8,10 +8,11 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from services.runtime.topics import all_topics, ensure_topics
 
-from . import postgres
+from . import postgres, prometheus
 from .install import FERRETDB_BIN, KAFKA_LIBS, InstallError, install_all
 from .mail import command as greenmail_command
 from .mail import install as install_mail_server
@@ -169,7 +170,19 @@ def start_mail_server(settings: StackSettings) -> None:
         raise StackError(f"GreenMail did not open SMTP; last lines of {proc.log_file}:\n{proc.log_tail()}")
 
 
-def start(settings: StackSettings) -> None:
+def start_prometheus(settings: StackSettings, config: Path = prometheus.LOCAL_CONFIG) -> None:
+    """Prometheus with `config` (by default the local stack's scrape config and alert rules)."""
+    try:
+        prometheus.install()
+        start = prometheus.command(settings, config)
+    except InstallError as exc:
+        raise StackError(str(exc)) from exc
+    port, variable = settings.prometheus_port, "JAUAP_STACK_PROMETHEUS_PORT"
+    _launch(prometheus.process(settings), "Prometheus", port, variable, prometheus.address(settings),
+            lambda: start, settings.start_timeout_s)  # fmt: skip
+
+
+def start(settings: StackSettings, with_prometheus: bool = False) -> None:
     if install_all(settings.store) != 0:
         raise StackError("installing the stack's servers failed (see above)")
     if settings.store == "postgresql":
@@ -179,6 +192,8 @@ def start(settings: StackSettings) -> None:
     start_mail_server(settings)
     created = asyncio.run(_ensure_topics(settings))
     _say(f"topics ready ({len(created)} created)")
+    if with_prometheus:
+        start_prometheus(settings)
 
 
 async def _ensure_topics(settings: StackSettings) -> list[str]:
@@ -194,6 +209,8 @@ async def _ensure_topics(settings: StackSettings) -> list[str]:
 
 
 def stop(settings: StackSettings) -> None:
+    if prometheus.process(settings).stop():
+        _say("stopped prometheus")
     if greenmail(settings).stop():
         _say("stopped greenmail")
     for proc in (kafka(settings), ferretdb(settings), postgres.process(settings)):
@@ -207,6 +224,8 @@ def status(settings: StackSettings) -> dict[str, bool]:
         "ferretdb": ferretdb(settings).pid() is not None,
         "greenmail": greenmail(settings).pid() is not None,
     }
+    if prometheus.process(settings).pid() is not None:  # only started when asked
+        running["prometheus"] = True
     # Only a stack that has a cluster reports it: one started on SQLite is complete without it.
     if settings.store == "postgresql" and postgres.data_dir(settings).exists():
         running["postgres"] = postgres.process(settings).pid() is not None

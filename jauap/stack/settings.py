@@ -29,6 +29,7 @@ class StackSettings(BaseSettings):
         "leaks a pooled connection for each and halts (README, 'The local stack').",
     )
     postgres_port: int = Field(default=5442, description="The stack's own PostgreSQL (store=postgresql).")
+    prometheus_port: int = Field(default=9090, description="Prometheus, when the stack runs it.")
     start_timeout_s: float = Field(default=90.0)
 
     @property
@@ -61,6 +62,7 @@ def test_stack_settings() -> StackSettings:
         smtp_port=13025,
         imap_port=13143,
         postgres_port=15442,
+        prometheus_port=19090,
     )
 
 
