@@ -24,6 +24,17 @@ class ImapLoginRefused(ImapError):
     pass
 
 
+# What a dead, slow or confused server raises through aioimaplib.
+IMAP_FAILURES: tuple[type[Exception], ...] = (
+    ImapError,
+    OSError,
+    TimeoutError,
+    aioimaplib.Abort,
+    aioimaplib.Error,
+    aioimaplib.CommandTimeout,
+)
+
+
 @dataclass(frozen=True)
 class Selected:
     mailbox: str
@@ -76,10 +87,11 @@ class Mailbox:
             raise ImapError("not connected: use `async with Mailbox(...)`")
         return self._client
 
-    async def examine(self, mailbox: str) -> Selected:
-        """Open the mailbox read-only and return its UIDVALIDITY."""
-        response = await self.client.examine(mailbox)
-        _ok(response, f"EXAMINE {mailbox}")
+    async def select(self, mailbox: str) -> Selected:
+        """Open the mailbox and return its UIDVALIDITY. SELECT, not EXAMINE: aioimaplib stays in the
+        AUTH state after EXAMINE; nothing is changed anyway, messages are read with BODY.PEEK."""
+        response = await self.client.select(mailbox)
+        _ok(response, f"SELECT {mailbox}")
         for line in response.lines:
             found = _UIDVALIDITY.search(bytes(line))
             if found:

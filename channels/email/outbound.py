@@ -20,7 +20,7 @@ import aiosmtplib
 from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Unreachable
 from schemas import Channel
 
-from .imap import ImapError, Mailbox
+from .imap import IMAP_FAILURES, Mailbox
 from .inbound import parse, thread_of
 from .models import Thread, message_ids
 from .settings import EmailSettings
@@ -57,7 +57,7 @@ class MailboxOriginals:
         s = self._settings
         password = s.password.get_secret_value()
         async with Mailbox(s.imap_host, s.imap_port, s.username, password, tls=s.imap_tls) as box:
-            await box.examine(s.imap_mailbox)
+            await box.select(s.imap_mailbox)
             uids = await box.uids_with_message_id(message_id)
             raw = await box.fetch(uids[-1]) if uids else None
         if raw is None:
@@ -121,7 +121,7 @@ class EmailSender:
             return None
         try:
             return await self._originals.find(message_id)
-        except (ImapError, OSError, TimeoutError) as exc:
+        except IMAP_FAILURES as exc:
             # The reply still threads on the ids it carries; only the subject is generic.
             log.warning("the question's message could not be read from the mailbox: %s", exc)
             return None

@@ -63,7 +63,10 @@ class EmailSettings(BaseSettings):
     )
     imap_mailbox: str = Field(default="INBOX", validation_alias=_env("JAUAP_IMAP_MAILBOX", "imap_mailbox"))
     poll_interval_s: float = Field(
-        default=2.0, ge=0, description="Seconds between polls of the mailbox in intake; 0 turns polling off."
+        default=0.0,
+        ge=0,
+        description="Seconds between polls of the mailbox in intake; 0 (the default) turns polling off. "
+        "`jauap up` sets 2 for the local mail server.",
     )
     timeout_s: float = Field(default=10.0, gt=0, description="How long one SMTP or IMAP exchange may take.")
     rate_per_s: float = Field(default=2.0, gt=0, description="Messages per second the responder sends.")

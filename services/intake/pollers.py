@@ -7,11 +7,14 @@ waits a store outage out by itself (services/intake/polling.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from services.runtime.service import Runtime
 from services.runtime.store import connect
 
+from .email_poller import EmailPoller, imap_mailbox
 from .handlers import Intake
-from .polling import MongoCursorStore, PollerTasks, PollLoop
+from .polling import MongoCursorStore, Poller, PollerTasks, PollLoop
 from .settings import IntakeSettings
 from .x_pollers import XDirectMessagesPoller, XMentionsPoller
 
@@ -24,25 +27,34 @@ async def start_pollers(runtime: Runtime) -> None:
     assert isinstance(settings, IntakeSettings)
     if not settings.polls():
         return
-    from channels.x.outbound import XClient
-
     intake: Intake = runtime.state["intake"]
     mongo = connect(settings)
     cursors = MongoCursorStore(mongo[settings.mongo_db])
-    x = XClient(settings.x)
-    runtime.state[CLIENTS] = (mongo, x)
+    closers: list[Callable[[], Awaitable[object]]] = [mongo.close]
+    runtime.state[CLIENTS] = closers
 
-    def loop(poller: XMentionsPoller | XDirectMessagesPoller) -> PollLoop:
+    def loop(poller: Poller, interval_s: float) -> PollLoop:
         return PollLoop(
             poller,
             cursors,
             intake.polled,
-            interval_s=settings.x.poll_interval_s,
+            interval_s=interval_s,
             first_backoff_s=settings.outage_backoff_s,
             max_backoff_s=settings.poll_backoff_max_s,
         )
 
-    loops = [loop(XMentionsPoller(x)), loop(XDirectMessagesPoller(x))]
+    loops: list[PollLoop] = []
+    if settings.x_polls():
+        from channels.x.outbound import XClient
+
+        x = XClient(settings.x)
+        closers.append(x.close)
+        interval = settings.x.poll_interval_s
+        loops += [loop(XMentionsPoller(x), interval), loop(XDirectMessagesPoller(x), interval)]
+    if settings.email_polls():
+        email = settings.email
+        poller = EmailPoller(imap_mailbox(email), mailbox=email.imap_mailbox, address=email.address)
+        loops.append(loop(poller, email.poll_interval_s))
     tasks = PollerTasks(loops, ready=lambda: bool(runtime.broker.running))
     runtime.state[TASKS] = tasks
     tasks.start()
@@ -52,8 +64,5 @@ async def stop_pollers(runtime: Runtime) -> None:
     tasks: PollerTasks | None = runtime.state.pop(TASKS, None)
     if tasks is not None:
         await tasks.stop()
-    clients = runtime.state.pop(CLIENTS, None)
-    if clients is not None:
-        mongo, x = clients
-        await x.close()
-        await mongo.close()
+    for close in reversed(runtime.state.pop(CLIENTS, [])):
+        await close()
