@@ -76,11 +76,14 @@ def create_app(
     @app.post("/sandbox/inbound", response_model=InboundResult, tags=["sandbox"])
     async def inbound(body: InboundRequest, state: State) -> InboundResult | JSONResponse:
         update = state.citizen_message(body.text, body.user, body.public)
-        refused = await _deliver(
-            settings, update.model_dump(mode="json", by_alias=True, exclude_none=True), webhook_transport
-        )
-        if refused is not None:
-            return JSONResponse({"detail": refused}, status_code=502)
+        if settings.mode == "polling":
+            state.queue(update)
+        else:
+            refused = await _deliver(
+                settings, update.model_dump(mode="json", by_alias=True, exclude_none=True), webhook_transport
+            )
+            if refused is not None:
+                return JSONResponse({"detail": refused}, status_code=502)
         assert update.message is not None
         return InboundResult(
             message_id=update.message.message_id, chat_id=update.message.chat.id, update_id=update.update_id
@@ -112,6 +115,8 @@ async def _call(state: SandboxState, token: str, method: str, request: Request) 
     bot = state.bot_user(token)
     if method == "getme":
         return bot.model_dump(mode="json", exclude_none=True)
+    if method == "getupdates":
+        return await _get_updates(state, await _read_params(request))
     if method != "sendmessage":
         raise BotApiError(404, "Not Found")
     params = await _read_params(request)
@@ -124,6 +129,22 @@ async def _call(state: SandboxState, token: str, method: str, request: Request) 
     if delay:
         await asyncio.sleep(delay)  # recorded already: the caller cannot know it was posted
     return message.to_api()
+
+
+async def _get_updates(state: SandboxState, params: dict[str, Any]) -> list[dict[str, Any]]:
+    if state.settings.mode != "polling":
+        raise BotApiError(
+            409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+            "the webhook first",
+        )  # fmt: skip
+    try:
+        offset = int(params["offset"]) if "offset" in params else None
+        timeout_s = min(float(params.get("timeout", 0)), 50.0)
+        limit = min(max(int(params.get("limit", 100)), 1), 100)
+    except ValueError as exc:
+        raise BotApiError(400, f"Bad Request: {exc}") from exc
+    updates = await state.get_updates(offset, timeout_s, limit)
+    return [u.model_dump(mode="json", by_alias=True, exclude_none=True) for u in updates]
 
 
 async def _read_params(request: Request) -> dict[str, Any]:

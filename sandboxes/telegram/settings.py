@@ -4,6 +4,8 @@ shares with the rest of the system under their usual names (`JAUAP_TELEGRAM_WEBH
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -44,3 +46,9 @@ class SandboxSettings(BaseSettings):
     )
     group_title: str = Field(default="Jauap public group", description="Title of that supergroup.")
     webhook_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of a webhook call.")
+    mode: Literal["webhook", "polling"] = Field(
+        default="webhook",
+        validation_alias=AliasChoices("JAUAP_TELEGRAM_SANDBOX_MODE", "JAUAP_TELEGRAM_MODE", "mode"),
+        description="webhook: injected messages are POSTed to intake; polling: they wait for getUpdates "
+        "(which, like Telegram, answers 409 while a webhook is in use).",
+    )

@@ -7,6 +7,7 @@ rely on ids being unique across chats (Jauap's identity is `<chat_id>:<message_i
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -63,6 +64,8 @@ class SandboxState:
         self._users: dict[str, User] = {}
         self._next_message_id = 1
         self._next_update_id = 1
+        self.pending: list[Update] = []  # for getUpdates, in polling mode
+        self.arrived = asyncio.Event()
 
     def bot_user(self, token: str) -> User:
         left = token.partition(":")[0]
@@ -94,6 +97,23 @@ class SandboxState:
         update = Update(update_id=self._next_update_id, message=message)
         self._next_update_id += 1
         return update
+
+    def queue(self, update: Update) -> None:
+        self.pending.append(update)
+        self.arrived.set()
+
+    async def get_updates(self, offset: int | None, timeout_s: float, limit: int) -> list[Update]:
+        """Like getUpdates: forget updates below `offset` (confirmed), then return up to `limit`,
+        waiting up to `timeout_s` for one to arrive when there is none."""
+        if offset is not None:
+            self.pending = [u for u in self.pending if u.update_id >= offset]
+        if not self.pending and timeout_s > 0:
+            self.arrived.clear()
+            try:
+                await asyncio.wait_for(self.arrived.wait(), timeout_s)
+            except TimeoutError:
+                return []
+        return self.pending[:limit]
 
     def send_message(self, request: SendMessageRequest, bot: User) -> Message:
         """Validate like the Bot API, record the request, and return the posted message."""

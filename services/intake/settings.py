@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
-from channels.email.settings import EmailSettings
 from channels.telegram.inbound import DEV_WEBHOOK_SECRET
 from channels.x.settings import XSettings
 from services.runtime.settings import ServiceSettings
+
+# The responder's default too: only the local sandbox takes it (services share no code but channels/).
+SANDBOX_TELEGRAM_TOKEN = "123456:jauap-dev-sandbox-token"
 
 
 class IntakeSettings(ServiceSettings):
@@ -43,23 +45,38 @@ class IntakeSettings(ServiceSettings):
     x: XSettings = Field(
         default_factory=XSettings, description="The X channel (JAUAP_X_* variables, channels/x/settings.py)."
     )
-    email: EmailSettings = Field(
-        default_factory=EmailSettings,
-        description="The e-mail channel (JAUAP_EMAIL_*, JAUAP_IMAP_* variables, channels/email/settings.py).",
-    )
     poll_backoff_max_s: float = Field(
         default=60.0, gt=0, description="Longest wait between retries of a failing poller."
     )
+    telegram_mode: Literal["webhook", "polling"] = Field(
+        default="webhook",
+        description="webhook: Telegram POSTs to /webhooks/telegram; polling: intake long-polls getUpdates "
+        "(for a host Telegram cannot reach; delete the bot's webhook first).",
+    )
+    telegram_bot_token: SecretStr = Field(
+        default=SecretStr(SANDBOX_TELEGRAM_TOKEN),
+        description="Bot token for getUpdates (polling mode only); the same variable as the responder's.",
+    )
+    telegram_api_base: str = Field(
+        default="http://127.0.0.1:8081", description="Bot API root (polling mode)."
+    )
+    telegram_poll_timeout_s: int = Field(
+        default=25, ge=0, le=50, description="How long one getUpdates call waits for updates."
+    )
+
+    def telegram_polls(self) -> bool:
+        return self.telegram_mode == "polling"
+
+    @model_validator(mode="after")
+    def _refuse_the_sandbox_token_for_polling_in_production(self) -> Self:
+        sandbox_token = self.telegram_bot_token.get_secret_value() == SANDBOX_TELEGRAM_TOKEN
+        if self.environment == "production" and self.telegram_polls() and sandbox_token:
+            raise ValueError("production needs explicit values for: JAUAP_TELEGRAM_BOT_TOKEN (polling mode)")
+        return self
 
     def polls(self) -> bool:
         """Whether any poller runs, and so whether intake needs the store (for its cursors)."""
-        return self.x_polls() or self.email_polls()
-
-    def x_polls(self) -> bool:
         return self.x.enabled and self.x.poll_interval_s > 0
-
-    def email_polls(self) -> bool:
-        return self.email.enabled and self.email.poll_interval_s > 0
 
     @model_validator(mode="after")
     def _refuse_the_replaced_proxy_setting(self) -> Self:
