@@ -10,6 +10,7 @@ SERVICES = {
     "classifier": "services.classifier.app",
     "desk": "services.desk.app",
     "responder": "services.responder.app",
+    "sandbox-email": "sandboxes.email.app",
     "sandbox-telegram": "sandboxes.telegram.app",
 }
 
