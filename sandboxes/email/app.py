@@ -1,0 +1,158 @@
+"""The e-mail sandbox: two control routes over the real local mail server.
+
+- `POST /sandbox/inbound` `{"text", "user", "public"?, "subject"?, "in_reply_to"?, "references"?}`
+  sends a citizen's e-mail through the mail server's SMTP to the ministry mailbox, the way any mail
+  arrives there, and answers `{"message_id": "<...>"}` (the Message-ID header, with its brackets).
+  Intake's IMAP poller picks it up like any other mail. E-mail is always private: `public` is ignored.
+- `GET /sandbox/sent[?to=address]` reads, over IMAP, what the ministry sent to the citizens'
+  mailboxes the sandbox wrote from (plus `to`), oldest first: `{"items": [{"id", "from", "to",
+  "subject", "message_id", "in_reply_to", "references", "text"}]}`.
+
+The mail server creates a citizen's mailbox on first delivery, with the address as login and
+password (GreenMail); a real server would need real citizens' accounts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid, parsedate_to_datetime
+
+import aiosmtplib
+import uvicorn
+from fastapi import FastAPI, HTTPException, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from channels.email.imap import IMAP_FAILURES, Mailbox
+from channels.email.inbound import body_text, parse, thread_of
+from channels.email.models import SentMail, message_ids
+from channels.email.settings import EmailSettings
+
+from .settings import SandboxSettings
+from .state import Citizens
+
+log = logging.getLogger("sandbox.email")
+
+
+class Inbound(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=20000)
+    user: str = Field(default="Citizen", min_length=1, max_length=200, description="Name or address.")
+    public: bool = Field(default=False, description="Ignored: e-mail is private.")
+    subject: str | None = Field(default=None, max_length=300)
+    in_reply_to: str | None = Field(default=None, description="Message-ID this mail answers.")
+    references: list[str] = Field(default_factory=list, description="The thread's ids, oldest first.")
+
+
+class Sent(BaseModel):
+    items: list[SentMail]
+
+
+def create_app(settings: SandboxSettings | None = None, email: EmailSettings | None = None) -> FastAPI:
+    settings = settings or SandboxSettings()
+    mail = email or EmailSettings()
+    citizens = Citizens(settings.citizens_domain)
+    app = FastAPI(title="Jauap e-mail sandbox", description=__doc__)
+    app.state.citizens = citizens
+
+    @app.post("/sandbox/inbound")
+    async def inbound(body: Inbound) -> dict[str, str]:
+        address = citizens.address_of(body.user)
+        message = citizen_message(body, address, mail.address)
+        try:
+            await aiosmtplib.send(
+                message, hostname=mail.smtp_host, port=mail.smtp_port, timeout=mail.timeout_s
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise HTTPException(502, f"the mail server did not take the message: {exc}") from exc
+        citizens.remember(address)
+        return {"message_id": str(message["Message-ID"])}
+
+    @app.get("/sandbox/sent", response_model=Sent, response_model_by_alias=True)
+    async def sent(to: list[str] = Query(default_factory=list)) -> Sent:
+        for address in to:
+            citizens.remember(address.lower())
+        try:
+            found = await asyncio.gather(*(_received(mail, a) for a in citizens.addresses))
+        except IMAP_FAILURES as exc:
+            raise HTTPException(502, f"the mail server could not be read: {exc}") from exc
+        keyed = sorted((pair for mailbox in found for pair in mailbox), key=lambda pair: pair[0])
+        return Sent(items=[item for _, item in keyed])
+
+    return app
+
+
+def citizen_message(body: Inbound, address: str, ministry: str) -> EmailMessage:
+    message = EmailMessage()
+    name = body.user if "@" not in body.user else ""
+    message["From"] = formataddr((name, address))
+    message["To"] = ministry
+    message["Subject"] = body.subject or _subject_of(body.text)
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=address.rsplit("@", 1)[1])
+    if body.in_reply_to:
+        message["In-Reply-To"] = body.in_reply_to
+        thread = [*body.references, body.in_reply_to]
+        message["References"] = " ".join(dict.fromkeys(message_ids(" ".join(thread))))
+    message.set_content(body.text)
+    return message
+
+
+def _subject_of(text: str) -> str:
+    words = " ".join(text.split())
+    return words if len(words) <= 60 else words[:57].rsplit(" ", 1)[0] + "..."
+
+
+async def _received(mail: EmailSettings, address: str) -> list[tuple[tuple[float, int], SentMail]]:
+    """What the ministry sent to one citizen's mailbox, with a sort key (date, UID)."""
+    items: list[tuple[tuple[float, int], SentMail]] = []
+    async with Mailbox(mail.imap_host, mail.imap_port, address, address, timeout_s=mail.timeout_s) as box:
+        await box.select("INBOX")
+        for uid in await box.uids_after(0):
+            raw = await box.fetch(uid)
+            if raw is None:
+                continue
+            message = parse(raw)
+            if mail.address.lower() not in str(message.get("From", "")).lower():
+                continue
+            thread = thread_of(message, raw)
+            item = SentMail(
+                id=f"{address}/{uid}",
+                from_=str(message.get("From", "")),
+                to=str(message.get("To", "")),
+                subject=str(message.get("Subject", "")),
+                message_id=thread.message_id,
+                in_reply_to=thread.in_reply_to,
+                references=list(thread.references),
+                text=body_text(message),
+            )
+            items.append(((_timestamp(message), uid), item))
+    return items
+
+
+def _timestamp(message: EmailMessage) -> float:
+    try:
+        return parsedate_to_datetime(str(message.get("Date", ""))).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="jauap serve sandbox-email",
+        description="Run the e-mail sandbox's control routes over the local mail server.",
+    )
+    parser.add_argument("--host", help="bind address (JAUAP_EMAIL_SANDBOX_HOST)")
+    parser.add_argument("--port", type=int, help="port (JAUAP_EMAIL_SANDBOX_PORT, default 8084)")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    settings = SandboxSettings(**overrides)
+    logging.basicConfig(level=logging.INFO)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
