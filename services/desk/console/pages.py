@@ -21,6 +21,7 @@ from schemas import Channel
 
 from ..accounts import LoginRefused, LoginThrottled, Session
 from ..auth import CurrentSession, check_csrf
+from ..cases import public
 from ..context import Context, DeskContext
 from ..models import Case, CaseDetails
 from ..policy import Role, has_role
@@ -29,8 +30,9 @@ from ..store import MongoDeskRepository
 from ..workflow import NotFound
 from . import present
 from .i18n import LANG_COOKIE, LANGS
+from .polls import SharedPolls
 from .preview import Preview, PreviewRequest, preview
-from .queue import QueueFilter, QueuePage, cluster_neighbours, load_page, personal_case_ids
+from .queue import PERSONAL_VIEWS, QueueFilter, QueuePage, cluster_neighbours, load_page, personal_case_ids
 from .render import render, secured
 
 STATIC = Path(__file__).parent / "static"
@@ -141,10 +143,10 @@ def _store(ctx: DeskContext) -> MongoDeskRepository:
     return ctx.repo
 
 
-async def _queue(ctx: DeskContext, session: Session, where: QueueFilter) -> QueuePage:
+async def _queue(ctx: DeskContext, session: Session, where: QueueFilter, clusters: bool = True) -> QueuePage:
     store = _store(ctx)
     ids = await personal_case_ids(store.drafts, where.view, session.username) if where.view else None
-    return await load_page(store.cases, where, ids)
+    return await load_page(store.cases, where, ids, clusters)
 
 
 def _queue_context(ctx: DeskContext, session: Session, where: QueueFilter, page: QueuePage) -> dict[str, Any]:
@@ -215,13 +217,31 @@ def _case_fingerprint(case: Document, drafts: list[Document]) -> str:
     return hashlib.sha256("\n".join(seen).encode()).hexdigest()[:16]
 
 
+def _polls(request: Request) -> SharedPolls:
+    state = request.app.state
+    if not hasattr(state, "console_polls"):
+        state.console_polls = SharedPolls(POLL_S)
+    polls: SharedPolls = state.console_polls
+    return polls
+
+
 async def _fingerprint_now(request: Request, ctx: DeskContext, session: Session) -> str:
     case_id = request.query_params.get("case")
     if case_id:
-        case = await ctx.desk.case_details(case_id)
-        return _case_fingerprint(case, case["drafts"])
-    page = await _queue(ctx, session, QueueFilter.from_params(request.query_params))
-    return page.fingerprint
+
+        async def case_now() -> str:
+            case = await ctx.desk.case(case_id)
+            return _case_fingerprint(case, [public(d) for d in await ctx.repo.drafts_of_case(case_id)])
+
+        return await _polls(request).read(f"case:{case_id}", case_now)
+    where = QueueFilter.from_params(request.query_params)
+    personal = where.view in PERSONAL_VIEWS
+
+    async def queue_now() -> str:
+        return (await _queue(ctx, session, where, clusters=False)).fingerprint
+
+    key = f"queue:{session.username if personal else ''}:{where.params()}"
+    return await _polls(request).read(key, queue_now)
 
 
 def _event(name: str, data: object) -> str:

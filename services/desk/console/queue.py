@@ -32,6 +32,7 @@ VIEWS: dict[str, tuple[tuple[CaseStatus, ...], str | None]] = {
     "mine": (OPEN_STATUSES, None),
     "to_approve": ((CaseStatus.new, CaseStatus.drafted, CaseStatus.failed, CaseStatus.needs_human), None),
 }
+PERSONAL_VIEWS = frozenset({"mine", "to_approve"})
 PERSONAL_CASES = 500  # a person's drafts worth showing; older ones are found by search
 LANGS = ("kk", "ru", "en", "other")
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -132,13 +133,16 @@ async def personal_case_ids(drafts: AsyncCollection[Document], view: str, userna
 
 
 async def load_page(
-    cases: AsyncCollection[Document], where: QueueFilter, case_ids: list[str] | None = None
+    cases: AsyncCollection[Document],
+    where: QueueFilter,
+    case_ids: list[str] | None = None,
+    clusters: bool = True,
 ) -> QueuePage:
     query = where.query(case_ids)
     total = await cases.count_documents(query)
     cursor = cases.find(query).sort(QUEUE_ORDER).skip(where.offset).limit(PAGE_SIZE)
     items = [doc async for doc in cursor]
-    return QueuePage(items, total, await cluster_sizes(cases, items))
+    return QueuePage(items, total, await cluster_sizes(cases, items) if clusters else {})
 
 
 async def cluster_sizes(cases: AsyncCollection[Document], items: list[Document]) -> dict[str, int]:
