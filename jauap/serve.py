@@ -12,6 +12,7 @@ SERVICES = {
     "responder": "services.responder.app",
     "sandbox-email": "sandboxes.email.app",
     "sandbox-telegram": "sandboxes.telegram.app",
+    "sandbox-whatsapp": "sandboxes.whatsapp.app",
 }
 
 

@@ -1,5 +1,6 @@
 """`jauap simulate`: a citizen simulator. Sends realistic questions in Russian and Kazakh through
-the Telegram sandbox (as real Telegram updates) and now and then through the public web form.
+the Telegram sandbox (as real Telegram updates), the WhatsApp sandbox (as signed Cloud API
+webhooks) and now and then through the public web form.
 
 Everything it chooses comes from one `random.Random(seed)`, so `--seed N` sends the same messages
 in the same order on every run."""
@@ -34,6 +35,7 @@ class CitizenMessage:
     user: str
     via_webform: bool
     public: bool
+    via_whatsapp: bool = False
 
 
 def load_questions() -> list[dict[str, str]]:
@@ -42,7 +44,7 @@ def load_questions() -> list[dict[str, str]]:
 
 
 def citizen_messages(
-    questions: list[dict[str, str]], rng: random.Random, webform_share: float
+    questions: list[dict[str, str]], rng: random.Random, webform_share: float, whatsapp_share: float = 0.0
 ) -> Iterator[CitizenMessage]:
     """An endless stream of messages; every choice is drawn from `rng`, in a fixed order."""
     while True:
@@ -50,8 +52,14 @@ def citizen_messages(
         user = f"citizen{rng.randint(1, 500)}"
         via_webform = rng.random() < webform_share
         public = rng.random() < PUBLIC_SHARE  # drawn either way, so one choice never shifts the next
+        via_whatsapp = rng.random() < whatsapp_share and not via_webform
         yield CitizenMessage(
-            question["text"], question.get("lang"), user, via_webform, public and not via_webform
+            question["text"],
+            question.get("lang"),
+            user,
+            via_webform,
+            public and not via_webform and not via_whatsapp,  # WhatsApp chats are private
+            via_whatsapp,
         )
 
 
@@ -67,7 +75,8 @@ async def send_one(
             response = await client.post(f"{args.intake_url}/api/questions", json=form, headers=headers)
         else:
             inbound = {"text": message.text, "user": message.user, "public": message.public}
-            response = await client.post(f"{args.sandbox_url}/sandbox/inbound", json=inbound)
+            sandbox = args.whatsapp_url if message.via_whatsapp else args.sandbox_url
+            response = await client.post(f"{sandbox}/sandbox/inbound", json=inbound)
     except httpx.HTTPError as exc:
         log.warning("sandbox or intake not reachable yet", extra={"error": str(exc)})
         return False
@@ -79,7 +88,9 @@ async def send_one(
 
 
 async def run(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | None = None) -> int:
-    messages = citizen_messages(load_questions(), random.Random(args.seed), args.webform_share)
+    messages = citizen_messages(
+        load_questions(), random.Random(args.seed), args.webform_share, args.whatsapp_share
+    )
     async with httpx.AsyncClient(timeout=10, transport=transport) as client:
         for sent, message in enumerate(messages):
             if args.count and sent >= args.count:
@@ -109,6 +120,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sandbox-url", default="http://127.0.0.1:8081", help="Telegram sandbox")
     parser.add_argument("--intake-url", default="http://127.0.0.1:8001", help="intake (web form)")
     parser.add_argument("--webform-share", type=float, default=0.2, help="share sent via the web form")
+    parser.add_argument("--whatsapp-url", default="http://127.0.0.1:8083", help="WhatsApp sandbox")
+    parser.add_argument("--whatsapp-share", type=float, default=0.2, help="share sent via WhatsApp")
     parser.add_argument("--seed", type=int, default=None, help="random seed for a repeatable run")
     return parser.parse_args(argv)
 

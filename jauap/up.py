@@ -15,7 +15,7 @@ from .first_admin import offer_first_admin
 from .stack import prometheus, servers
 from .stack.settings import StackSettings
 
-PROCESSES = ("intake", "classifier", "desk", "responder", "sandbox-telegram")
+PROCESSES = ("intake", "classifier", "desk", "responder", "sandbox-telegram", "sandbox-whatsapp")
 
 
 def banner(stack: StackSettings) -> str:
@@ -29,6 +29,7 @@ def banner(stack: StackSettings) -> str:
             "  classifier / responder health         http://127.0.0.1:8002/healthz  :8003/healthz",
             "  metrics                               http://127.0.0.1:800{0,1,2,3}/metrics",
             "  Telegram sandbox (what was sent)      http://127.0.0.1:8081/sandbox/sent",
+            "  WhatsApp sandbox (what was sent)      http://127.0.0.1:8083/sandbox/sent",
             f"  Kafka {stack.kafka_bootstrap}   FerretDB {stack.mongo_url}",
             f"  Prometheus (metrics, alert rules)     {prometheus.address(stack)}",
             "",

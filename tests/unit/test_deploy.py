@@ -7,6 +7,7 @@ import yaml
 
 from jauap.serve import SERVICES
 from sandboxes.telegram.settings import SandboxSettings
+from sandboxes.whatsapp.settings import SandboxSettings as WhatsAppSandboxSettings
 from services.classifier.settings import ClassifierSettings
 from services.desk.settings import DeskSettings
 from services.intake.settings import IntakeSettings
@@ -19,6 +20,7 @@ DEFAULT_PORTS = {
     "classifier": ClassifierSettings().port,
     "responder": ResponderSettings().port,
     "sandbox-telegram": SandboxSettings().port,
+    "sandbox-whatsapp": WhatsAppSandboxSettings().port,
 }
 
 
@@ -34,6 +36,7 @@ def test_design_ports_are_the_defaults() -> None:
         "classifier": 8002,
         "responder": 8003,
         "sandbox-telegram": 8081,
+        "sandbox-whatsapp": 8083,
     }
 
 

@@ -70,3 +70,20 @@ async def test_each_webform_question_has_its_own_key_and_a_rerun_new_ones() -> N
     await _simulate(7, again)
     assert len(set(first.webform_keys)) == len(first.webform_keys) > 0
     assert not set(first.webform_keys) & set(again.webform_keys)
+
+
+async def test_a_share_of_questions_goes_to_the_whatsapp_sandbox_privately() -> None:
+    hosts: list[tuple[str, bool]] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/sandbox/inbound":
+            hosts.append((f"{request.url.host}:{request.url.port}", json.loads(request.content)["public"]))
+        return httpx.Response(200, json={"message_id": "m"})
+
+    args = parse_args(["--seed", "3", "--count", "60", "--interval", "0", "--whatsapp-share", "0.5"])
+    await run(args, transport=httpx.MockTransport(record))
+
+    whatsapp = [public for host, public in hosts if host == "127.0.0.1:8083"]
+    assert 10 < len(whatsapp) < len(hosts)  # the rest to the Telegram sandbox on 8081
+    assert not any(whatsapp)
+    assert {host for host, _ in hosts} == {"127.0.0.1:8081", "127.0.0.1:8083"}
