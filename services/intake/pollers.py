@@ -16,6 +16,7 @@ from .email_poller import EmailPoller, imap_mailbox
 from .handlers import Intake
 from .polling import MongoCursorStore, Poller, PollerTasks, PollLoop
 from .settings import IntakeSettings
+from .telegram_poller import TelegramUpdatesPoller
 from .x_pollers import XDirectMessagesPoller, XMentionsPoller
 
 TASKS = "pollers"
@@ -25,7 +26,7 @@ CLIENTS = "poller_clients"
 async def start_pollers(runtime: Runtime) -> None:
     settings = runtime.settings
     assert isinstance(settings, IntakeSettings)
-    if not settings.polls():
+    if not (settings.polls() or settings.telegram_polls()):
         return
     intake: Intake = runtime.state["intake"]
     mongo = connect(settings)
@@ -55,6 +56,14 @@ async def start_pollers(runtime: Runtime) -> None:
         email = settings.email
         poller = EmailPoller(imap_mailbox(email), mailbox=email.imap_mailbox, address=email.address)
         loops.append(loop(poller, email.poll_interval_s))
+    if settings.telegram_polls():
+        telegram = TelegramUpdatesPoller(
+            settings.telegram_bot_token.get_secret_value(),
+            api_base=settings.telegram_api_base,
+            timeout_s=settings.telegram_poll_timeout_s,
+        )
+        closers.append(telegram.close)
+        loops.append(loop(telegram, 0.0))  # a long poll waits by itself
     tasks = PollerTasks(loops, ready=lambda: bool(runtime.broker.running))
     runtime.state[TASKS] = tasks
     tasks.start()
