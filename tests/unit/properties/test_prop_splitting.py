@@ -78,7 +78,7 @@ def assert_rejoins(text: str, parts: list[TextPart]) -> None:
     assert position == len(whole)
 
 
-@settings(BOUNDED, max_examples=120)  # each example splits up to 20,000 characters
+@settings(BOUNDED, max_examples=60)  # each example splits up to 20,000 characters
 @given(channel_and_answer)
 @example(("a " * 3000, Channel.telegram))
 @example(("👩\u200d👩\u200d👧" * 200, Channel.x))
