@@ -13,6 +13,7 @@ SERVICES = {
     "sandbox-email": "sandboxes.email.app",
     "sandbox-telegram": "sandboxes.telegram.app",
     "sandbox-whatsapp": "sandboxes.whatsapp.app",
+    "sandbox-x": "sandboxes.x.app",
 }
 
 

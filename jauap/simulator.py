@@ -36,6 +36,7 @@ class CitizenMessage:
     via_webform: bool
     public: bool
     via_whatsapp: bool = False
+    via_x: bool = False
 
 
 def load_questions() -> list[dict[str, str]]:
@@ -44,7 +45,11 @@ def load_questions() -> list[dict[str, str]]:
 
 
 def citizen_messages(
-    questions: list[dict[str, str]], rng: random.Random, webform_share: float, whatsapp_share: float = 0.0
+    questions: list[dict[str, str]],
+    rng: random.Random,
+    webform_share: float,
+    whatsapp_share: float = 0.0,
+    x_share: float = 0.0,
 ) -> Iterator[CitizenMessage]:
     """An endless stream of messages; every choice is drawn from `rng`, in a fixed order."""
     while True:
@@ -53,6 +58,9 @@ def citizen_messages(
         via_webform = rng.random() < webform_share
         public = rng.random() < PUBLIC_SHARE  # drawn either way, so one choice never shifts the next
         via_whatsapp = rng.random() < whatsapp_share and not via_webform
+        via_x = rng.random() < x_share and not via_webform and not via_whatsapp
+        if via_x:  # on X most questions are public mentions, a few are DMs
+            public = not public
         yield CitizenMessage(
             question["text"],
             question.get("lang"),
@@ -60,6 +68,7 @@ def citizen_messages(
             via_webform,
             public and not via_webform and not via_whatsapp,  # WhatsApp chats are private
             via_whatsapp,
+            via_x,
         )
 
 
@@ -76,6 +85,7 @@ async def send_one(
         else:
             inbound = {"text": message.text, "user": message.user, "public": message.public}
             sandbox = args.whatsapp_url if message.via_whatsapp else args.sandbox_url
+            sandbox = args.x_url if message.via_x else sandbox
             response = await client.post(f"{sandbox}/sandbox/inbound", json=inbound)
     except httpx.HTTPError as exc:
         log.warning("sandbox or intake not reachable yet", extra={"error": str(exc)})
@@ -89,7 +99,7 @@ async def send_one(
 
 async def run(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | None = None) -> int:
     messages = citizen_messages(
-        load_questions(), random.Random(args.seed), args.webform_share, args.whatsapp_share
+        load_questions(), random.Random(args.seed), args.webform_share, args.whatsapp_share, args.x_share
     )
     async with httpx.AsyncClient(timeout=10, transport=transport) as client:
         for sent, message in enumerate(messages):
@@ -122,6 +132,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--webform-share", type=float, default=0.2, help="share sent via the web form")
     parser.add_argument("--whatsapp-url", default="http://127.0.0.1:8083", help="WhatsApp sandbox")
     parser.add_argument("--whatsapp-share", type=float, default=0.2, help="share sent via WhatsApp")
+    parser.add_argument("--x-url", default="http://127.0.0.1:8082", help="X sandbox")
+    parser.add_argument("--x-share", type=float, default=0.2, help="share sent via X (mostly mentions)")
     parser.add_argument("--seed", type=int, default=None, help="random seed for a repeatable run")
     return parser.parse_args(argv)
 

@@ -15,7 +15,7 @@ from .first_admin import offer_first_admin
 from .stack import prometheus, servers
 from .stack.settings import StackSettings
 
-PROCESSES = ("intake", "classifier", "desk", "responder", "sandbox-telegram", "sandbox-whatsapp")
+PROCESSES = ("intake", "classifier", "desk", "responder", "sandbox-telegram", "sandbox-whatsapp", "sandbox-x")
 
 
 def banner(stack: StackSettings) -> str:
@@ -30,6 +30,7 @@ def banner(stack: StackSettings) -> str:
             "  metrics                               http://127.0.0.1:800{0,1,2,3}/metrics",
             "  Telegram sandbox (what was sent)      http://127.0.0.1:8081/sandbox/sent",
             "  WhatsApp sandbox (what was sent)      http://127.0.0.1:8083/sandbox/sent",
+            "  X sandbox (what was sent)             http://127.0.0.1:8082/sandbox/sent",
             f"  Kafka {stack.kafka_bootstrap}   FerretDB {stack.mongo_url}",
             f"  Prometheus (metrics, alert rules)     {prometheus.address(stack)}",
             "",
@@ -55,6 +56,8 @@ def main(argv: list[str]) -> int:
         return 1
     offer_first_admin(stack.client_env())
     env = {**os.environ, **stack.client_env(), "PYTHONUNBUFFERED": "1"}
+    # Intake polls the X sandbox's mentions; 5 s keeps within X's 180 reads per 15 minutes.
+    env.setdefault("JAUAP_X_POLL_INTERVAL_S", "5")
     manager = Manager(Printer(sys.stdout))
     # honcho runs each command through a shell, so each is one quoted string
     jauap = [sys.executable, "-m", "jauap.cli"]

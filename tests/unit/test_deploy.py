@@ -8,6 +8,7 @@ import yaml
 from jauap.serve import SERVICES
 from sandboxes.telegram.settings import SandboxSettings
 from sandboxes.whatsapp.settings import SandboxSettings as WhatsAppSandboxSettings
+from sandboxes.x.settings import SandboxSettings as XSandboxSettings
 from services.classifier.settings import ClassifierSettings
 from services.desk.settings import DeskSettings
 from services.intake.settings import IntakeSettings
@@ -21,6 +22,7 @@ DEFAULT_PORTS = {
     "responder": ResponderSettings().port,
     "sandbox-telegram": SandboxSettings().port,
     "sandbox-whatsapp": WhatsAppSandboxSettings().port,
+    "sandbox-x": XSandboxSettings().port,
 }
 
 
@@ -37,6 +39,7 @@ def test_design_ports_are_the_defaults() -> None:
         "responder": 8003,
         "sandbox-telegram": 8081,
         "sandbox-whatsapp": 8083,
+        "sandbox-x": 8082,
     }
 
 

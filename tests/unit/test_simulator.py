@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import httpx
 import pytest
@@ -80,10 +81,29 @@ async def test_a_share_of_questions_goes_to_the_whatsapp_sandbox_privately() -> 
             hosts.append((f"{request.url.host}:{request.url.port}", json.loads(request.content)["public"]))
         return httpx.Response(200, json={"message_id": "m"})
 
-    args = parse_args(["--seed", "3", "--count", "60", "--interval", "0", "--whatsapp-share", "0.5"])
+    args = parse_args(
+        ["--seed", "3", "--count", "60", "--interval", "0", "--whatsapp-share", "0.5", "--x-share", "0"]
+    )
     await run(args, transport=httpx.MockTransport(record))
 
     whatsapp = [public for host, public in hosts if host == "127.0.0.1:8083"]
     assert 10 < len(whatsapp) < len(hosts)  # the rest to the Telegram sandbox on 8081
     assert not any(whatsapp)
     assert {host for host, _ in hosts} == {"127.0.0.1:8081", "127.0.0.1:8083"}
+
+
+async def test_a_share_of_questions_goes_to_the_x_sandbox_mostly_as_mentions() -> None:
+    sent: list[tuple[str, bool, str]] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        if request.url.port == 8082:
+            body = json.loads(request.content)
+            sent.append((request.url.path, body["public"], body["user"]))
+        return httpx.Response(200, json={"message_id": "1"})
+
+    args = parse_args(["--seed", "5", "--count", "60", "--interval", "0", "--x-share", "0.5"])
+    await run(args, transport=httpx.MockTransport(record))
+
+    assert 5 < len(sent) < 60 and all(path == "/sandbox/inbound" for path, _, _ in sent)
+    assert sum(public for _, public, _ in sent) > len(sent) / 2  # mostly public mentions
+    assert all(re.fullmatch(r"[A-Za-z0-9_]{1,15}", user) for _, _, user in sent)  # valid X handles
