@@ -202,6 +202,7 @@ def test_switch_to_kazakh_and_back(desk: Desk, login: Callable[[str], Page]) -> 
     expect(page.locator("nav.main-nav")).to_have_text("Кезек")
     page.goto("/queue")  # remembered
     expect(page.locator("html")).to_have_attribute("lang", "kk")
+    screenshot(page, "queue-kk")
     page.click('a[data-lang="en"]')
     expect(page.locator("nav.main-nav")).to_have_text("Queue")
     expect(page.locator("html")).to_have_attribute("lang", "en")
