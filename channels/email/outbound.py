@@ -33,6 +33,7 @@ _TRY_LATER_S = 60.0
 _AUTH_CODES = {530, 534, 535}
 _RE = re.compile(r"^\s*(re|на|жауап)\s*:", re.IGNORECASE)
 NO_SUBJECT = "your question"
+_ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,9 @@ class EmailSender:
         await self.submit(message)
         return str(message["Message-ID"])
 
+    async def close(self) -> None:
+        """Nothing stays open: each answer uses its own SMTP (and IMAP) connection."""
+
     async def _original(self, message_id: str | None) -> Original | None:
         if not message_id:
             return None
@@ -144,6 +148,39 @@ class EmailSender:
             raise delivery_error(exc) from exc
         except OSError as exc:
             raise Unreachable(f"SMTP {s.smtp_host}:{s.smtp_port}: {exc}", request_sent=False) from exc
+
+
+class WebFormEmailSender:
+    """Answers a web-form question by e-mail to the address the citizen left (the case's contact):
+    a new message, not a reply, since the question did not come by mail."""
+
+    channel = Channel.webform
+    SUBJECT = "Ответ на ваш вопрос / Сұрағыңызға жауап"
+
+    def __init__(self, settings: EmailSettings) -> None:
+        self._email = EmailSender(settings, originals=_NoOriginals())
+
+    async def send(self, part: OutboundPart) -> str:
+        recipient = (part.recipient or "").strip()
+        if not _ADDRESS.fullmatch(recipient):
+            raise Rejected(
+                f"the citizen left no e-mail address to answer to (contact {part.recipient!r}); "
+                "answer them another way"
+            )
+        message = self._email.compose(
+            OutboundPart(conversation_id="", text=part.text, recipient=recipient), None
+        )
+        message.replace_header("Subject", self.SUBJECT)
+        await self._email.submit(message)
+        return str(message["Message-ID"])
+
+    async def close(self) -> None:
+        await self._email.close()
+
+
+class _NoOriginals:
+    async def find(self, message_id: str) -> Original | None:
+        return None
 
 
 def delivery_error(exc: aiosmtplib.SMTPException) -> Exception:

@@ -5,9 +5,10 @@ mail server (GreenMail); production refuses them unless the channel is off (`JAU
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar, Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_ADDRESS = "questions@jauap.test"
@@ -94,3 +95,13 @@ class EmailSettings(BaseSettings):
 
 def _plain(value: object) -> object:
     return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+def configured_email() -> EmailSettings | None:
+    """The channel's settings, or None where they are refused (production without a mailbox), so a
+    service without e-mail still starts; the refusal is logged with what to set."""
+    try:
+        return EmailSettings()
+    except ValidationError as exc:
+        logging.getLogger("channels.email").warning("e-mail channel off: %s", exc.errors()[0]["msg"])
+        return None

@@ -9,6 +9,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from channels.base import Sender
+from channels.email.settings import configured_email
 from channels.whatsapp.settings import WhatsAppSettings
 from channels.x.settings import XSettings
 from schemas import AnswerApproved, Channel
@@ -23,6 +24,7 @@ from .settings import ResponderSettings
 def senders(settings: ResponderSettings) -> dict[Channel, Sender]:
     """The channels this responder can post on; a channel missing here gets AnswerFailed
     not_configured. Imported lazily so the responder's own code and tests need no channel client."""
+    from channels.email.outbound import EmailSender, WebFormEmailSender
     from channels.telegram.outbound import TelegramSender
     from channels.whatsapp.outbound import WhatsAppSender
     from channels.x.outbound import XClient
@@ -40,6 +42,11 @@ def senders(settings: ResponderSettings) -> dict[Channel, Sender]:
     x = XSettings()
     if x.enabled:
         configured[Channel.x] = XClient(x)
+    email = configured_email()
+    if email is not None and email.enabled:
+        configured[Channel.email] = EmailSender(email)
+        # A web-form question is answered by e-mail when the citizen left an address.
+        configured[Channel.webform] = WebFormEmailSender(email)
     return configured
 
 
@@ -49,11 +56,14 @@ _default_senders = senders
 def delivery_policy(settings: ResponderSettings) -> DeliveryPolicy:
     whatsapp = WhatsAppSettings()
     x = XSettings()
+    email = configured_email()
     return DeliveryPolicy(
         rates_per_s={
             Channel.telegram: settings.telegram_rate_per_s,
             Channel.whatsapp: whatsapp.rate_per_s,
             Channel.x: x.rate_per_s,
+            Channel.email: email.rate_per_s if email else settings.default_rate_per_s,
+            Channel.webform: email.rate_per_s if email else settings.default_rate_per_s,
         },
         default_rate_per_s=settings.default_rate_per_s,
         burst=settings.rate_burst,
@@ -66,6 +76,8 @@ def delivery_policy(settings: ResponderSettings) -> DeliveryPolicy:
             Channel.telegram: settings.setting_name("telegram_bot_token"),
             Channel.whatsapp: "JAUAP_WHATSAPP_ACCESS_TOKEN",
             Channel.x: "JAUAP_X_CONSUMER_KEY/SECRET and JAUAP_X_ACCESS_TOKEN/_SECRET",
+            Channel.email: "JAUAP_EMAIL_USERNAME/PASSWORD (and JAUAP_EMAIL_ADDRESS)",
+            Channel.webform: "JAUAP_EMAIL_USERNAME/PASSWORD (and JAUAP_EMAIL_ADDRESS)",
         },
     )
 

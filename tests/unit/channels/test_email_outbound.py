@@ -8,8 +8,9 @@ import pytest
 
 from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Unreachable
 from channels.email.models import Thread
-from channels.email.outbound import EmailSender, Original, delivery_error, reply_subject
-from channels.email.settings import EmailSettings
+from channels.email.outbound import EmailSender, Original, WebFormEmailSender, delivery_error, reply_subject
+from channels.email.settings import EmailSettings, configured_email
+from schemas import Channel
 
 
 class FakeOriginals:
@@ -137,3 +138,52 @@ async def test_an_unreachable_mail_server_means_nothing_was_sent() -> None:
     with pytest.raises(Unreachable) as caught:
         await sender.send(_part())
     assert caught.value.request_sent is False
+
+
+class RecordingWebForm(WebFormEmailSender):
+    def __init__(self) -> None:
+        super().__init__(EmailSettings())
+        self.submitted: list[object] = []
+        self._email.submit = self._record  # type: ignore[method-assign]
+
+    async def _record(self, message: object) -> None:
+        self.submitted.append(message)
+
+
+async def test_a_web_form_answer_is_a_new_mail_to_the_address_the_citizen_left() -> None:
+    sender = RecordingWebForm()
+    message_id = await sender.send(
+        OutboundPart(conversation_id="webform-q1", text="Ответ.", recipient="erlan@mail.kz")
+    )
+    [message] = sender.submitted
+    assert message["To"] == "erlan@mail.kz"  # type: ignore[index]
+    assert message["Subject"] == WebFormEmailSender.SUBJECT  # type: ignore[index]
+    assert message["In-Reply-To"] is None and message["References"] is None  # type: ignore[index]
+    assert message["Message-ID"] == message_id  # type: ignore[index]
+
+
+@pytest.mark.parametrize("contact", [None, "+77011234567", "erlan at mail"])
+async def test_a_web_form_without_an_e_mail_address_is_rejected_with_the_reason(contact: str | None) -> None:
+    with pytest.raises(Rejected, match="no e-mail address"):
+        await RecordingWebForm().send(OutboundPart(conversation_id="q", text="Ответ.", recipient=contact))
+
+
+async def test_the_responder_answers_e_mail_and_web_forms_by_mail(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.responder.app import senders
+    from services.responder.settings import ResponderSettings
+
+    monkeypatch.setenv("JAUAP_EMAIL_RATE_PER_S", "5")
+    built = senders(ResponderSettings())
+    assert isinstance(built[Channel.email], EmailSender)
+    assert isinstance(built[Channel.webform], WebFormEmailSender)
+    for sender in built.values():
+        close = getattr(sender, "close", None)
+        if close is not None:
+            await close()
+
+
+def test_production_without_a_mailbox_leaves_e_mail_unconfigured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JAUAP_ENVIRONMENT", "production")
+    assert configured_email() is None
+    monkeypatch.setenv("JAUAP_EMAIL_ENABLED", "false")
+    assert configured_email() is not None

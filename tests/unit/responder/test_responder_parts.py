@@ -139,8 +139,8 @@ def test_a_malformed_bot_token_is_refused_at_start_naming_the_setting() -> None:
 
 async def test_telegram_sender_is_built_from_settings() -> None:
     built = senders(ResponderSettings(telegram_api_base="http://127.0.0.1:1"))
-    # WhatsApp and X: their sandboxes outside production
-    assert set(built) == {Channel.telegram, Channel.whatsapp, Channel.x}
+    # WhatsApp and X: their sandboxes outside production; e-mail and web forms: the local mail server
+    assert set(built) == {Channel.telegram, Channel.whatsapp, Channel.x, Channel.email, Channel.webform}
     for sender in built.values():
         await sender.close()  # type: ignore[attr-defined]
 
