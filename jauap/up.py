@@ -49,6 +49,7 @@ def main(argv: list[str]) -> int:
 
     stack = StackSettings()
     started_stack = not all(servers.status(stack).values())
+    started_prometheus = prometheus.process(stack).pid() is None  # a running stack may lack it
     try:
         servers.start(stack, with_prometheus=True)
     except servers.StackError as exc:
@@ -73,4 +74,6 @@ def main(argv: list[str]) -> int:
     finally:
         if started_stack:
             servers.stop(stack)
+        elif started_prometheus:
+            prometheus.process(stack).stop()
     return manager.returncode or 0
