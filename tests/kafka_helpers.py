@@ -7,9 +7,9 @@ import os
 import time
 from collections.abc import Callable
 
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from jauap.bench.load import end_offsets_reader
+from jauap.bench.load import end_offsets_reader, partitions_of
 
 BOOTSTRAP = os.environ.get("JAUAP_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 
@@ -51,3 +51,31 @@ async def eventually(check: Callable[[], object], timeout_s: float = 20.0, every
             return last
         await asyncio.sleep(every_s)
     raise AssertionError(f"condition not met within {timeout_s}s (last value {last!r})")
+
+
+async def read_whole_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record on the topic now, from the first offset to the end: what was really published,
+    duplicates included."""
+    tps = [TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)]
+    # "earliest": a freshly assigned partition resets its position in the background, and with the
+    # default "latest" that reset can land after an explicit seek to the beginning.
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=50,
+    )
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        starts = await consumer.beginning_offsets(tps)
+        for tp in tps:
+            consumer.seek(tp, starts[tp])
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+            batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+            records += [r for batch in batches.values() for r in batch]
+        return records
+    finally:
+        await consumer.stop()

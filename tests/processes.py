@@ -29,6 +29,7 @@ class ServiceProcess:
     port: int
     env: dict[str, str]
     log_name: str = ""
+    log_dir: Path = LOG_DIR
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -37,10 +38,10 @@ class ServiceProcess:
 
     @property
     def log_path(self) -> Path:
-        return LOG_DIR / f"{self.log_name or self.name}.log"
+        return self.log_dir / f"{self.log_name or self.name}.log"
 
     def start(self) -> None:
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jauap.cli", "serve", self.name, "--port", str(self.port)],

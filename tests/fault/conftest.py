@@ -1,9 +1,27 @@
+"""The fault tier runs on a stack of its own (`fault_stack_settings`: other ports, var/fault-stack):
+its scenarios kill, stop and freeze the servers, which must never happen to the stack that other
+test runs share. Started fresh for the tier and stopped after."""
+
+from collections.abc import Iterator
+
 import pytest
 
-from jauap.stack.settings import StackSettings
+from jauap.stack import servers
+from jauap.stack.settings import StackSettings, fault_stack_settings
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _servers(stack: StackSettings) -> StackSettings:
-    """Every test in this tier runs against the real stack."""
-    return stack
+@pytest.fixture(scope="session")
+def fault_stack() -> Iterator[StackSettings]:
+    settings = fault_stack_settings()
+    servers.wipe(settings)
+    servers.start(settings)
+    try:
+        yield settings
+    finally:
+        servers.stop(settings)
+
+
+@pytest.fixture(scope="session")
+def stack(fault_stack: StackSettings) -> StackSettings:
+    """Everything in this tier that asks for `the stack` gets the fault stack, never the shared one."""
+    return fault_stack
