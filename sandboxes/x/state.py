@@ -23,6 +23,8 @@ def snowflake_now() -> int:
     """An id like X's: milliseconds since X's epoch in the high bits, so ids grow with time and two
     sandbox runs never hand out the same ids."""
     return (int(time.time() * 1000) - TWITTER_EPOCH_MS) << 22
+
+
 FIRST_CITIZEN_ID = 1_600_000_000_000_000_001
 TOO_LONG = (
     "Your Tweet text is too long. For more information on how Twitter determines text length see "
