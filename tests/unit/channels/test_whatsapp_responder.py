@@ -82,6 +82,7 @@ async def test_the_responder_builds_the_whatsapp_sender_from_settings(
 async def test_in_production_an_unconfigured_whatsapp_has_no_sender(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JAUAP_ENVIRONMENT", "production")
     monkeypatch.setenv("JAUAP_TELEGRAM_BOT_TOKEN", "42:real-token")
+    monkeypatch.setenv("JAUAP_X_ENABLED", "false")  # other channels off: only WhatsApp's default matters
     built = senders(ResponderSettings())
     assert Channel.whatsapp not in built
     for sender in built.values():
