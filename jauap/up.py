@@ -11,11 +11,22 @@ import sys
 from honcho.manager import Manager
 from honcho.printer import Printer
 
+from channels.email.settings import EmailSettings
+
 from .first_admin import offer_first_admin
 from .stack import prometheus, servers
 from .stack.settings import StackSettings
 
-PROCESSES = ("intake", "classifier", "desk", "responder", "sandbox-telegram", "sandbox-whatsapp", "sandbox-x")
+PROCESSES = (
+    "intake",
+    "classifier",
+    "desk",
+    "responder",
+    "sandbox-telegram",
+    "sandbox-whatsapp",
+    "sandbox-x",
+    "sandbox-email",
+)
 
 
 def banner(stack: StackSettings) -> str:
@@ -31,6 +42,9 @@ def banner(stack: StackSettings) -> str:
             "  Telegram sandbox (what was sent)      http://127.0.0.1:8081/sandbox/sent",
             "  WhatsApp sandbox (what was sent)      http://127.0.0.1:8083/sandbox/sent",
             "  X sandbox (what was sent)             http://127.0.0.1:8082/sandbox/sent",
+            "  e-mail sandbox (what was sent)        http://127.0.0.1:8084/sandbox/sent",
+            f"  mail server (GreenMail)               SMTP :{stack.smtp_port}  IMAP :{stack.imap_port}",
+            f"  ministry mailbox (citizens write to)  {EmailSettings().address}",
             f"  Kafka {stack.kafka_bootstrap}   FerretDB {stack.mongo_url}",
             f"  Prometheus (metrics, alert rules)     {prometheus.address(stack)}",
             "",
@@ -59,6 +73,8 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, **stack.client_env(), "PYTHONUNBUFFERED": "1"}
     # Intake polls the X sandbox's mentions; 5 s keeps within X's 180 reads per 15 minutes.
     env.setdefault("JAUAP_X_POLL_INTERVAL_S", "5")
+    # Intake polls the ministry mailbox on the local mail server.
+    env.setdefault("JAUAP_EMAIL_POLL_INTERVAL_S", "2")
     manager = Manager(Printer(sys.stdout))
     # honcho runs each command through a shell, so each is one quoted string
     jauap = [sys.executable, "-m", "jauap.cli"]

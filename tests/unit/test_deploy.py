@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from jauap.serve import SERVICES
+from sandboxes.email.settings import SandboxSettings as EmailSandboxSettings
 from sandboxes.telegram.settings import SandboxSettings
 from sandboxes.whatsapp.settings import SandboxSettings as WhatsAppSandboxSettings
 from sandboxes.x.settings import SandboxSettings as XSandboxSettings
@@ -20,6 +21,7 @@ DEFAULT_PORTS = {
     "intake": IntakeSettings().port,
     "classifier": ClassifierSettings().port,
     "responder": ResponderSettings().port,
+    "sandbox-email": EmailSandboxSettings().port,
     "sandbox-telegram": SandboxSettings().port,
     "sandbox-whatsapp": WhatsAppSandboxSettings().port,
     "sandbox-x": XSandboxSettings().port,
@@ -37,6 +39,7 @@ def test_design_ports_are_the_defaults() -> None:
         "intake": 8001,
         "classifier": 8002,
         "responder": 8003,
+        "sandbox-email": 8084,
         "sandbox-telegram": 8081,
         "sandbox-whatsapp": 8083,
         "sandbox-x": 8082,
