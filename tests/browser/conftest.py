@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "a long browser-test password"
-OPERATOR, APPROVER = "olga", "marat"
+OPERATOR, APPROVER, ADMIN = "olga", "marat", "boss"
 
 
 @dataclass
@@ -124,6 +124,7 @@ def desk(stack: StackSettings) -> Iterator[Desk]:
         desk = Desk(process, env, run)
         desk.add_user(OPERATOR, "operator")
         desk.add_user(APPROVER, "approver")
+        desk.add_user(ADMIN, "admin")
         yield desk
     finally:
         process.stop()

@@ -12,7 +12,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from schemas import Channel, FaqMatch
 
-from .conftest import APPROVER, OPERATOR, Desk, screenshot
+from .conftest import ADMIN, APPROVER, OPERATOR, PASSWORD, Desk, screenshot
 
 LONG_ANSWER = (
     "Пособие назначается в течение десяти рабочих дней после подачи заявления через портал eGov или "
@@ -243,3 +243,25 @@ def test_keyboard_search_move_open_reply_and_help(desk: Desk, login: Callable[[s
     page.keyboard.press("Escape")  # leaves the field
     page.keyboard.press("Escape")  # back to the queue
     page.wait_for_url(re.compile(r"/queue"))
+
+
+def test_an_admin_adds_changes_and_disables_an_account(desk: Desk, login: Callable[[str], Page]) -> None:
+    name = f"nurlan{desk.run}"
+    operator = login(OPERATOR)
+    expect(operator.locator("#nav-users")).to_have_count(0)  # admins only
+    operator.goto("/users")
+    operator.wait_for_url("**/queue")
+
+    admin = login(ADMIN)
+    admin.click("#nav-users")
+    admin.fill("#add-user input[name=username]", name)
+    admin.select_option("#add-user select[name=role]", "operator")
+    admin.fill("#add-user input[name=password]", PASSWORD)
+    admin.click("#add-user button[type=submit]")
+    row = admin.locator(f'tr.user[data-username="{name}"]')
+    expect(row).to_be_visible()
+    row.locator("select.set-role").select_option("approver")
+    expect(admin.locator(f'tr.user[data-username="{name}"] select.set-role')).to_have_value("approver")
+    screenshot(admin, "accounts")
+    admin.locator(f'tr.user[data-username="{name}"] button.user-action').click()
+    expect(admin.locator(f'tr.user[data-username="{name}"]')).to_have_attribute("data-disabled", "true")

@@ -27,6 +27,7 @@ from ..models import Case, CaseDetails
 from ..policy import Role, has_role
 from ..sources import client_source
 from ..store import MongoDeskRepository
+from ..users_api import User as UserShown
 from ..workflow import NotFound
 from . import present
 from .i18n import LANG_COOKIE, LANGS
@@ -210,6 +211,18 @@ async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
         fingerprint=_case_fingerprint(case, case["drafts"]),
         p=present,
     )
+
+
+@router.get("/users")
+async def users_page(request: Request, ctx: Context) -> Response:
+    """Accounts, for admins; the changes go through `/api/users`, which checks the role again."""
+    session = await _session(request, ctx)
+    if session is None:
+        return _to_login(request, ctx)
+    if not has_role(session.role, Role.admin):
+        return secured(RedirectResponse("/queue", status_code=303))
+    users = [UserShown.of(u) for u in await ctx.accounts.list_users()]
+    return render(request, "users.html", session=session, users=users)
 
 
 def _case_fingerprint(case: Document, drafts: list[Document]) -> str:

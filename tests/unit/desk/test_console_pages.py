@@ -141,3 +141,10 @@ async def test_the_language_switch_is_remembered_and_never_leaves_the_site(app: 
         response = await http.get("/console/lang", params={"lang": "kk", "next": target})
     assert response.status_code == 303 and response.headers["location"] == "/"
     assert "jauap_lang=kk" in response.headers["set-cookie"]
+
+
+async def test_the_accounts_page_is_for_admins_only(app: FastAPI) -> None:
+    async with client(app) as http:
+        await logged_in(http, "olga")
+        as_operator = await http.get("/users")
+    assert as_operator.status_code == 303 and as_operator.headers["location"] == "/queue"

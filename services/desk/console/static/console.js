@@ -315,6 +315,43 @@ function onKey(event) {
   action();
 }
 
-const pages = { queue: initQueue, case: initCase };
+// --- accounts (admins) ----------------------------------------------------------------------------
+
+function initUsers() {
+  const error = document.getElementById("users-error");
+  const run = async (call) => {
+    try {
+      await call();
+      window.location.reload();
+    } catch (problem) {
+      showError(error, problem);
+    }
+  };
+  document.querySelectorAll("button.user-action").forEach((button) => {
+    button.addEventListener("click", () => run(() => api("POST", button.dataset.url)));
+  });
+  document.querySelectorAll("select.set-role").forEach((select) => {
+    select.addEventListener("change", () => run(() => api("POST", select.dataset.url, { role: select.value })));
+  });
+  document.querySelectorAll("form.reset-password").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      run(() => api("POST", form.dataset.url, { password: form.elements.password.value }));
+    });
+  });
+  const add = document.getElementById("add-user");
+  add?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    run(() =>
+      api("POST", "/api/users", {
+        username: add.elements.username.value.trim(),
+        role: add.elements.role.value,
+        password: add.elements.password.value,
+      }),
+    );
+  });
+}
+
+const pages = { queue: initQueue, case: initCase, users: initUsers };
 pages[document.body.dataset.page]?.();
 if (document.getElementById("keys")) document.addEventListener("keydown", onKey);
