@@ -134,7 +134,9 @@ async def choose_language(request: Request, lang: str = "", next: str = "/") -> 
     target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
     response = RedirectResponse(target, status_code=303)
     if lang in LANGS:
-        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, samesite="lax", path="/")
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, httponly=True, samesite="lax", path="/"
+        )
     return secured(response)
 
 
