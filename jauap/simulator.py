@@ -37,6 +37,7 @@ class CitizenMessage:
     public: bool
     via_whatsapp: bool = False
     via_x: bool = False
+    via_email: bool = False
 
 
 def load_questions() -> list[dict[str, str]]:
@@ -50,6 +51,7 @@ def citizen_messages(
     webform_share: float,
     whatsapp_share: float = 0.0,
     x_share: float = 0.0,
+    email_share: float = 0.0,
 ) -> Iterator[CitizenMessage]:
     """An endless stream of messages; every choice is drawn from `rng`, in a fixed order."""
     while True:
@@ -61,14 +63,17 @@ def citizen_messages(
         via_x = rng.random() < x_share and not via_webform and not via_whatsapp
         if via_x:  # on X most questions are public mentions, a few are DMs
             public = not public
+        via_email = rng.random() < email_share and not (via_webform or via_whatsapp or via_x)
         yield CitizenMessage(
             question["text"],
             question.get("lang"),
             user,
             via_webform,
-            public and not via_webform and not via_whatsapp,  # WhatsApp chats are private
+            # WhatsApp chats and e-mail are private
+            public and not via_webform and not via_whatsapp and not via_email,
             via_whatsapp,
             via_x,
+            via_email,
         )
 
 
@@ -86,6 +91,7 @@ async def send_one(
             inbound = {"text": message.text, "user": message.user, "public": message.public}
             sandbox = args.whatsapp_url if message.via_whatsapp else args.sandbox_url
             sandbox = args.x_url if message.via_x else sandbox
+            sandbox = args.email_url if message.via_email else sandbox
             response = await client.post(f"{sandbox}/sandbox/inbound", json=inbound)
     except httpx.HTTPError as exc:
         log.warning("sandbox or intake not reachable yet", extra={"error": str(exc)})
@@ -99,7 +105,12 @@ async def send_one(
 
 async def run(args: argparse.Namespace, transport: httpx.AsyncBaseTransport | None = None) -> int:
     messages = citizen_messages(
-        load_questions(), random.Random(args.seed), args.webform_share, args.whatsapp_share, args.x_share
+        load_questions(),
+        random.Random(args.seed),
+        args.webform_share,
+        args.whatsapp_share,
+        args.x_share,
+        args.email_share,
     )
     async with httpx.AsyncClient(timeout=10, transport=transport) as client:
         for sent, message in enumerate(messages):
@@ -134,6 +145,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--whatsapp-share", type=float, default=0.2, help="share sent via WhatsApp")
     parser.add_argument("--x-url", default="http://127.0.0.1:8082", help="X sandbox")
     parser.add_argument("--x-share", type=float, default=0.2, help="share sent via X (mostly mentions)")
+    parser.add_argument("--email-url", default="http://127.0.0.1:8084", help="e-mail sandbox")
+    parser.add_argument("--email-share", type=float, default=0.2, help="share sent by e-mail")
     parser.add_argument("--seed", type=int, default=None, help="random seed for a repeatable run")
     return parser.parse_args(argv)
 

@@ -81,9 +81,8 @@ async def test_a_share_of_questions_goes_to_the_whatsapp_sandbox_privately() -> 
             hosts.append((f"{request.url.host}:{request.url.port}", json.loads(request.content)["public"]))
         return httpx.Response(200, json={"message_id": "m"})
 
-    args = parse_args(
-        ["--seed", "3", "--count", "60", "--interval", "0", "--whatsapp-share", "0.5", "--x-share", "0"]
-    )
+    only_whatsapp = ["--whatsapp-share", "0.5", "--x-share", "0", "--email-share", "0"]
+    args = parse_args(["--seed", "3", "--count", "60", "--interval", "0", *only_whatsapp])
     await run(args, transport=httpx.MockTransport(record))
 
     whatsapp = [public for host, public in hosts if host == "127.0.0.1:8083"]
@@ -107,3 +106,17 @@ async def test_a_share_of_questions_goes_to_the_x_sandbox_mostly_as_mentions() -
     assert 5 < len(sent) < 60 and all(path == "/sandbox/inbound" for path, _, _ in sent)
     assert sum(public for _, public, _ in sent) > len(sent) / 2  # mostly public mentions
     assert all(re.fullmatch(r"[A-Za-z0-9_]{1,15}", user) for _, _, user in sent)  # valid X handles
+
+
+async def test_a_share_of_questions_goes_to_the_email_sandbox_privately() -> None:
+    sent: list[bool] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        if request.url.port == 8084 and request.url.path == "/sandbox/inbound":
+            sent.append(json.loads(request.content)["public"])
+        return httpx.Response(200, json={"message_id": "<m@x>"})
+
+    args = parse_args(["--seed", "5", "--count", "60", "--interval", "0", "--email-share", "0.5"])
+    await run(args, transport=httpx.MockTransport(record))
+    assert 5 < len(sent) < 60
+    assert not any(sent)  # e-mail is private
