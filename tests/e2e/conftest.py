@@ -14,8 +14,12 @@ import pytest
 from jauap.stack.settings import StackSettings
 from tests.processes import ServiceProcess, free_port
 
-NAMES = ("desk", "intake", "classifier", "responder", "sandbox-email", "sandbox-telegram")
-READY_PATH = {"sandbox-email": "/sandbox/sent", "sandbox-telegram": "/sandbox/sent"}
+NAMES = ("desk", "intake", "classifier", "responder", "sandbox-email", "sandbox-telegram", "sandbox-x")
+READY_PATH = {
+    "sandbox-email": "/sandbox/sent",
+    "sandbox-telegram": "/sandbox/sent",
+    "sandbox-x": "/sandbox/sent",
+}
 
 
 @dataclass
@@ -53,6 +57,9 @@ def system(stack: StackSettings) -> Iterator[System]:
         "JAUAP_TELEGRAM_API_BASE": f"http://127.0.0.1:{ports['sandbox-telegram']}",
         "JAUAP_TELEGRAM_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{ports['intake']}/webhooks/telegram",
         "JAUAP_EMAIL_POLL_INTERVAL_S": "0.5",
+        "JAUAP_X_API_BASE": f"http://127.0.0.1:{ports['sandbox-x']}",
+        "JAUAP_X_POLL_INTERVAL_S": "0.5",
+        "JAUAP_X_SANDBOX_MENTIONS_LIMIT": "100000",
         "JAUAP_RETRY_BACKOFF_S": "0.05",
         # Own consumer groups, so no other tier's consumers share these topics' messages.
         "JAUAP_GROUP_PREFIX": f"e2e-{run}",
