@@ -20,6 +20,7 @@ from services.runtime.dead_letter_topic import (
     DeadLetterError,
     DeadLetterTopic,
     ReplayMark,
+    replay_group,
     topics_of,
 )
 from services.runtime.settings import ServiceSettings
@@ -117,7 +118,7 @@ def main(argv: list[str]) -> int:
     settings = ServiceSettings()
     dlq_topic = topics_of(args.topic)[1]
     dlq = DeadLetterTopic(
-        settings.kafka_bootstrap, dlq_topic, replay_group=f"{settings.group_prefix}.dlq-replay.{dlq_topic}"
+        settings.kafka_bootstrap, dlq_topic, replay_group=replay_group(settings.group_prefix, dlq_topic)
     )
     try:
         return asyncio.run(_run(args, dlq))

@@ -29,6 +29,12 @@ from aiokafka.structs import OffsetAndMetadata
 
 from .deadletter import ORIGINAL_HEADER_PREFIX
 
+
+def replay_group(group_prefix: str, dlq_topic: str) -> str:
+    """The consumer group whose commits record what `jauap dlq replay` put back."""
+    return f"{group_prefix}.dlq-replay.{dlq_topic}"
+
+
 DLQ_SUFFIX = ".dlq"
 REPLAYED_FROM_HEADER = "dlq_replayed_from"
 # Kafka refuses offset metadata above offset.metadata.max.bytes (4096 by default).

@@ -33,6 +33,12 @@ LAG_SECONDS = Gauge(
     "Age of the oldest message on the topic not yet consumed by the group (0 when none waits).",
     ["group", "topic"],
 )
+DLQ_WAITING = Gauge(
+    "jauap_dlq_waiting_messages",
+    "Dead letters not yet put back with `jauap dlq replay` (letters replayed one by one, with --offset, "
+    "above the replay group's commit still count).",
+    ["topic"],
+)
 LAG_ERRORS = Counter(
     "jauap_consumer_lag_errors_total",
     "Lag measurements that failed (broker unreachable).",
@@ -44,6 +50,9 @@ LAG_ERRORS = Counter(
 class Subscription:
     group: str
     topic: str
+    # A dead-letter topic and its replay group: its "lag" is the letters waiting to be replayed,
+    # reported as `jauap_dlq_waiting_messages` rather than as a consumer falling behind.
+    dead_letters: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,8 +121,7 @@ class LagCollector:
         self.subscriptions = list(dict.fromkeys(subscriptions))
         self.clock_ms = clock_ms
         for s in self.subscriptions:  # every series exists from the start, at 0
-            LAG_MESSAGES.labels(s.group, s.topic).set(0)
-            LAG_SECONDS.labels(s.group, s.topic).set(0)
+            self._set(s, Lag(0, 0.0))
             LAG_ERRORS.labels(s.group, s.topic)
 
     async def collect_once(self, offsets: Offsets) -> None:
@@ -125,6 +133,13 @@ class LagCollector:
                 log.warning("could not measure consumer lag", extra={"group": s.group, "topic": s.topic,
                                                                      "error": repr(error)[:300]})  # fmt: skip
                 continue
+            self._set(s, lag)
+
+    @staticmethod
+    def _set(s: Subscription, lag: Lag) -> None:
+        if s.dead_letters:
+            DLQ_WAITING.labels(s.topic).set(lag.messages)
+        else:
             LAG_MESSAGES.labels(s.group, s.topic).set(lag.messages)
             LAG_SECONDS.labels(s.group, s.topic).set(lag.seconds)
 
@@ -179,6 +194,7 @@ class KafkaOffsets:
         return {tp.partition: (meta.offset if meta.offset >= 0 else None) for tp, meta in found.items()}
 
     async def timestamp_ms(self, topic: str, partition: int, offset: int) -> int | None:
+        # Also read for dead letters, whose age is not exported: one record per partition, cheap.
         tp = TopicPartition(topic, partition)
         self.consumer.assign([tp])
         self.consumer.seek(tp, offset)

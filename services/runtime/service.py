@@ -28,10 +28,11 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from schemas import Event
+from schemas import Event, dlq_topic
 
 from . import consumers
 from .broker import make_broker
+from .dead_letter_topic import replay_group
 from .deadletter import RetryPolicy
 from .http import ops_router
 from .invalid_requests import invalid_request_response
@@ -70,11 +71,21 @@ class Runtime:
             outage_max_backoff_s=settings.outage_max_backoff_s,
         )
 
+    def _measure_lag(self, purpose: str, topic: str) -> None:
+        """The group's lag on `topic`, and the letters waiting in `topic`'s dead-letter topic."""
+        dead_letters = dlq_topic(topic)
+        self.subscriptions += [
+            Subscription(self.settings.consumer_group(purpose), topic),
+            Subscription(
+                replay_group(self.settings.group_prefix, dead_letters), dead_letters, dead_letters=True
+            ),
+        ]
+
     def subscribe(
         self, purpose: str, *, event: type[EV], handle: Callable[[EV], Awaitable[None]], description: str
     ) -> None:
         """Consume `event`'s topic in this service's group for `purpose`, under the retry/DLQ guard."""
-        self.subscriptions.append(Subscription(self.settings.consumer_group(purpose), event.TOPIC))
+        self._measure_lag(purpose, event.TOPIC)
         consumers.subscribe(
             self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
             handle=handle, policy=self.retry_policy, description=description, outages=self.outages,
@@ -89,7 +100,7 @@ class Runtime:
         description: str,
         max_records: int = 500,
     ) -> None:
-        self.subscriptions.append(Subscription(self.settings.consumer_group(purpose), event.TOPIC))
+        self._measure_lag(purpose, event.TOPIC)
         consumers.subscribe_batches(
             self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
             handle_batch=handle_batch, policy=self.retry_policy, description=description,

@@ -81,3 +81,13 @@ async def test_collector_sets_gauges_and_counts_a_failed_measurement() -> None:
     await collector.collect_once(offsets)
     assert _sample("jauap_consumer_lag_errors_total", sub.group, sub.topic) == 1
     assert _sample("jauap_consumer_lag_seconds", sub.group, sub.topic) == 42.0  # the last good value
+
+
+async def test_a_dead_letter_topic_reports_letters_waiting_not_a_consumer_behind() -> None:
+    letters = Subscription("unit.dlq-replay.t.dlq", "unit.t.dlq", dead_letters=True)
+    collector = LagCollector([letters], clock_ms=lambda: NOW_MS)
+    assert REGISTRY.get_sample_value("jauap_dlq_waiting_messages", {"topic": "unit.t.dlq"}) == 0
+    offsets = FakeOffsets(bounds={0: (0, 4)}, commits={0: 1}, timestamps={(0, 1): NOW_MS - 9_000})
+    await collector.collect_once(offsets)
+    assert REGISTRY.get_sample_value("jauap_dlq_waiting_messages", {"topic": "unit.t.dlq"}) == 3
+    assert _sample("jauap_consumer_lag_messages", letters.group, letters.topic) is None
