@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, ValidationError
 from channels.x.inbound import SIGNATURE_HEADER, sign_body
 from channels.x.models import CreateTweet, DmText
 
+from .oauth import signature_ok
 from .settings import SandboxSettings
 from .state import ApiError, Faults, SandboxState, invalid_request, problem
 
@@ -177,13 +178,15 @@ def _endpoint(path: str) -> str:
 
 
 def _guard(request: Request, state: SandboxState, endpoint: str, *, user_context: bool) -> Any:
-    """Authentication like X: OAuth 1.0a user context (or, for reads, an app Bearer token), then the
-    endpoint's rate-limit window. The signature itself is not verified (see README.md)."""
+    """Authentication like X: OAuth 1.0a user context with a valid HMAC-SHA1 signature (or, for
+    reads, an app Bearer token), then the endpoint's rate-limit window."""
     authorization = request.headers.get("authorization", "")
     if authorization.startswith("OAuth "):
         key = _CONSUMER_KEY.search(authorization)
         expected = state.settings.consumer_key
         if key is None or (expected and key.group(1) != expected):
+            raise problem(401, "Unauthorized")
+        if expected and state.settings.verify_signatures and not _signed(request, state):
             raise problem(401, "Unauthorized")
     elif not (authorization.startswith("Bearer ") and not user_context):
         if authorization.startswith("Bearer "):
@@ -197,6 +200,20 @@ def _guard(request: Request, state: SandboxState, endpoint: str, *, user_context
     window = state.window(endpoint)
     window.take(state.settings.rate_window_s, time.time())
     return window
+
+
+def _signed(request: Request, state: SandboxState) -> bool:
+    # X v2 bodies are JSON, which OAuth 1.0a does not sign; form bodies are not supported here.
+    return signature_ok(
+        method=request.method,
+        own_base=str(request.base_url),
+        path=request.url.path,
+        query=request.url.query,
+        form_body=None,
+        authorization=request.headers["authorization"],
+        consumer_secret=state.settings.consumer_secret,
+        token_secret=state.settings.access_token_secret,
+    )
 
 
 def _own_account(state: SandboxState, user_id: str) -> None:

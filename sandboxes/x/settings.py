@@ -7,7 +7,13 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from channels.x.settings import DEV_CONSUMER_KEY, DEV_CONSUMER_SECRET, SANDBOX_USER_ID, SANDBOX_USERNAME
+from channels.x.settings import (
+    DEV_ACCESS_TOKEN_SECRET,
+    DEV_CONSUMER_KEY,
+    DEV_CONSUMER_SECRET,
+    SANDBOX_USER_ID,
+    SANDBOX_USERNAME,
+)
 
 
 def _shared(name: str) -> AliasChoices:
@@ -32,6 +38,16 @@ class SandboxSettings(BaseSettings):
         default=DEV_CONSUMER_SECRET,
         validation_alias=_shared("consumer_secret"),
         description="Signs the Account Activity webhook calls (x-twitter-webhooks-signature).",
+    )
+    access_token_secret: str = Field(
+        default=DEV_ACCESS_TOKEN_SECRET,
+        validation_alias=_shared("access_token_secret"),
+        description="The account's token secret: with the consumer secret, the key of OAuth 1.0a signatures.",
+    )
+    verify_signatures: bool = Field(
+        default=True,
+        description="Check every call's OAuth 1.0a HMAC-SHA1 signature (over this address, api.twitter.com "
+        "or api.x.com); false: only the presence of the header and the consumer key.",
     )
     webhook_url: str | None = Field(
         default=None,

@@ -83,6 +83,15 @@ async def test_wrong_credentials_are_misconfigured(app: object) -> None:
             await c.send(OutboundPart("1", "x", public=True))
 
 
+async def test_a_wrong_token_secret_fails_the_signature_check(app: object, state: SandboxState) -> None:
+    wrong = XSettings(access_token_secret="not-the-secret")
+    async with XClient(wrong, transport=httpx.ASGITransport(app)) as c:  # type: ignore[arg-type]
+        with pytest.raises(Misconfigured, match="401"):
+            await c.mentions(None)
+    async with XClient(XSettings(), transport=httpx.ASGITransport(app)) as right:  # type: ignore[arg-type]
+        assert (await right.mentions(None)).data == []
+
+
 async def test_refused_connection_means_nothing_was_sent() -> None:
     async with XClient(XSettings(api_base="http://127.0.0.1:1")) as c:
         with pytest.raises(Unreachable) as caught:

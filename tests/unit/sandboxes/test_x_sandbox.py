@@ -13,7 +13,13 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from channels.x import SIGNATURE_HEADER, verify_signature
-from channels.x.settings import DEV_CONSUMER_KEY, DEV_CONSUMER_SECRET, SANDBOX_USER_ID
+from channels.x.settings import (
+    DEV_ACCESS_TOKEN,
+    DEV_ACCESS_TOKEN_SECRET,
+    DEV_CONSUMER_KEY,
+    DEV_CONSUMER_SECRET,
+    SANDBOX_USER_ID,
+)
 from sandboxes.x.app import create_app
 from sandboxes.x.settings import SandboxSettings
 from sandboxes.x.state import SandboxState
@@ -56,8 +62,8 @@ def client(sandbox: tuple[str, SandboxState]) -> Iterator[tweepy.Client]:
     c = tweepy.Client(
         consumer_key=DEV_CONSUMER_KEY,
         consumer_secret=DEV_CONSUMER_SECRET,
-        access_token="1-token",
-        access_token_secret="token-secret",
+        access_token=DEV_ACCESS_TOKEN,
+        access_token_secret=DEV_ACCESS_TOKEN_SECRET,
     )
     c.session.mount(X_HOST + "/", _ToSandbox(sandbox[0]))
     yield c
@@ -82,6 +88,7 @@ async def test_tweepy_reads_mentions_since_an_id(client: tweepy.Client, state: S
         since_id=first["id"],
         tweet_fields=["conversation_id", "author_id"],
         expansions=["author_id"],
+        user_auth=True,  # OAuth 1.0a over a query string: the sandbox checks the signature
     )
     assert [t.id for t in response.data] == [int(second["id"])]
     assert response.data[0].conversation_id == int(second["id"])
@@ -130,7 +137,7 @@ async def test_429_carries_the_rate_limit_headers(client: tweepy.Client, state: 
 
 
 async def test_the_real_window_runs_out(sandbox: tuple[str, SandboxState]) -> None:
-    app = create_app(SandboxSettings(tweets_limit=1))
+    app = create_app(SandboxSettings(tweets_limit=1, verify_signatures=False))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://x") as http:
         auth = {"authorization": f'OAuth oauth_consumer_key="{DEV_CONSUMER_KEY}"'}
         ok = await http.post("/2/tweets", json={"text": "a"}, headers=auth)
