@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from schemas import Channel
 
 from ..accounts import LoginRefused, LoginThrottled, Session
+from ..api import STORE_OUTAGES
 from ..auth import CurrentSession, check_csrf
 from ..cases import public
 from ..context import Context, DeskContext
@@ -44,6 +45,7 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 STREAM_S = 10.0
 POLL_S = 1.5
 MAX_FORM_BYTES = 4096
+LIVE_UPDATE_ENDS: tuple[type[Exception], ...] = (NotFound, *STORE_OUTAGES)
 
 router = APIRouter(include_in_schema=False)
 
@@ -268,8 +270,7 @@ async def events(request: Request, ctx: Context) -> Response:
     """Server-sent events: `changed` when what the page shows changed since `since`, `expired` when
     the session ended. The stream closes after STREAM_S and the page reconnects."""
     token = request.cookies.get(ctx.settings.session_cookie)
-    first = await ctx.accounts.session(token)
-    if first is None:
+    if await ctx.accounts.session(token) is None:
         return secured(Response(status_code=401))
     last = request.query_params.get("since", "")
 
@@ -278,14 +279,14 @@ async def events(request: Request, ctx: Context) -> Response:
         yield "retry: 2000\n\n"
         deadline = time.monotonic() + STREAM_S
         while time.monotonic() < deadline and not await request.is_disconnected():
-            session = await ctx.accounts.session(token)
-            if session is None:
-                yield _event("expired", {})
-                return
             try:
+                session = await ctx.accounts.session(token)
+                if session is None:
+                    yield _event("expired", {})
+                    return
                 now = await _fingerprint_now(request, ctx, session)
-            except NotFound:
-                return
+            except LIVE_UPDATE_ENDS:
+                return  # the page reconnects and tries again; a store outage is not the browser's fault
             if now != last:
                 last = now
                 yield _event("changed", {"fingerprint": now})

@@ -148,3 +148,17 @@ async def test_the_accounts_page_is_for_admins_only(app: FastAPI) -> None:
         await logged_in(http, "olga")
         as_operator = await http.get("/users")
     assert as_operator.status_code == 303 and as_operator.headers["location"] == "/queue"
+
+
+async def test_live_updates_end_quietly_when_the_store_does_not_answer(app: FastAPI) -> None:
+    repo = app.state.desk.repo
+
+    async def store_down(case_id: str) -> list[dict[str, object]]:
+        raise TimeoutError("the store did not answer")
+
+    repo.drafts_of_case = store_down
+    async with client(app) as http:
+        await logged_in(http, "olga")
+        stream = await http.get("/console/events", params={"case": CASE, "since": ""})
+    # The stream ends (the page reconnects and tries again) instead of failing with a server error.
+    assert stream.status_code == 200 and stream.text == "retry: 2000\n\n"
