@@ -3,6 +3,7 @@ a question once, and a restarted poller resumes from its stored cursor."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import smtplib
 import uuid
@@ -13,16 +14,20 @@ from email.message import EmailMessage
 import pytest
 from aiokafka import ConsumerRecord
 from asgi_lifespan import LifespanManager
+from pymongo.asynchronous.database import AsyncDatabase
 
 from channels.email.settings import EmailSettings
 from schemas import QuestionReceived
 from services.intake.app import create_app
+from services.intake.email_poller import EmailPoller, imap_mailbox
+from services.intake.polling import MongoCursorStore, PollLoop
 from services.intake.settings import IntakeSettings
 from tests.kafka_helpers import TopicReader
 
 pytestmark = pytest.mark.integration
 
 TOPIC = QuestionReceived.TOPIC
+Document = dict[str, object]
 
 
 def _send(subject: str, text: str, **headers: str) -> str:
@@ -69,3 +74,27 @@ async def test_mail_becomes_a_question_once_and_a_restarted_poller_resumes(db_na
                 lambda r: _question_id(r) in {*ours, f"email:{while_down}"}, count=2, timeout_s=10
             )
     assert [_question_id(r) for r in later] == [f"email:{while_down}"]
+
+
+async def test_two_intake_instances_polling_one_mailbox_lose_nothing(db: AsyncDatabase[Document]) -> None:
+    email = EmailSettings()
+    cursors = MongoCursorStore(db)
+    published: list[str] = []
+
+    async def publish(question: QuestionReceived) -> None:
+        published.append(question.question_id)
+
+    def instance() -> PollLoop:
+        poller = EmailPoller(imap_mailbox(email), mailbox="INBOX", address=email.address)
+        return PollLoop(poller, cursors, publish, interval_s=0)
+
+    first, second = instance(), instance()
+    sent = [_send(f"Вопрос {n}", f"Вопрос номер {n}") for n in range(4)]
+    expected = {f"email:{m}" for m in sent}
+    for _ in range(20):  # the shared mailbox may hold earlier runs' mail: read until ours is in
+        await asyncio.gather(first.run_once(), second.run_once())
+        if expected <= set(published):
+            break
+    ours = [q for q in published if q in expected]
+    # Each message is read at least once; a repeat has the same question id, which consumers drop.
+    assert set(ours) == expected
