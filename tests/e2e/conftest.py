@@ -14,10 +14,20 @@ import pytest
 from jauap.stack.settings import StackSettings
 from tests.processes import ServiceProcess, free_port
 
-NAMES = ("desk", "intake", "classifier", "responder", "sandbox-email", "sandbox-telegram", "sandbox-x")
+NAMES = (
+    "desk",
+    "intake",
+    "classifier",
+    "responder",
+    "sandbox-email",
+    "sandbox-telegram",
+    "sandbox-whatsapp",
+    "sandbox-x",
+)
 READY_PATH = {
     "sandbox-email": "/sandbox/sent",
     "sandbox-telegram": "/sandbox/sent",
+    "sandbox-whatsapp": "/sandbox/sent",
     "sandbox-x": "/sandbox/sent",
 }
 
@@ -56,10 +66,13 @@ def system(stack: StackSettings) -> Iterator[System]:
         "JAUAP_TELEGRAM_WEBHOOK_SECRET": f"e2e-secret-{run}",
         "JAUAP_TELEGRAM_API_BASE": f"http://127.0.0.1:{ports['sandbox-telegram']}",
         "JAUAP_TELEGRAM_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{ports['intake']}/webhooks/telegram",
-        "JAUAP_EMAIL_POLL_INTERVAL_S": "0.5",
+        "JAUAP_WHATSAPP_API_BASE": f"http://127.0.0.1:{ports['sandbox-whatsapp']}",
+        "JAUAP_WHATSAPP_APP_SECRET": f"e2e-app-secret-{run}",
+        "JAUAP_WHATSAPP_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{ports['intake']}/webhooks/whatsapp",
         "JAUAP_X_API_BASE": f"http://127.0.0.1:{ports['sandbox-x']}",
         "JAUAP_X_POLL_INTERVAL_S": "0.5",
         "JAUAP_X_SANDBOX_MENTIONS_LIMIT": "100000",
+        "JAUAP_EMAIL_POLL_INTERVAL_S": "0.5",
         "JAUAP_RETRY_BACKOFF_S": "0.05",
         # Own consumer groups, so no other tier's consumers share these topics' messages.
         "JAUAP_GROUP_PREFIX": f"e2e-{run}",

@@ -1,0 +1,114 @@
+"""A citizen's WhatsApp message becomes a case, is drafted, approved and sent back as ordered
+replies, the first to the citizen's message and each next one to the part before; outside the
+24-hour window the answer fails (AnswerFailed) with WhatsApp's reason shown on the case."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import httpx
+
+from tests.e2e.conftest import System
+from tests.kafka_helpers import eventually
+
+SANDBOX = "sandbox-whatsapp"
+
+
+def fresh_wa_id() -> str:
+    """A wa_id no earlier run used: the sandbox numbers named users from one start, and answers
+    approved in an earlier run against the same broker must not land in this run's conversation."""
+    return str(random.randint(77100000000, 77999999999))
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    response = await client.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"X-CSRF-Token": response.json()["csrf_token"]}
+
+
+async def find_case(desk: httpx.AsyncClient, case_id: str) -> dict[str, Any] | None:
+    """By id, not by text: the desk's fresh consumer group also replays earlier runs' questions."""
+    response = await desk.get(f"/api/cases/{case_id}")
+    if response.status_code == 404:
+        return None
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def approve(
+    system: System, question: str, answer: str, user: str, hours_ago: float = 0
+) -> dict[str, Any]:
+    """Inject the question, draft and approve the answer; returns the injected message and case id."""
+    async with (
+        httpx.AsyncClient(base_url=system.url(SANDBOX), timeout=10) as sandbox,
+        httpx.AsyncClient(base_url=system.url("desk"), timeout=10) as operator,
+        httpx.AsyncClient(base_url=system.url("desk"), timeout=10) as approver,
+    ):
+        inbound = await sandbox.post(
+            "/sandbox/inbound", json={"text": question, "user": user, "public": False, "hours_ago": hours_ago}
+        )
+        assert inbound.status_code == 200, inbound.text
+        op_csrf = await login(operator, "dana", "operator-pass-2")
+        case_id = f"whatsapp:{inbound.json()['message_id']}"  # the question id is the case id
+        case = await eventually(lambda: find_case(operator, case_id), timeout_s=180)
+        assert isinstance(case, dict) and case["status"] == "new" and case["channel"] == "whatsapp"
+        assert case["text"] == question
+        draft = await operator.post(f"/api/cases/{case_id}/drafts", json={"text": answer}, headers=op_csrf)
+        assert draft.status_code in (200, 201), draft.text
+        ap_csrf = await login(approver, "serik", "approver-pass-2")
+        approved = await approver.post(f"/api/drafts/{draft.json()['id']}/approve", headers=ap_csrf)
+        assert approved.status_code == 200, approved.text
+        return {**inbound.json(), "case_id": case_id}
+
+
+# The responder's fresh consumer group starts at the earliest offset, so it first works through
+# answers earlier runs left on the shared test broker: waits are generous.
+async def case_in(system: System, case_id: str, status: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=system.url("desk"), timeout=10) as desk:
+        await login(desk, "dana", "operator-pass-2")
+
+        async def reached() -> dict[str, Any] | None:
+            body: dict[str, Any] = (await desk.get(f"/api/cases/{case_id}")).json()
+            return body if body["status"] == status else None
+
+        found = await eventually(reached, timeout_s=180)
+    assert isinstance(found, dict)
+    return found
+
+
+async def test_a_long_answer_is_sent_as_ordered_replies(system: System) -> None:
+    system.add_user("dana", "operator", "operator-pass-2")
+    system.add_user("serik", "approver", "approver-pass-2")
+    question = "Сәлеметсіз бе! Көп балалы отбасына жәрдемақы қалай рәсімделеді?"
+    sentence = "Жәрдемақы ай сайын тағайындалады және отбасындағы балалар санына байланысты. "
+    answer = (sentence * 80).strip()  # about 6,000 characters: two WhatsApp messages
+
+    asked = await approve(system, question, answer, user=fresh_wa_id())
+    final = await case_in(system, asked["case_id"], "answered")
+
+    async with httpx.AsyncClient(base_url=system.url(SANDBOX), timeout=10) as sandbox:
+        sent = (await sandbox.get("/sandbox/sent", params={"to": asked["wa_id"]})).json()["items"]
+    assert len(sent) == 2
+    assert all(item["messaging_product"] == "whatsapp" and item["type"] == "text" for item in sent)
+    assert all(len(item["text"]["body"]) <= 4096 for item in sent)
+    assert sent[0]["context"] == {"message_id": asked["message_id"]}
+    assert sent[1]["context"] == {"message_id": sent[0]["id"]}
+    assert "(1/2)" in sent[0]["text"]["body"] and "(2/2)" in sent[1]["text"]["body"]
+    assert final["classification"]["lang"] == "kk"
+
+
+async def test_outside_the_24_hour_window_the_case_shows_why_it_failed(system: System) -> None:
+    question = "Здравствуйте, где получить справку о пенсионных отчислениях?"
+    asked = await approve(
+        system, question, "Справку можно получить на портале egov.kz.", fresh_wa_id(), hours_ago=25
+    )
+
+    # A refused answer goes back to a person (the responder's rule for channel_rejected), reason shown.
+    failed = await case_in(system, asked["case_id"], "needs_human")
+
+    assert failed["failure"]["code"] == "channel_rejected"
+    assert "131047" in failed["failure"]["reason"] and "24 hours" in failed["failure"]["reason"]
+    async with httpx.AsyncClient(base_url=system.url(SANDBOX), timeout=10) as sandbox:
+        assert (await sandbox.get("/sandbox/sent", params={"to": asked["wa_id"]})).json()["items"] == []
