@@ -73,7 +73,8 @@ class XDirectMessagesPoller:
         page = await self._source.dm_events()
         ids = [int(e.id) for e in page.data if e.id.isdigit()]
         if not ids:
-            return [], cursor
+            # "0" marks the start as done: the first DM ever sent after it is a new question.
+            return [], cursor if isinstance(cursor, str) else "0"
         newest = str(max(ids))
         if not isinstance(cursor, str):
             return [], newest

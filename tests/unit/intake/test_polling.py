@@ -172,6 +172,18 @@ async def test_a_burst_bigger_than_a_page_is_read_whole(sandbox: tuple[SandboxSt
     assert [q.channel_message_id for q in questions] == ids and cursor == ids[-1]
 
 
+async def test_dm_poller_started_on_an_empty_inbox_reads_the_first_dm(
+    sandbox: tuple[SandboxState, XClient],
+) -> None:
+    state, client = sandbox
+    poller = XDirectMessagesPoller(client)
+    questions, cursor = await poller.poll(None)
+    assert questions == []
+    first = state.citizen_dm("первое", "a")
+    questions, _ = await poller.poll(cursor)
+    assert [q.channel_message_id for q in questions] == [first["id"]]
+
+
 async def test_dm_poller_starts_at_the_newest_then_reads_new_dms(
     sandbox: tuple[SandboxState, XClient],
 ) -> None:
