@@ -104,7 +104,9 @@ def _describe(exc: ValidationError) -> str:
     )
 
 
-def to_updates(notification: Notification) -> Updates:
+def to_updates(notification: Notification, phone_number_id: str | None = None) -> Updates:
+    """Sort a notification's messages and statuses. With `phone_number_id`, messages written to
+    another number of the same business account are ignored: the answer would come from ours."""
     questions: list[QuestionReceived] = []
     statuses: list[Status] = []
     ignored: list[Ignored] = []
@@ -113,6 +115,9 @@ def to_updates(notification: Notification) -> Updates:
             value = change.value
             statuses.extend(value.statuses)
             names = {c.wa_id: c for c in value.contacts}
+            if phone_number_id is not None and value.metadata.phone_number_id != phone_number_id:
+                ignored.extend(Ignored("message to another business number", m.id) for m in value.messages)
+                continue
             for message in value.messages:
                 outcome = to_question(message, names.get(message.from_), value.metadata.phone_number_id)
                 if isinstance(outcome, Ignored):

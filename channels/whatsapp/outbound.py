@@ -100,8 +100,8 @@ def _error(response: httpx.Response) -> Exception:
     described = f"HTTP {status}, code {code}: {error.describe()}"
     if code == OUTSIDE_WINDOW:
         return Rejected(
-            f"{described.rstrip('.')}. The citizen last wrote more than 24 hours ago, so WhatsApp accepts only an "
-            "approved template message; ask the citizen to write again, or answer on another channel"
+            f"{described.rstrip('.')}. The citizen last wrote more than 24 hours ago, so WhatsApp accepts "
+            "only an approved template message; ask the citizen to write again, or answer on another channel"
         )
     if code in RATE_LIMIT_CODES or status == 429:
         return RateLimited(_retry_after(response), described)

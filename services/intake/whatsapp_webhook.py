@@ -81,7 +81,7 @@ class WhatsAppWebhook:
         if not verify_signature(body, signature, self.settings.app_secret.get_secret_value()):
             raise refuse(CHANNEL, 401, f"missing or wrong {SIGNATURE_HEADER}", "bad_signature")
         try:
-            updates = to_updates(parse_notification(body))
+            updates = to_updates(parse_notification(body), self.settings.phone_number_id)
         except InvalidNotification as exc:
             code, kind = (400, "malformed") if exc.malformed_json else (422, "invalid")
             raise refuse(CHANNEL, code, exc.reason, kind) from exc
@@ -129,7 +129,11 @@ def _webhook(request: Request) -> WhatsAppWebhook:
     "`hub.verify_token` equal to JAUAP_WHATSAPP_VERIFY_TOKEN, `hub.challenge` is echoed as text/plain; "
     "otherwise 403.",
     response_class=PlainTextResponse,
-    responses={403: {"description": "Wrong mode or verify token."}, 404: _ERRORS[404]},
+    responses={
+        403: {"description": "Wrong mode or verify token."},
+        404: _ERRORS[404],
+        422: {"description": "hub.challenge is longer than 1024 characters."},
+    },
 )
 async def whatsapp_handshake(
     request: Request,

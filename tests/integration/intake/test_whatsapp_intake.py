@@ -34,7 +34,7 @@ from tests.unit.channels.test_whatsapp_inbound import TEXT_MESSAGE
 pytestmark = pytest.mark.integration
 
 SECRET = "integration-app-secret"
-CHANNEL = WhatsAppSettings(app_secret=SECRET, phone_number_id="555", access_token="tok")
+CHANNEL = WhatsAppSettings(app_secret=SECRET, phone_number_id="106540352242922", access_token="tok")
 TOPIC = QuestionReceived.TOPIC
 
 

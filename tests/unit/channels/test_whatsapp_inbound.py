@@ -177,6 +177,14 @@ def test_other_messages_are_ignored_with_a_reason(message: dict[str, Any], reaso
     assert isinstance(ignored, Ignored) and reason in ignored.reason and ignored.message_id == WAMID
 
 
+def test_messages_to_another_business_number_are_ignored() -> None:
+    notification = parse_notification(json.dumps(TEXT_MESSAGE))
+    assert len(to_updates(notification, "106540352242922").questions) == 1
+    updates = to_updates(notification, "999")
+    assert updates.questions == []
+    assert updates.ignored == [Ignored("message to another business number", WAMID)]
+
+
 def test_statuses_are_returned_apart_from_questions() -> None:
     updates = to_updates(parse_notification(json.dumps(FAILED_STATUS)))
     assert updates.questions == []

@@ -25,8 +25,11 @@ from tests.unit.channels.test_whatsapp_inbound import FAILED_STATUS, TEXT_MESSAG
 pytestmark = pytest.mark.unit
 
 SECRET = "app-secret"
+PHONE_NUMBER_ID = "106540352242922"  # the number TEXT_MESSAGE was written to
 VERIFY = "verify-me"
-CHANNEL = WhatsAppSettings(app_secret=SECRET, verify_token=VERIFY, access_token="tok", phone_number_id="555")
+CHANNEL = WhatsAppSettings(
+    app_secret=SECRET, verify_token=VERIFY, access_token="tok", phone_number_id=PHONE_NUMBER_ID
+)
 URL = "/webhooks/whatsapp"
 
 
@@ -228,7 +231,9 @@ async def test_the_sandbox_delivers_messages_and_statuses_intake_accepts(publish
             "text": {"body": "В центре занятости."},
             "context": {"message_id": asked["message_id"]},
         }
-        sent = await client.post("/v23.0/555/messages", json=reply, headers={"Authorization": "Bearer tok"})
+        sent = await client.post(
+            f"/v23.0/{PHONE_NUMBER_ID}/messages", json=reply, headers={"Authorization": "Bearer tok"}
+        )
         assert sent.status_code == 200
         await sandbox.state.webhook.drain()
 
