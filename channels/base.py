@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from schemas import Channel
 
@@ -47,6 +47,14 @@ class Unreachable(DeliveryError):
     def __init__(self, detail: str = "", *, request_sent: bool = True) -> None:
         super().__init__(detail)
         self.request_sent = request_sent
+
+
+@runtime_checkable
+class Reconciles(Protocol):
+    """A sender that can tell whether a part whose outcome is unknown was posted after all (X: the
+    account's recent tweets). Never raises: None means not found, or the channel could not say."""
+
+    async def find_posted(self, part: OutboundPart) -> str | None: ...
 
 
 class Sender(Protocol):

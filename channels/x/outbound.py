@@ -90,7 +90,7 @@ class XClient:
         except Unreachable as unknown:
             if not unknown.request_sent:
                 raise
-            posted = await self._find_posted(part)
+            posted = await self.find_posted(part)
             if posted is None:
                 raise
             return posted
@@ -107,8 +107,11 @@ class XClient:
         response = await self._call("POST", path, json={"text": part.text})
         return CreateDmResponse.model_validate(response.json()).data.dm_event_id
 
-    async def _find_posted(self, part: OutboundPart) -> str | None:
-        """The id of our reply if X did post it, looked up among the account's recent tweets."""
+    async def find_posted(self, part: OutboundPart) -> str | None:
+        """The id of our reply if X did post it, looked up among the account's recent tweets
+        (`channels.base.Reconciles`). DMs cannot be looked up this way: None."""
+        if not part.public:
+            return None
         try:
             recent = await self.recent_tweets()
         except (Unreachable, RateLimited, Rejected, Misconfigured):

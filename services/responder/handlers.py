@@ -34,7 +34,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Sender, Unreachable
+from channels.base import (
+    Misconfigured,
+    OutboundPart,
+    RateLimited,
+    Reconciles,
+    Rejected,
+    Sender,
+    Unreachable,
+)
 from channels.pii import public_answer_pii
 from channels.splitting import TextPart, split_for_channel
 from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, Channel, DeliveredPart, Event, utc_now
@@ -204,7 +212,7 @@ class Responder:
                 if entry is None:
                     message_id = await self._send(event, sender, part, reply_to)
                 else:
-                    message_id = _settled(entry)
+                    message_id = await self._reconciled(event, sender, entry, reply_to)
             except (_GiveUp, ChannelOutage) as stop:
                 stop.delivered_parts = len(delivered)
                 raise
@@ -218,6 +226,25 @@ class Responder:
             )
             reply_to = message_id  # the next part answers this one, so the thread reads in order
         return delivered
+
+    async def _reconciled(
+        self, event: AnswerApproved, sender: Sender, entry: LedgerEntry, reply_to: str | None
+    ) -> str:
+        """A part an earlier attempt left without an answer (a crash mid-send) is looked up on the
+        channel where its API allows it, before a human is asked; it is never re-posted blindly."""
+        if entry.state == "sending" and isinstance(sender, Reconciles):
+            part = OutboundPart(
+                conversation_id=event.conversation_id,
+                text=entry.text,
+                reply_to_message_id=reply_to,
+                recipient=event.recipient,
+                public=event.public,
+            )
+            found = await sender.find_posted(part)
+            if found is not None:
+                await self.ledger.mark_sent(event.answer_id, entry.part_index, found)
+                return found
+        return _settled(entry)
 
     def _check(self, event: AnswerApproved) -> Sender:
         if event.public:
