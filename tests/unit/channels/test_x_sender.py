@@ -64,6 +64,14 @@ async def test_too_long_and_duplicate_are_rejected(client: XClient, state: Sandb
         await client.send(OutboundPart("1", "same", public=True))
 
 
+async def test_a_reply_to_a_deleted_tweet_is_rejected_with_x_reason(
+    client: XClient, state: SandboxState
+) -> None:
+    with pytest.raises(Rejected, match="deleted or not visible"):
+        await client.send(OutboundPart("1", "Ответ", reply_to_message_id="123", public=True))
+    assert state.sent == []
+
+
 async def test_429_honours_the_reset_header(client: XClient, state: SandboxState) -> None:
     state.faults.rate_limit_next, state.faults.reset_in_s = 1, 30
     with pytest.raises(RateLimited) as caught:
