@@ -14,6 +14,7 @@ from email.message import EmailMessage
 import pytest
 from aiokafka import ConsumerRecord
 from asgi_lifespan import LifespanManager
+from pydantic import SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
 
 from channels.email.settings import EmailSettings
@@ -30,8 +31,14 @@ TOPIC = QuestionReceived.TOPIC
 Document = dict[str, object]
 
 
-def _send(subject: str, text: str, **headers: str) -> str:
-    email = EmailSettings()
+def _own_mailbox() -> EmailSettings:
+    """A ministry mailbox of this test alone: other runs' intakes poll the shared default one. The
+    mail server creates it on first delivery, with the address as login and password."""
+    address = f"questions.{uuid.uuid4().hex[:10]}@jauap.test"
+    return EmailSettings(address=address, username=address, password=SecretStr(address), poll_interval_s=0.2)
+
+
+def _send(email: EmailSettings, subject: str, text: str, **headers: str) -> str:
     message = EmailMessage()
     message["From"] = "Ерлан <erlan@example.kz>"
     message["To"] = email.address
@@ -46,8 +53,8 @@ def _send(subject: str, text: str, **headers: str) -> str:
 
 
 @asynccontextmanager
-async def _intake(db_name: str) -> AsyncIterator[None]:
-    settings = IntakeSettings(mongo_db=db_name, email=EmailSettings(poll_interval_s=0.2))
+async def _intake(db_name: str, email: EmailSettings) -> AsyncIterator[None]:
+    settings = IntakeSettings(mongo_db=db_name, email=email)
     async with LifespanManager(create_app(settings)):
         yield
 
@@ -57,19 +64,20 @@ def _question_id(record: ConsumerRecord[bytes, bytes]) -> str:
 
 
 async def test_mail_becomes_a_question_once_and_a_restarted_poller_resumes(db_name: str) -> None:
-    first = _send("Пенсия", "Когда индексация пенсии?")
-    follow_up = _send("Re: Пенсия", "И ещё: сколько процентов?", In_Reply_To=first, References=first)
+    email = _own_mailbox()
+    first = _send(email, "Пенсия", "Когда индексация пенсии?")
+    follow_up = _send(email, "Re: Пенсия", "И ещё: сколько процентов?", In_Reply_To=first, References=first)
     ours = {f"email:{first}", f"email:{follow_up}"}
     async with TopicReader(TOPIC) as reader:
-        async with _intake(db_name):
+        async with _intake(db_name, email):
             found = await reader.wait_for(lambda r: _question_id(r) in ours, count=3, timeout_s=15)
         assert sorted(_question_id(r) for r in found) == sorted(ours)  # each once, though polled often
         questions = {q.question_id: q for q in (QuestionReceived.model_validate_json(r.value) for r in found)}
         assert questions[f"email:{follow_up}"].conversation_id == first
         assert {r.key for r in found} == {f"email:{first}".encode()}  # one thread, one partition
 
-        while_down = _send("Жәрдемақы", "Жәрдемақы қашан түседі?")
-        async with _intake(db_name):
+        while_down = _send(email, "Жәрдемақы", "Жәрдемақы қашан түседі?")
+        async with _intake(db_name, email):
             later = await reader.wait_for(
                 lambda r: _question_id(r) in {*ours, f"email:{while_down}"}, count=2, timeout_s=10
             )
@@ -77,7 +85,7 @@ async def test_mail_becomes_a_question_once_and_a_restarted_poller_resumes(db_na
 
 
 async def test_two_intake_instances_polling_one_mailbox_lose_nothing(db: AsyncDatabase[Document]) -> None:
-    email = EmailSettings()
+    email = _own_mailbox()
     cursors = MongoCursorStore(db)
     published: list[str] = []
 
@@ -89,7 +97,7 @@ async def test_two_intake_instances_polling_one_mailbox_lose_nothing(db: AsyncDa
         return PollLoop(poller, cursors, publish, interval_s=0)
 
     first, second = instance(), instance()
-    sent = [_send(f"Вопрос {n}", f"Вопрос номер {n}") for n in range(4)]
+    sent = [_send(email, f"Вопрос {n}", f"Вопрос номер {n}") for n in range(4)]
     expected = {f"email:{m}" for m in sent}
     for _ in range(20):  # the shared mailbox may hold earlier runs' mail: read until ours is in
         await asyncio.gather(first.run_once(), second.run_once())
