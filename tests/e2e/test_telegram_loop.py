@@ -29,7 +29,9 @@ def replied_to(item: dict[str, Any]) -> int | None:
     return int(params["message_id"]) if params.get("message_id") is not None else None
 
 
-async def ask_and_answer(system: System, question: str, answer: str, user: str) -> tuple[dict, list]:
+async def ask_and_answer(
+    system: System, question: str, answer: str, user: str
+) -> tuple[dict[str, Any], list[Any]]:
     async with (
         httpx.AsyncClient(base_url=system.url("sandbox-telegram"), timeout=10) as sandbox,
         httpx.AsyncClient(base_url=system.url("desk"), timeout=10) as operator,

@@ -1,6 +1,7 @@
 """docker-compose.yml and the Prometheus configs stay consistent with the services' own settings."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -29,8 +30,9 @@ DEFAULT_PORTS = {
 
 
 @pytest.fixture(scope="module")
-def compose() -> dict:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return data
 
 
 def test_design_ports_are_the_defaults() -> None:
@@ -47,14 +49,14 @@ def test_design_ports_are_the_defaults() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
-def test_every_service_runs_in_compose_on_its_port(compose: dict, name: str) -> None:
+def test_every_service_runs_in_compose_on_its_port(compose: dict[str, Any], name: str) -> None:
     service = compose["services"][name]
     assert service["command"] == ["jauap", "serve", name]
     port = DEFAULT_PORTS[name]
     assert f"127.0.0.1:{port}:{port}" in service["ports"]
 
 
-def test_compose_points_services_at_kafka_and_the_store(compose: dict) -> None:
+def test_compose_points_services_at_kafka_and_the_store(compose: dict[str, Any]) -> None:
     env = compose["services"]["desk"]["environment"]
     assert env["JAUAP_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert env["JAUAP_MONGO_URL"].startswith("mongodb://mongo:")

@@ -1,6 +1,8 @@
 """The committed JSON Schemas are generated from the models; this fails when they drift."""
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -19,7 +21,7 @@ from schemas.generate import expected_files
 
 
 @pytest.mark.parametrize("path_and_text", expected_files().items(), ids=lambda p: p[0].name)
-def test_committed_json_schema_matches_model(path_and_text: tuple) -> None:
+def test_committed_json_schema_matches_model(path_and_text: tuple[Path, str]) -> None:
     path, text = path_and_text
     assert path.exists(), f"{path} missing: run `python -m schemas.generate`"
     assert json.loads(path.read_text()) == json.loads(text), (
@@ -33,7 +35,7 @@ def test_every_event_has_a_versioned_topic() -> None:
 
 
 def _question(**over: object) -> QuestionReceived:
-    fields: dict = dict(
+    fields: dict[str, Any] = dict(
         channel=Channel.telegram,
         channel_message_id="42:7",
         conversation_id="42",

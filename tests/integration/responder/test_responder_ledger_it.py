@@ -32,7 +32,7 @@ def intent(answer_id: str, part_index: int, count: int = 2) -> LedgerEntry:
 
 @pytest.fixture
 async def ledger(db: AsyncDatabase[Document]) -> MongoLedger:
-    ledger = MongoLedger(db)  # type: ignore[arg-type]
+    ledger = MongoLedger(db)
     await ledger.ensure_indexes()
     await ledger.ensure_indexes()  # idempotent at every start
     return ledger

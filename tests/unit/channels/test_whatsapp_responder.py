@@ -4,6 +4,8 @@ with the reason; and the responder builds the sender from the JAUAP_WHATSAPP_* s
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -11,7 +13,7 @@ from channels.whatsapp.outbound import WhatsAppSender
 from channels.whatsapp.settings import WhatsAppSettings
 from sandboxes.whatsapp.app import create_app as create_sandbox
 from sandboxes.whatsapp.settings import SandboxSettings
-from schemas import AnswerDelivered, AnswerFailed, Channel
+from schemas import AnswerDelivered, AnswerFailed, Channel, Event
 from services.responder.app import delivery_policy, senders
 from services.responder.handlers import DeliveryPolicy
 from services.responder.settings import ResponderSettings
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.unit
 CHANNEL = WhatsAppSettings(api_base="http://sandbox", phone_number_id="555", access_token="tok")
 
 
-async def deliver(text: str, hours_ago: float = 0.0) -> tuple[list[object], list[dict[str, object]], str]:
+async def deliver(text: str, hours_ago: float = 0.0) -> tuple[list[Event], list[dict[str, Any]], str]:
     sandbox = create_sandbox(SandboxSettings(channel=CHANNEL, status_webhooks=False))
     citizen, wamid = sandbox.state.sandbox.citizen_writes("77011112233", hours_ago)
     sender = WhatsAppSender(CHANNEL, transport=httpx.ASGITransport(app=sandbox))
@@ -46,7 +48,7 @@ async def test_a_long_answer_is_split_and_each_part_replies_to_the_previous() ->
     events, sent, wamid = await deliver((sentence * 80).strip())
 
     assert len(sent) == 2
-    assert all(len(item["text"]["body"]) <= 4096 for item in sent)  # type: ignore[index]
+    assert all(len(item["text"]["body"]) <= 4096 for item in sent)
     assert sent[0]["context"] == {"message_id": wamid}
     assert sent[1]["context"] == {"message_id": sent[0]["id"]}
     (delivered,) = events

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from pywa import WhatsApp
+from pywa.client import WhatsApp
 from pywa.errors import ReEngagementMessage
 from pywa.utils import webhook_updates_validator
 
