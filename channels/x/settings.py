@@ -1,6 +1,7 @@
 """Settings of the X channel, shared by intake (poller, webhook), responder (sender) and the sandbox:
 `JAUAP_X_*` variables, so one environment configures all three. The defaults talk to the local
-sandbox; production refuses them unless the channel is switched off with `JAUAP_X_ENABLED=false`."""
+sandbox. In production the channel stays off while none of its credentials is set, and a partial
+set is refused at start (or switch it off explicitly with `JAUAP_X_ENABLED=false`)."""
 
 from __future__ import annotations
 
@@ -74,7 +75,9 @@ class XSettings(BaseSettings):
             for name in self.DEV_ONLY_DEFAULTS
             if _plain(getattr(self, name)) == _plain(type(self).model_fields[name].default)
         ]
-        if unsafe:
+        if len(unsafe) == len(self.DEV_ONLY_DEFAULTS):
+            self.enabled = False  # nothing configured: a deployment without X
+        elif unsafe:
             names = ", ".join(f"JAUAP_X_{n.upper()}" for n in unsafe)
             raise ValueError(
                 f"production needs explicit values for: {names} (or JAUAP_X_ENABLED=false without X)"

@@ -28,6 +28,7 @@ def test_production_names_every_sandbox_default_left(monkeypatch: pytest.MonkeyP
         XSettings(**{**REAL, "consumer_secret": XSettings.model_fields["consumer_secret"].default})
     assert XSettings(**REAL).api_base == "https://api.x.com"  # type: ignore[arg-type]
     assert XSettings(enabled=False).enabled is False
+    assert XSettings().enabled is False  # nothing set: production runs without X
 
 
 def test_the_shared_variables_configure_it(monkeypatch: pytest.MonkeyPatch) -> None:
