@@ -156,8 +156,9 @@ def _contact_key(contact: str) -> str:
 
 
 def public_answer_pii(text: str, allowed: Iterable[str] = ()) -> list[PiiKind]:
-    """Kinds of personal data that forbid posting `text` publicly (DESIGN.md section 5). `allowed`
-    are the ministry's own public contacts (hotline, press e-mail), which are not personal data."""
+    """Kinds of personal data that forbid posting `text` publicly (docs/architecture.md,
+    Delivery rules). `allowed` are the ministry's own public contacts (hotline, press e-mail),
+    which are not personal data."""
     allow = {_contact_key(contact) for contact in allowed}
     spans = [
         span

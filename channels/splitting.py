@@ -1,4 +1,5 @@
-"""Splits an answer into numbered parts that each fit one message on a channel (DESIGN.md section 5).
+"""Splits an answer into numbered parts that each fit one message on a channel
+(docs/architecture.md, Delivery rules).
 
 Pure functions. A part is cut, in order of preference, at a sentence boundary, else at a word boundary,
 else hard (one token longer than a whole message); a hard cut avoids the inside of a URL when the URL

@@ -1,7 +1,7 @@
 """`jauap classify`, `jauap train` and `jauap add-labels`: the classifier's command-line face.
 
 `jauap classify` reads JSON lines {"id", "text", optional "region_hint", "at"} on stdin and writes
-one JSON line per input with `id` and every Classification field (DESIGN section 4), using an
+one JSON line per input with `id` and every Classification field (docs/architecture.md, Taxonomy), using an
 in-memory duplicate index; a bad line yields {"id", "error"} and processing goes on.
 """
 

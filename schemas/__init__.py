@@ -1,4 +1,5 @@
-"""Event contracts shared by every service (DESIGN.md section 3). Imports nothing of ours."""
+"""Event contracts shared by every service (docs/architecture.md, Event contracts).
+Imports nothing of ours."""
 
 from .answers import AnswerApproved, AnswerDelivered, AnswerFailed, DeliveredPart
 from .base import Channel, Event, conversation_key, question_id, utc_now

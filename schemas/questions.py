@@ -129,7 +129,7 @@ class FaqMatch(BaseModel):
 
 
 class Classification(BaseModel):
-    """The classifier's output contract (DESIGN.md section 4)."""
+    """The classifier's output contract (docs/architecture.md, Taxonomy)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -1,2 +1,2 @@
-"""The local stack of real servers run as plain processes (DESIGN.md section 7): Apache Kafka in KRaft
-mode from Maven Central jars, FerretDB built from its Go module. No Docker needed."""
+"""The local stack of real servers run as plain processes (docs/architecture.md, Local stack):
+Apache Kafka in KRaft mode from Maven Central jars, FerretDB built from its Go module. No Docker needed."""

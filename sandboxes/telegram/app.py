@@ -1,5 +1,5 @@
 """A local stand-in for the Telegram Bot API (`/bot<token>/<method>`) plus the sandbox control
-routes of DESIGN.md section 7. See README.md next to this file."""
+routes every sandbox has (docs/architecture.md, Local stack). See README.md next to this file."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The desk's business metrics (DESIGN.md section 9). Labels stay bounded: statuses, outcomes and
-channels only, never a user, message or case id."""
+"""The desk's business metrics (docs/architecture.md, Observability). Labels stay
+bounded: statuses, outcomes and channels only, never a user, message or case id."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may do what: roles and the four-eyes rule (DESIGN.md section 8). Pure functions."""
+"""Who may do what: roles and the four-eyes rule (docs/architecture.md, Security). Pure functions."""
 
 from __future__ import annotations
 

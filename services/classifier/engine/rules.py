@@ -2,7 +2,7 @@
 
 All patterns run on the model text: folded (lower case, Kazakh letters → plain Cyrillic), so one
 pattern covers Kazakh typed with or without its letters; Latin-script Kazakh arrives transliterated
-(«zhalakym 3 ai» → «жалакым 3 аи», hence the [йи] classes).  Urgency follows DESIGN section 4:
+(«zhalakym 3 ai» → «жалакым 3 аи», hence the [йи] classes).  Urgency follows docs/architecture.md, Taxonomy:
 threat to life or health, no income or food, eviction, months of unpaid wages, unsafe workplace.
 """
 

@@ -1,4 +1,4 @@
-"""Urgency markers (DESIGN section 4): threat to life or health, no income or food, eviction,
+"""Urgency markers (docs/architecture.md, Taxonomy): threat to life or health, no income or food, eviction,
 months of unpaid wages, unsafe workplace.
 
 Patterns run on the folded model text (lower case, Kazakh letters → plain Cyrillic; Latin-script

@@ -1,4 +1,4 @@
-"""Rules added for the areas an independent test found weak (DESIGN section 4 definitions)."""
+"""Rules added for the areas an independent test found weak (the Taxonomy in docs/architecture.md)."""
 
 from __future__ import annotations
 
