@@ -73,6 +73,11 @@ def system(stack: StackSettings) -> Iterator[System]:
         "JAUAP_X_POLL_INTERVAL_S": "0.5",
         "JAUAP_X_SANDBOX_MENTIONS_LIMIT": "100000",
         "JAUAP_EMAIL_POLL_INTERVAL_S": "0.5",
+        # A ministry mailbox of this run (the mail server creates it on first delivery, the address as
+        # login and password): other runs poll the default one.
+        "JAUAP_EMAIL_ADDRESS": f"questions.{run}@jauap.test",
+        "JAUAP_EMAIL_USERNAME": f"questions.{run}@jauap.test",
+        "JAUAP_EMAIL_PASSWORD": f"questions.{run}@jauap.test",
         "JAUAP_RETRY_BACKOFF_S": "0.05",
         # Own consumer groups, so no other tier's consumers share these topics' messages.
         "JAUAP_GROUP_PREFIX": f"e2e-{run}",

@@ -59,7 +59,7 @@ async def test_an_e_mail_question_is_answered_by_a_reply_in_its_thread(system: S
         sent = await eventually(replies, timeout_s=20)
     assert isinstance(sent, list) and len(sent) == 1
     [reply] = sent
-    assert reply["from"] == "questions@jauap.test"
+    assert reply["from"] == system.env["JAUAP_EMAIL_ADDRESS"]
     assert reply["to"] == f"{citizen}@citizens.jauap.test"
     assert reply["subject"] == "Re: Пособие"
     assert reply["references"] == [message_id]
