@@ -4,6 +4,7 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from channels.email.settings import EmailSettings
 from channels.telegram.inbound import DEV_WEBHOOK_SECRET
 from channels.x.settings import XSettings
 from services.runtime.settings import ServiceSettings
@@ -45,6 +46,10 @@ class IntakeSettings(ServiceSettings):
     x: XSettings = Field(
         default_factory=XSettings, description="The X channel (JAUAP_X_* variables, channels/x/settings.py)."
     )
+    email: EmailSettings = Field(
+        default_factory=EmailSettings,
+        description="The e-mail channel (JAUAP_EMAIL_*, JAUAP_IMAP_* variables, channels/email/settings.py).",
+    )
     poll_backoff_max_s: float = Field(
         default=60.0, gt=0, description="Longest wait between retries of a failing poller."
     )
@@ -76,7 +81,13 @@ class IntakeSettings(ServiceSettings):
 
     def polls(self) -> bool:
         """Whether any poller runs, and so whether intake needs the store (for its cursors)."""
+        return self.x_polls() or self.email_polls()
+
+    def x_polls(self) -> bool:
         return self.x.enabled and self.x.poll_interval_s > 0
+
+    def email_polls(self) -> bool:
+        return self.email.enabled and self.email.poll_interval_s > 0
 
     @model_validator(mode="after")
     def _refuse_the_replaced_proxy_setting(self) -> Self:
