@@ -260,7 +260,8 @@ def test_an_admin_adds_changes_and_disables_an_account(desk: Desk, login: Callab
     admin.click("#add-user button[type=submit]")
     row = admin.locator(f'tr.user[data-username="{name}"]')
     expect(row).to_be_visible()
-    row.locator("select.set-role").select_option("approver")
+    with admin.expect_navigation():  # the page reloads with what the server stored
+        row.locator("select.set-role").select_option("approver")
     expect(admin.locator(f'tr.user[data-username="{name}"] select.set-role')).to_have_value("approver")
     screenshot(admin, "accounts")
     admin.locator(f'tr.user[data-username="{name}"] button.user-action').click()
