@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import quote
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Dialog, Page, expect
 
 from schemas import Channel, FaqMatch
 
@@ -182,7 +182,12 @@ def test_hostile_text_renders_as_text(desk: Desk, login: Callable[[str], Page]) 
     case_id = desk.seed(hostile, channel=Channel.webform, handle="<b>mallory</b>")
     page = login(OPERATOR)
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
     page.goto("/queue?channel=webform&q=onerror")
     row = page.locator(f'tr.case[data-case-id="{case_id}"]')
     expect(row.locator("td.text")).to_have_text(hostile)
