@@ -154,14 +154,23 @@ class CaseView:
     """What the desk adds when it shows a case: facts computed from the case and the desk's settings."""
 
     delivery_timeout: timedelta = timedelta(seconds=600)
-    reply_channels: Collection[str] = ("telegram",)
+    reply_channels: Collection[str] = ("telegram", "x", "whatsapp", "email", "webform")
 
     def present(self, doc: Document, now: datetime) -> Document:
         shown = public({**dict.fromkeys(NULLABLE_CASE_FIELDS), **doc})
         shown["delivery_overdue"] = self.delivery_overdue(doc, now)
-        shown["reply_channel_available"] = doc["channel"] in self.reply_channels
+        shown["reply_channel_available"] = self.can_reply(doc)
         shown["note"] = None if shown["reply_channel_available"] else self.no_reply_channel(doc["channel"])
         return shown
+
+    def can_reply(self, doc: Document) -> bool:
+        """Whether the responder can post this case's answer. A web-form answer goes by e-mail, so
+        it needs the e-mail address the citizen left as a contact."""
+        if doc["channel"] not in self.reply_channels:
+            return False
+        if doc["channel"] == "webform":
+            return "@" in str(doc.get("contact") or "")
+        return True
 
     def delivery_overdue(self, doc: Document, now: datetime) -> bool:
         """Approved, and neither delivered nor failed within the timeout: someone should look."""
@@ -172,10 +181,13 @@ class CaseView:
 
     @staticmethod
     def no_reply_channel(channel: str) -> str:
+        if channel == "webform":
+            cannot = "the citizen left no e-mail address, and a web-form answer is sent by e-mail"
+        else:
+            cannot = f"the responder does not post on the '{channel}' channel here"
         return (
-            f"Jauap cannot post answers on the '{channel}' channel yet: an approved answer would fail "
-            "'not_configured'. Answer the citizen by other means (phone, letter, e-mail), then close the "
-            "case with reason 'answered_elsewhere'."
+            f"Jauap cannot deliver this answer: {cannot}. Answer the citizen by other means (phone, "
+            "letter), then close the case with reason 'answered_elsewhere'."
         )
 
 

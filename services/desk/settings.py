@@ -46,9 +46,10 @@ class DeskSettings(ServiceSettings):
         "'delivery_overdue'.",
     )
     reply_channels: list[Channel] = Field(
-        default_factory=lambda: [Channel.telegram],
+        default_factory=lambda: list(Channel),
         description="Channels the responder can post on; cases from other channels are shown with "
-        "reply_channel_available=false (answer them by other means, then close them).",
+        "reply_channel_available=false (answer them by other means, then close them). A web-form "
+        "case can be answered only when the citizen left an e-mail address.",
     )
     login_max_failures: int = Field(
         default=5,

@@ -32,7 +32,7 @@ async def setup() -> tuple[Desk, DeskHandlers, FakeDeskRepository, FakeClock]:
     repo, clock = FakeDeskRepository(), FakeClock()
     handlers = DeskHandlers(repo, clock)
     await handlers.on_classified([classified(), classified("5", channel=Channel.webform)])
-    view = CaseView(delivery_timeout=timedelta(seconds=600), reply_channels={"telegram"})
+    view = CaseView(delivery_timeout=timedelta(seconds=600))
     return Desk(repo, FakePublisher(), clock=clock, view=view), handlers, repo, clock
 
 
@@ -107,6 +107,16 @@ async def test_the_case_shows_the_failure_reason_and_an_overdue_delivery() -> No
         "channel_rejected",
         "chat blocked the bot",
     )
+
+
+def test_only_a_web_form_case_with_an_e_mail_address_can_be_answered() -> None:
+    view = CaseView()
+    form = {"channel": "webform", "contact": None}
+    assert view.can_reply(form) is False
+    assert view.can_reply({**form, "contact": "+7 701 000 00 00"}) is False
+    assert view.can_reply({**form, "contact": "aigul@example.kz"}) is True
+    assert view.can_reply({"channel": "x"}) is True
+    assert CaseView(reply_channels={"telegram"}).can_reply({"channel": "x"}) is False
 
 
 async def test_a_web_form_case_says_it_cannot_be_answered_here_and_is_closed_as_answered_elsewhere() -> None:
