@@ -42,7 +42,7 @@ async def sandbox() -> AsyncIterator[tuple[str, SandboxState]]:
 
 
 def _intake(url: str, db_name: str) -> IntakeSettings:
-    return IntakeSettings(mongo_db=db_name, x=XSettings(api_base=url, poll_interval_s=0.2))  # type: ignore[arg-type]
+    return IntakeSettings(mongo_db=db_name, x=XSettings(api_base=url, poll_interval_s=0.2))
 
 
 def _question_id(record: ConsumerRecord[bytes, bytes]) -> str:

@@ -33,7 +33,7 @@ class RecordingSender(EmailSender):
         super().__init__(EmailSettings(), originals)
         self.submitted: list[object] = []
 
-    async def submit(self, message: object) -> None:  # type: ignore[override]
+    async def submit(self, message: object) -> None:
         self.submitted.append(message)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ from schemas import Channel, QuestionReceived
 pytestmark = pytest.mark.unit
 
 OWN = "2244994945"
-PAGE = {
+PAGE: dict[str, Any] = {
     "data": [
         {
             "id": "1301573587187331074",
@@ -79,8 +80,8 @@ def test_an_empty_page_has_no_data_and_no_newest_id() -> None:
 
 
 def test_own_tweets_and_retweets_are_ignored() -> None:
-    own = {**PAGE["data"][0], "id": "2", "author_id": OWN}  # type: ignore[dict-item]
-    retweet = {**PAGE["data"][0], "id": "3", "referenced_tweets": [{"type": "retweeted", "id": "1"}]}  # type: ignore[dict-item]
+    own = {**PAGE["data"][0], "id": "2", "author_id": OWN}
+    retweet = {**PAGE["data"][0], "id": "3", "referenced_tweets": [{"type": "retweeted", "id": "1"}]}
     found = mention_questions(parse_mentions(json.dumps({"data": [own, retweet]})), OWN)
     assert [type(f) for f in found] == [Ignored, Ignored]
 

@@ -28,7 +28,7 @@ def _intake(enabled: bool = True) -> tuple[httpx.AsyncClient, FakePublisher]:
 
 
 def _intake_app(enabled: bool = True) -> tuple[httpx.ASGITransport, FakePublisher]:
-    settings = IntakeSettings(x=XSettings(consumer_secret=SECRET, enabled=enabled))  # type: ignore[arg-type]
+    settings = IntakeSettings(x=XSettings(consumer_secret=SECRET, enabled=enabled))
     app = create_app(settings)
     publisher = FakePublisher()
     app.state.intake = Intake(settings, publisher)

@@ -19,7 +19,7 @@ TOKEN = "123456:polling-test-token"
 
 
 def _poller(mode: str) -> tuple[TelegramUpdatesPoller, httpx.AsyncClient]:
-    app = create_sandbox(SandboxSettings(mode=mode))  # type: ignore[arg-type]
+    app = create_sandbox(SandboxSettings(mode=mode))
     transport = httpx.ASGITransport(app)
     poller = TelegramUpdatesPoller(TOKEN, api_base="http://sandbox", timeout_s=0, transport=transport)
     return poller, httpx.AsyncClient(transport=transport, base_url="http://sandbox")
