@@ -1,5 +1,5 @@
 """The e-mail sandbox's own logic: citizens' addresses and the messages it sends for them. Sending
-through the real mail server is tested in tests/integration/intake/test_email_sandbox.py."""
+through the real mail server is tested in tests/integration/intake/test_email_sandbox_it.py."""
 
 from __future__ import annotations
 
