@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from jauap.stack import servers
-from jauap.stack.settings import StackSettings, test_stack_settings
+from jauap.stack.settings import StackSettings, suite_stack_settings
 from tests.processes import LOG_DIR
 
 TIERS = ("unit", "integration", "e2e", "fault", "browser")
 
-STACK = test_stack_settings()
+STACK = suite_stack_settings()
 # Set before any test module is imported, so every settings object and test reads the test stack.
 os.environ.update(STACK.client_env())
 os.environ.setdefault("JAUAP_ENVIRONMENT", "test")

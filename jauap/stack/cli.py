@@ -6,7 +6,7 @@ import argparse
 
 from . import prometheus, servers
 from .install import install_all
-from .settings import StackSettings, bench_stack_settings, fault_stack_settings, test_stack_settings
+from .settings import StackSettings, bench_stack_settings, fault_stack_settings, suite_stack_settings
 
 
 def main(argv: list[str]) -> int:
@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
     if args.action == "install":
         return install_all()
     settings = (
-        test_stack_settings()
+        suite_stack_settings()
         if args.test
         else bench_stack_settings()
         if args.bench

@@ -52,7 +52,7 @@ class StackSettings(BaseSettings):
         }
 
 
-def test_stack_settings() -> StackSettings:
+def suite_stack_settings() -> StackSettings:
     """A separate stack for the test suite, so tests never touch a running `make up`."""
     return StackSettings(
         data_dir=ROOT / "var" / "test-stack",

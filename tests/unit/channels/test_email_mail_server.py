@@ -8,7 +8,7 @@ from pydantic import SecretStr
 from channels.email.settings import EmailSettings
 from jauap.stack.install import InstallError
 from jauap.stack.mail import command, ministry_user
-from jauap.stack.settings import StackSettings, test_stack_settings
+from jauap.stack.settings import StackSettings, suite_stack_settings
 
 
 def test_the_mailbox_logs_in_with_the_whole_address_by_default() -> None:
@@ -26,7 +26,7 @@ def test_a_username_greenmail_cannot_serve_is_refused_with_what_to_set() -> None
 
 
 def test_the_server_listens_on_the_stacks_own_ports_on_loopback_only() -> None:
-    args = command(test_stack_settings(), "java", EmailSettings())
+    args = command(suite_stack_settings(), "java", EmailSettings())
     assert "-Dgreenmail.smtp.port=13025" in args
     assert "-Dgreenmail.imap.port=13143" in args
     assert "-Dgreenmail.smtp.hostname=127.0.0.1" in args

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jauap.stack import prometheus
-from jauap.stack.settings import StackSettings, test_stack_settings
+from jauap.stack.settings import StackSettings, suite_stack_settings
 
 
 def test_prometheus_runs_with_the_project_config_its_own_data_and_local_port(tmp_path: Path) -> None:
@@ -17,7 +17,7 @@ def test_prometheus_runs_with_the_project_config_its_own_data_and_local_port(tmp
 
 
 def test_the_test_stack_keeps_off_the_local_prometheus_port() -> None:
-    assert test_stack_settings().prometheus_port != StackSettings().prometheus_port
+    assert suite_stack_settings().prometheus_port != StackSettings().prometheus_port
 
 
 def test_a_stack_without_prometheus_is_complete(tmp_path: Path) -> None:
