@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
 
 from tests.fault.system import APPROVER, OPERATOR, System
+
+T = TypeVar("T")
 
 
 class DeskUser:
@@ -71,19 +74,32 @@ class Store:
     async def close(self) -> None:
         await self.client.close()
 
-    async def wait_for_case(self, case_id: str, timeout_s: float = 180) -> None:
+    async def wait_for_case(self, case_id: str, timeout_s: float = 300) -> None:
         deadline = time.monotonic() + timeout_s
-        while await self.db["cases"].find_one({"_id": case_id}, {"_id": 1}) is None:
+        while await patiently(lambda: self.db["cases"].find_one({"_id": case_id}, {"_id": 1})) is None:
             assert time.monotonic() < deadline, f"case {case_id} never stored"
             await asyncio.sleep(0.5)
 
     async def draft_with(self, case_id: str, text: str) -> str | None:
-        drafts = await self.db["drafts"].find({"case_id": case_id}, {"text": 1}).to_list()
+        drafts = await patiently(lambda: self.db["drafts"].find({"case_id": case_id}, {"text": 1}).to_list())
         return next((str(d["_id"]) for d in drafts if d["text"] == text), None)
 
     async def draft_status(self, draft_id: str) -> str | None:
-        draft = await self.db["drafts"].find_one({"_id": draft_id}, {"status": 1})
+        draft = await patiently(lambda: self.db["drafts"].find_one({"_id": draft_id}, {"status": 1}))
         return None if draft is None else str(draft["status"])
+
+
+async def patiently(read: Callable[[], Awaitable[T]], timeout_s: float = 300) -> T:
+    """The scenario's own reads wait out a store outage (a frozen store is a scenario) like the
+    services do, instead of failing the scenario."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return await read()
+        except PyMongoError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(1)
 
 
 async def draft_once(operator: DeskUser, store: Store, case_id: str, text: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
 
 from schemas import TOPICS, AnswerApproved, QuestionReceived, dlq_topic
 from tests.fault.system import Question, System, parts_of
@@ -125,6 +126,8 @@ async def finished(system: System, sent: Sent) -> bool:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(system.stack.mongo_url)
     try:
         cases = await client[system.database]["cases"].find({}, {"status": 1}).to_list()
+    except PyMongoError:
+        return False  # the store is still down (a scenario froze it): look again later
     finally:
         await client.close()
     ids = {q.question_id for q in sent.questions}

@@ -53,11 +53,12 @@ async def run(
         await work
         print(f"[fault] {name}: {what} after {time.monotonic() - started:.0f}s", flush=True)
 
-    await asyncio.gather(
-        timed("questions sent", send_questions(system, sent.questions, progress.questions)),
-        timed("answers approved", give_answers(system, sent.answers, progress.answers)),
-        timed("disturbance over", disturb(system, progress)),
-    )
+    # A task group: if one part fails, the others are cancelled and their clean-ups run (a frozen
+    # store is thawed) before the failure is reported.
+    async with asyncio.TaskGroup() as group:
+        group.create_task(timed("questions sent", send_questions(system, sent.questions, progress.questions)))
+        group.create_task(timed("answers approved", give_answers(system, sent.answers, progress.answers)))
+        group.create_task(timed("disturbance over", disturb(system, progress)))
     counts = await settled(system, sent, before, started + timeout_s)
     print("\n" + counts.line(name, sent, time.monotonic() - started), flush=True)
     counts.assert_exact(sent, dead_letters)
