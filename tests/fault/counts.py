@@ -138,8 +138,15 @@ async def finished(system: System, sent: Sent) -> bool:
 
 async def _events(system: System, topic: str, field: str, wanted: set[str]) -> list[dict[str, Any]]:
     records = await read_whole_topic(system.stack.kafka_bootstrap, topic)
-    events = [json.loads(r.value) for r in records if r.value]
-    return [e for e in events if e.get(field) in wanted]
+    events = [_decoded(r.value) for r in records if r.value]
+    return [e for e in events if isinstance(e, dict) and e.get(field) in wanted]
+
+
+def _decoded(value: bytes) -> object:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None  # a poison message some scenario sent; its dead letter is counted instead
 
 
 async def _posted(system: System, chats: set[int]) -> list[dict[str, Any]]:
