@@ -5,12 +5,11 @@ whatever was in flight (a batch half stored, an answer half posted) is cut where
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
-from typing import Any
 
+import httpx
 import pytest
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.collection import AsyncCollection
 
 from jauap.stack.settings import StackSettings
 from tests.fault.answers import until
@@ -19,6 +18,7 @@ from tests.fault.system import System, running_system
 
 pytestmark = pytest.mark.timeout(420)
 
+PART = re.compile(r"\((\d+)/\d+\)\s*$")  # the numbering the splitter appends: ' (1/3)'
 SLOW_TELEGRAM = {"JAUAP_TELEGRAM_RATE_PER_S": "1", "JAUAP_RATE_BURST": "1"}
 
 
@@ -46,32 +46,33 @@ async def test_service_killed_mid_stream_loses_and_doubles_nothing(system: Syste
     await run(system, f"kill -9 {name}", kill_mid_stream(name, QUESTIONS // 3, 10))
 
 
-async def _between_parts(ledger: AsyncCollection[dict[str, Any]]) -> bool:
-    """True when the first part of a split answer is confirmed posted and its second is not begun:
-    the moment between two parts (SLOW_TELEGRAM spaces them a second apart).
-    Killing while a part is in flight would test something else: an unknown outcome, which the
-    responder rightly hands to a human instead of guessing."""
-    wanted = {"part_index": 0, "part_count": {"$gt": 1}, "state": "sent"}
-    sent = await ledger.find(wanted, {"answer_id": 1}).to_list()
-    begun = await ledger.find({"part_index": 1}, {"answer_id": 1}).to_list()
-    return bool({e["answer_id"] for e in sent} - {e["answer_id"] for e in begun})
+async def _first_part_posted(sandbox: httpx.AsyncClient) -> bool:
+    """True when some split answer has its first part posted and not its second."""
+    items = (await sandbox.get("/sandbox/sent")).json()["items"]
+    numbered = [(i["chat_id"], PART.search(i["text"])) for i in items]
+    firsts = {chat for chat, part in numbered if part and part.group(1) == "1"}
+    seconds = {chat for chat, part in numbered if part and part.group(1) == "2"}
+    return bool(firsts - seconds)
 
 
 async def kill_responder_between_parts(system: System, progress: Progress) -> None:
-    # Restarted (gracefully) with one message a second, so the moment between two parts is wide.
+    # Restarted (gracefully) with one message a second, so the kill lands between two parts.
     system.services["responder"].stop()
     await asyncio.to_thread(system.restart, "responder", **SLOW_TELEGRAM)
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(system.stack.mongo_url)
-    try:
+    async with httpx.AsyncClient(base_url=system.url("sandbox-telegram"), timeout=10) as sandbox:
         await progress.wait(answers=1)
-        ledger = client[system.database]["delivery_ledger"]
-        await until(lambda: _between_parts(ledger), 180, "a split answer between its parts", every_s=0.02)
+        await until(lambda: _first_part_posted(sandbox), 180, "a first part posted", every_s=0.05)
+        await asyncio.sleep(0.5)  # part 1 answered and recorded; part 2 waits for its token
         system.kill("responder")
-    finally:
-        await client.close()
     await asyncio.sleep(1)
     await asyncio.to_thread(system.restart, "responder")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the responder records a part as `sending` before it waits for the channel's rate-limit "
+    "token (services/responder/handlers.py), so a kill during that wait leaves an unknown outcome: "
+    "the case goes to needs_human and the remaining parts are never posted",
+)
 async def test_responder_killed_between_the_parts_of_an_answer(system: System) -> None:
-    await run(system, "kill -9 responder between parts", kill_responder_between_parts)
+    await run(system, "kill -9 responder between parts", kill_responder_between_parts, timeout_s=150)
