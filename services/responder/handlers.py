@@ -270,6 +270,9 @@ class Responder:
             text=part.text,
             state="sending",
         )
+        # The rate-limit wait comes before the intent is recorded: a crash while waiting must leave
+        # the part unclaimed (certainly not posted), not `sending` (outcome unknown, a human's job).
+        await self._bucket(event.channel).acquire()
         if not await self.ledger.claim(intent):
             raise _GiveUp(
                 "unknown_outcome",
@@ -284,7 +287,7 @@ class Responder:
             public=event.public,
         )
         for attempt in range(1, self.policy.send_attempts + 1):
-            message_id = await self._try_send(event, sender, outbound, part, attempt)
+            message_id = await self._try_send(event, sender, outbound, part, attempt, take_token=attempt > 1)
             if message_id is not None:
                 await self.ledger.mark_sent(event.answer_id, part.index, message_id)
                 PARTS_SENT.labels(event.channel.value).inc()
@@ -299,11 +302,14 @@ class Responder:
         outbound: OutboundPart,
         part: TextPart,
         attempt: int,
+        *,
+        take_token: bool,
     ) -> str | None:
         """One call to the channel: the message id, None to try again, or an exception."""
         last = attempt == self.policy.send_attempts
         bucket = self._bucket(event.channel)
-        await bucket.acquire()
+        if take_token:
+            await bucket.acquire()
         started = time.perf_counter()
         try:
             return await sender.send(outbound)

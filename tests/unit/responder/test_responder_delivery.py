@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from prometheus_client import REGISTRY
-from responder_fakes import LONG_RU, FakeSender, approved, rig
+from responder_fakes import LONG_RU, FakeSender, FakeTime, approved, rig
 
 from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Unreachable
 from channels.splitting import split_for_channel
@@ -485,3 +485,27 @@ async def test_one_log_line_per_outcome_without_the_answer_text(caplog: pytest.L
     assert lines[0].outcome == "delivered" and lines[0].answer_id == "draft-1"  # type: ignore[attr-defined]
     assert "Секретный" not in caplog.text
     assert metric("jauap_answers_delivered_total", channel="telegram", outcome="delivered") == before + 1
+
+
+class Killed(BaseException):
+    """The process dies where it stands (SIGKILL): nothing after this point runs."""
+
+
+async def test_a_crash_while_waiting_for_the_rate_limit_leaves_the_next_part_unclaimed() -> None:
+    slow = DeliveryPolicy(rates_per_s={Channel.telegram: 1.0}, burst=1, send_attempts=3)
+
+    async def die(seconds: float) -> None:
+        raise Killed
+
+    dying = FakeTime()
+    dying.sleep = die
+    first = rig(slow, time=dying)
+    with pytest.raises(Killed):  # part 1 is posted, part 2 waits for its token and dies there
+        await first.responder.handle(approved(LONG_RU))
+    assert [(e.part_index, e.state) for e in await first.ledger.entries("draft-1")] == [(0, "sent")]
+
+    restarted = rig(slow, ledger=first.ledger)
+    await restarted.responder.handle(approved(LONG_RU))
+    parts = split_for_channel(LONG_RU, Channel.telegram)
+    assert [p.text for p in first.sender.sent + restarted.sender.sent] == [p.text for p in parts]
+    assert isinstance(only_event(restarted.bus.events), AnswerDelivered)
