@@ -68,11 +68,5 @@ async def kill_responder_between_parts(system: System, progress: Progress) -> No
     await asyncio.to_thread(system.restart, "responder")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the responder records a part as `sending` before it waits for the channel's rate-limit "
-    "token (services/responder/handlers.py), so a kill during that wait leaves an unknown outcome: "
-    "the case goes to needs_human and the remaining parts are never posted",
-)
 async def test_responder_killed_between_the_parts_of_an_answer(system: System) -> None:
     await run(system, "kill -9 responder between parts", kill_responder_between_parts, timeout_s=150)
