@@ -49,7 +49,11 @@ CurrentSession = Annotated[Session, Depends(current_session)]
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=64, description="The account's username.")
+    # No control characters: they are never in a username, and the store (FerretDB on PostgreSQL)
+    # cannot hold a NUL in the failed-login record.
+    username: str = Field(
+        min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$", description="The account's username."
+    )
     password: str = Field(min_length=1, max_length=1024, description="The account's password.")
 
 
