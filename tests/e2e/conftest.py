@@ -68,10 +68,11 @@ def _servers(stack: StackSettings) -> StackSettings:
     return stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(stack: StackSettings) -> Iterator[System]:
-    # One set of services for the whole tier: a second responder in a new consumer group would read
-    # every answer approved earlier in the tier again, and try to post them with its own credentials.
+    # One set of services for the whole tier (and stopped with it, before the browser tier, whose
+    # answers it must not post): a second responder in a new consumer group would read every answer
+    # approved earlier in the tier again, and try to post them with its own credentials.
     run = uuid.uuid4().hex[:8]
     # Free ports, so two test runs on one machine never talk to each other's services.
     ports = {name: free_port() for name in NAMES}

@@ -3,6 +3,7 @@ its scenarios kill, stop and freeze the servers, which must never happen to the 
 test runs share. Started fresh for the tier and stopped after."""
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -14,11 +15,14 @@ from jauap.stack.settings import StackSettings, fault_stack_settings
 def fault_stack() -> Iterator[StackSettings]:
     settings = fault_stack_settings()
     servers.wipe(settings)
-    servers.start(settings)
+    # Set up lazily, when the session's event loop may already be running in this thread: start
+    # (which runs its own asyncio loop for the topics) in a thread of its own.
     try:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(servers.start, settings).result()
         yield settings
     finally:
-        servers.stop(settings)
+        servers.stop(settings)  # also what a failed start left running
 
 
 @pytest.fixture(scope="session")
