@@ -13,14 +13,12 @@ password (GreenMail); a real server would need real citizens' accounts."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parsedate_to_datetime
 
 import aiosmtplib
-import uvicorn
 from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +26,7 @@ from channels.email.imap import IMAP_FAILURES, Mailbox
 from channels.email.inbound import body_text, parse, thread_of
 from channels.email.models import SentMail, message_ids
 from channels.email.settings import EmailSettings
+from sandboxes.serving import serve_sandbox
 
 from .settings import SandboxSettings
 from .state import Citizens
@@ -140,18 +139,14 @@ def _timestamp(message: EmailMessage) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="jauap serve sandbox-email",
+    return serve_sandbox(
+        argv,
+        name="email",
         description="Run the e-mail sandbox's control routes over the local mail server.",
+        settings_class=SandboxSettings,
+        create_app=create_app,
+        default_port=8084,
     )
-    parser.add_argument("--host", help="bind address (JAUAP_EMAIL_SANDBOX_HOST)")
-    parser.add_argument("--port", type=int, help="port (JAUAP_EMAIL_SANDBOX_PORT, default 8084)")
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in vars(args).items() if v is not None}
-    settings = SandboxSettings(**overrides)
-    logging.basicConfig(level=logging.INFO)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False)
-    return 0
 
 
 if __name__ == "__main__":

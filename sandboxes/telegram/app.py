@@ -3,7 +3,6 @@ routes every sandbox has (docs/architecture.md, Local stack). See README.md next
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
@@ -13,13 +12,13 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import httpx
-import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from channels.telegram.inbound import SECRET_HEADER, describe_errors
 from channels.telegram.models import ApiResponse, SendMessageRequest
+from sandboxes.serving import serve_sandbox
 
 from .settings import SandboxSettings
 from .state import BotApiError, Faults, SandboxState
@@ -200,18 +199,15 @@ async def _deliver(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="jauap serve sandbox-telegram", description="Run the local Telegram Bot API sandbox."
+    return serve_sandbox(
+        argv,
+        name="telegram",
+        description="Run the local Telegram Bot API sandbox.",
+        settings_class=SandboxSettings,
+        create_app=create_app,
+        default_port=8081,
+        webhook_help="intake webhook",
     )
-    parser.add_argument("--host", help="bind address (JAUAP_TELEGRAM_SANDBOX_HOST)")
-    parser.add_argument("--port", type=int, help="port (JAUAP_TELEGRAM_SANDBOX_PORT, default 8081)")
-    parser.add_argument("--webhook-url", help="intake webhook (JAUAP_TELEGRAM_SANDBOX_WEBHOOK_URL)")
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in vars(args).items() if v is not None}
-    settings = SandboxSettings(**overrides)
-    logging.basicConfig(level=logging.INFO)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False)
-    return 0
 
 
 if __name__ == "__main__":

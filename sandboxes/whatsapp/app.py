@@ -4,20 +4,19 @@ the sandbox control routes of docs/architecture.md. See README.md next to this f
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
 from typing import Annotated, Any
 
 import httpx
-import uvicorn
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from channels.whatsapp.inbound import SIGNATURE_HEADER, sign
 from channels.whatsapp.models import SendMessageRequest
+from sandboxes.serving import serve_sandbox
 
 from .settings import SandboxSettings
 from .state import (
@@ -219,18 +218,15 @@ def _post_statuses(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="jauap serve sandbox-whatsapp", description="Run the local WhatsApp Cloud API sandbox."
+    return serve_sandbox(
+        argv,
+        name="whatsapp",
+        description="Run the local WhatsApp Cloud API sandbox.",
+        settings_class=SandboxSettings,
+        create_app=create_app,
+        default_port=8083,
+        webhook_help="intake webhook",
     )
-    parser.add_argument("--host", help="bind address (JAUAP_WHATSAPP_SANDBOX_HOST)")
-    parser.add_argument("--port", type=int, help="port (JAUAP_WHATSAPP_SANDBOX_PORT, default 8083)")
-    parser.add_argument("--webhook-url", help="intake webhook (JAUAP_WHATSAPP_SANDBOX_WEBHOOK_URL)")
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in vars(args).items() if v is not None}
-    settings = SandboxSettings(**overrides)
-    logging.basicConfig(level=logging.INFO)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False)
-    return 0
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ control routes of docs/architecture.md. See README.md next to this file."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
@@ -12,13 +11,13 @@ import time
 from typing import Annotated, Any
 
 import httpx
-import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from channels.x.inbound import SIGNATURE_HEADER, sign_body
 from channels.x.models import CreateTweet, DmText
+from sandboxes.serving import serve_sandbox
 
 from .oauth import signature_ok
 from .settings import SandboxSettings
@@ -344,18 +343,15 @@ async def _push(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jauap serve sandbox-x", description="Run the local X API sandbox.")
-    parser.add_argument("--host", help="bind address (JAUAP_X_SANDBOX_HOST)")
-    parser.add_argument("--port", type=int, help="port (JAUAP_X_SANDBOX_PORT, default 8082)")
-    parser.add_argument(
-        "--webhook-url", help="intake's /webhooks/x (JAUAP_X_SANDBOX_WEBHOOK_URL); default: none"
+    return serve_sandbox(
+        argv,
+        name="x",
+        description="Run the local X API sandbox.",
+        settings_class=SandboxSettings,
+        create_app=create_app,
+        default_port=8082,
+        webhook_help="intake's /webhooks/x; default: none",
     )
-    args = parser.parse_args(argv)
-    overrides = {k: v for k, v in vars(args).items() if v is not None}
-    settings = SandboxSettings(**overrides)
-    logging.basicConfig(level=logging.INFO)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False)
-    return 0
 
 
 if __name__ == "__main__":
