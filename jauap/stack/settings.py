@@ -52,6 +52,12 @@ class StackSettings(BaseSettings):
         }
 
 
+# Every port a stack listens on lies below Linux's ephemeral range (32768-60999): a port in it may
+# be held at that moment as the local end of some outgoing connection, and the server then cannot
+# bind it (seen in CI: the fault stack's PostgreSQL on 35442, "Address already in use").
+EPHEMERAL_PORTS_START = 32768
+
+
 def suite_stack_settings() -> StackSettings:
     """A separate stack for the test suite, so tests never touch a running `make up`."""
     return StackSettings(
@@ -77,6 +83,7 @@ def bench_stack_settings() -> StackSettings:
         smtp_port=23025,
         imap_port=23143,
         postgres_port=25442,
+        prometheus_port=29090,
     )
 
 
@@ -85,10 +92,11 @@ def fault_stack_settings() -> StackSettings:
     never happen to the stack other test runs share."""
     return StackSettings(
         data_dir=ROOT / "var" / "fault-stack",
-        kafka_port=39092,
-        kafka_controller_port=39093,
+        kafka_port=21092,
+        kafka_controller_port=21093,
         mongo_port=27020,
-        smtp_port=33025,
-        imap_port=33143,
-        postgres_port=35442,
+        smtp_port=21025,
+        imap_port=21143,
+        postgres_port=21442,
+        prometheus_port=21090,
     )

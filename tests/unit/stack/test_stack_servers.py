@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from jauap.stack.servers import _ferretdb_command, status
-from jauap.stack.settings import StackSettings
+from jauap.stack.settings import (
+    EPHEMERAL_PORTS_START,
+    StackSettings,
+    bench_stack_settings,
+    fault_stack_settings,
+    suite_stack_settings,
+)
 
 
 def test_ferretdb_keeps_its_state_file_in_the_stack_data_dir(tmp_path: Path) -> None:
@@ -34,3 +40,27 @@ def test_a_sqlite_stack_is_complete_without_a_cluster(tmp_path: Path) -> None:
     # A stack started before PostgreSQL was the default must not look half-stopped (the shared test
     # stack would be wiped and restarted under the runs using it).
     assert "postgres" not in status(StackSettings(data_dir=tmp_path))
+
+
+def _listening_ports(settings: StackSettings) -> dict[str, int]:
+    return {name: value for name, value in settings.model_dump().items() if name.endswith("_port")}
+
+
+def test_no_stack_listens_in_the_ephemeral_port_range() -> None:
+    # A port in that range can be the local end of an outgoing connection when the server starts:
+    # CI once lost the whole fault tier to "Address already in use" on such a port.
+    stacks = {
+        "default": StackSettings(),
+        "suite": suite_stack_settings(),
+        "bench": bench_stack_settings(),
+        "fault": fault_stack_settings(),
+    }
+    for stack, settings in stacks.items():
+        for name, port in _listening_ports(settings).items():
+            assert port < EPHEMERAL_PORTS_START, f"{stack} stack: {name}={port}"
+
+
+def test_the_stacks_share_no_port() -> None:
+    stacks = [StackSettings(), suite_stack_settings(), bench_stack_settings(), fault_stack_settings()]
+    taken = [port for settings in stacks for port in _listening_ports(settings).values()]
+    assert len(taken) == len(set(taken))
