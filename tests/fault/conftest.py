@@ -2,6 +2,7 @@
 its scenarios kill, stop and freeze the servers, which must never happen to the stack that other
 test runs share. Started fresh for the tier and stopped after."""
 
+import fcntl
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,6 +15,14 @@ from jauap.stack.settings import StackSettings, fault_stack_settings
 @pytest.fixture(scope="session")
 def fault_stack() -> Iterator[StackSettings]:
     settings = fault_stack_settings()
+    settings.data_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Two runs of this tier at once would wipe and kill each other's stack: the second one waits.
+    with (settings.data_dir.parent / "fault-stack.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield from _fresh_stack(settings)
+
+
+def _fresh_stack(settings: StackSettings) -> Iterator[StackSettings]:
     servers.wipe(settings)
     # Set up lazily, when the session's event loop may already be running in this thread: start
     # (which runs its own asyncio loop for the topics) in a thread of its own.
