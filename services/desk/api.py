@@ -21,11 +21,11 @@ from .accounts import LoginRefused, LoginThrottled
 from .auth import CurrentSession
 from .cases import CaseStatus, CloseReason, ResolveOutcome, TransitionError, public
 from .context import Context
+from .core import Invalid, NotFound, PublishFailed, User
 from .models import Case, CaseDetails, CaseList, Draft
 from .policy import Forbidden
 from .responses import errors
 from .store import CaseFilter
-from .workflow import Invalid, NotFound, PublishFailed, User
 
 Json = dict[str, Any]
 

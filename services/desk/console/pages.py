@@ -24,12 +24,12 @@ from ..api import STORE_OUTAGES
 from ..auth import CurrentSession, check_csrf
 from ..cases import public
 from ..context import Context, DeskContext
+from ..core import NotFound
 from ..models import Case, CaseDetails
 from ..policy import Role, has_role
 from ..sources import client_source
 from ..store import MongoDeskRepository
 from ..users_api import User as UserShown
-from ..workflow import NotFound
 from . import present
 from .i18n import LANG_COOKIE, LANGS
 from .polls import SharedPolls

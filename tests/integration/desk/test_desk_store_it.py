@@ -22,9 +22,10 @@ from schemas import (
 )
 from services.desk.audit import Action, entry
 from services.desk.cases import TransitionError
+from services.desk.core import PublishFailed, User
 from services.desk.handlers import DeskHandlers
 from services.desk.store import CaseFilter, MongoDeskRepository, ensure_indexes
-from services.desk.workflow import Desk, PublishFailed, User
+from services.desk.workflow import Desk
 
 pytestmark = pytest.mark.integration
 

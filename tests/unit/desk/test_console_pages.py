@@ -13,9 +13,10 @@ from fastapi import FastAPI
 from schemas import Channel
 from services.desk import api, auth, console
 from services.desk.context import DeskContext
+from services.desk.core import User
 from services.desk.handlers import DeskHandlers
 from services.desk.settings import DeskSettings
-from services.desk.workflow import Desk, User
+from services.desk.workflow import Desk
 
 pytestmark = pytest.mark.unit
 

@@ -9,8 +9,9 @@ from desk_fakes import FakeClock, FakeDeskRepository, FakePublisher, classified
 from test_desk_handlers import failed
 
 from services.desk.cases import CloseReason, TransitionError
+from services.desk.core import PublishFailed, User
 from services.desk.handlers import DeskHandlers
-from services.desk.workflow import Desk, PublishFailed, User
+from services.desk.workflow import Desk
 
 pytestmark = pytest.mark.unit
 

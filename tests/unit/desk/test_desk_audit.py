@@ -9,8 +9,9 @@ from test_desk_handlers import delivered, failed
 
 from services.desk.audit import Action, entry
 from services.desk.cases import CloseReason, ResolveOutcome
+from services.desk.core import User
 from services.desk.handlers import DeskHandlers
-from services.desk.workflow import Desk, User
+from services.desk.workflow import Desk
 
 pytestmark = pytest.mark.unit
 

@@ -15,11 +15,12 @@ from services.desk.cases import (
     ResolveOutcome,
     TransitionError,
 )
+from services.desk.core import Invalid, User
 from services.desk.handlers import DeskHandlers
 from services.desk.models import CaseDetails
 from services.desk.policy import Forbidden
 from services.desk.store import CaseFilter
-from services.desk.workflow import Desk, Invalid, User
+from services.desk.workflow import Desk
 
 pytestmark = pytest.mark.unit
 

@@ -4,9 +4,10 @@ import pytest
 from desk_fakes import FakeClock, FakeDeskRepository, FakePublisher, classified
 
 from schemas import AnswerDelivered, AnswerFailed, Channel, DeliveredPart
+from services.desk.core import User
 from services.desk.handlers import DeskHandlers, UnknownCase
 from services.desk.metrics import TIME_TO_FIRST_ANSWER
-from services.desk.workflow import Desk, User
+from services.desk.workflow import Desk
 
 pytestmark = pytest.mark.unit
 

@@ -3,9 +3,10 @@ from desk_fakes import FakeClock, FakeDeskRepository, FakePublisher, classified
 
 from schemas import Channel
 from services.desk.cases import TransitionError
+from services.desk.core import Invalid, NotFound, PublishFailed, User
 from services.desk.handlers import DeskHandlers
 from services.desk.policy import Forbidden
-from services.desk.workflow import Desk, Invalid, NotFound, PublishFailed, User
+from services.desk.workflow import Desk
 
 pytestmark = pytest.mark.unit
 

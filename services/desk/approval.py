@@ -1,0 +1,216 @@
+"""Approving a draft publishes the answer; rejecting sends it back to its author.
+
+One case, one answer: an approval first claims the *case*: it inserts the claim of the case's
+current approval round (`<case id>#<n>`, unique `_id`), then moves the case to `approving` with the
+draft as its `answer_id` and the next round. Of two approvals of two drafts of the same case exactly
+one inserts the claim and publishes; the other gets 409. (An insert, not a conditional update: on
+FerretDB 1.24 a conditional update is a read and a write, and two concurrent ones can both match.)
+If the broker refuses the publish, the case is released to the next round and any draft may be
+approved. A claim left unconfirmed (a crash, or a publish that timed out and may still go out) goes
+stale after `claim_stale`; only the same draft can then finish it, so the answer published again has
+the same `answer_id` and the responder posts it once. The publish itself times out well before the
+claim goes stale.
+
+Calling an action again on a draft that already made the move completes what a failure may have
+left undone (the audit entry above all), publishing nothing again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from channels.pii import public_answer_pii
+from schemas import AnswerApproved
+
+from . import metrics
+from .audit import Action, entry
+from .cases import CaseStatus, DraftStatus, TransitionError, require_approvable, status_after_reject
+from .core import DeskCore, Invalid, PublishFailed, User, claim_id, created_entry
+from .policy import Role, check_four_eyes, require_role
+from .store import Document
+
+
+class Approval(DeskCore):
+    async def approve(self, draft_id: str, user: User) -> Document:
+        draft = await self.draft_of(draft_id)
+        check_four_eyes(
+            approver=user.username,
+            approver_role=user.role,
+            drafted_by=draft["drafted_by"],
+            drafted_by_role=draft.get("drafted_by_role", Role.operator.value),
+            allow_self=self.allow_self_approval,
+        )
+        case = await self.case(draft["case_id"])
+        if draft["status"] == DraftStatus.approved:
+            # Approved and published before: finish what a failure may have left, publish nothing.
+            await self._complete_approval(case["_id"], draft)
+            return draft
+        if draft["status"] != DraftStatus.pending:
+            require_approvable(case["status"], draft["status"])
+        self._guard_public_pii(case, draft["text"])
+        now = self._now()
+        await self._claim(case, draft_id, user, now)
+        await self._publish(answer_event(case, draft, user.username), case, draft_id, now)
+        approved = {
+            **draft,
+            "status": DraftStatus.approved.value,
+            "approved_by": user.username,
+            "approved_at": now,
+            "published_at": now,
+        }
+        await self._complete_approval(case["_id"], approved)
+        metrics.DRAFTS.labels("approved").inc()
+        return approved
+
+    async def _claim(self, case: Document, draft_id: str, user: User, now: datetime) -> None:
+        """Take the case for this draft, so no other approval of the case publishes.
+
+        The gate is the insert of the claim of the case's current approval round (`<case>#<n>`):
+        of concurrent approvals exactly one inserts it. A claim a crash left unconfirmed is finished
+        only by the same draft once stale, so at most one answer (one `answer_id`) goes out."""
+        if case["status"] == CaseStatus.approving:  # the case moved on to the next round already
+            round_ = int(case.get("approval_round", 1)) - 1
+            await self._take_over(case, round_, draft_id, now)
+        else:
+            require_approvable(case["status"], DraftStatus.pending.value)
+            round_ = int(case.get("approval_round", 0))
+            slot = {"_id": claim_id(case["_id"], round_), "case_id": case["_id"], "answer_id": draft_id}
+            if not await self.repo.insert_claim({**slot, "at": now, "by": user.username}):
+                await self._take_over(case, round_, draft_id, now)
+        claim = {
+            "status": CaseStatus.approving.value,
+            "answer_id": draft_id,
+            "approving_at": now,
+            "approving_by": user.username,
+            "approval_round": round_ + 1,
+            "updated_at": now,
+        }
+        await self.repo.update_case(case["_id"], claim)
+
+    async def _take_over(self, case: Document, round_: int, draft_id: str, now: datetime) -> None:
+        held = await self.repo.get_claim(claim_id(case["_id"], round_))
+        if held is not None and held.get("closing"):
+            raise TransitionError("this case is being closed; reload it")
+        if held is None or held.get("answer_id") != draft_id:
+            answer_id = held.get("answer_id") if held else case.get("answer_id")
+            raise TransitionError(
+                f"draft '{answer_id}' of this case is being approved (or its approval was interrupted: "
+                "approve that draft again to finish it); one case gets one answer"
+            )
+        if now - held["at"] <= self.claim_stale:
+            raise TransitionError("this draft is being approved right now; reload the case in a minute")
+
+    async def _publish(self, event: AnswerApproved, case: Document, draft_id: str, now: datetime) -> None:
+        try:
+            await asyncio.wait_for(self.publish(event), self.publish_timeout.total_seconds())
+        except TimeoutError as exc:
+            # The broker may still take the answer: keep the claim, so only this same answer (which
+            # the responder posts once) can be published for the case.
+            raise PublishFailed(
+                "the broker did not confirm the answer in time; it may still be sent. The case stays "
+                f"'approving': approve this same draft again after {self.claim_stale.seconds} s"
+            ) from exc
+        except Exception as exc:
+            released = {"status": CaseStatus.drafted.value, "answer_id": case.get("answer_id")}
+            await self.repo.update_case(
+                case["_id"],
+                {**released, "updated_at": now},
+                only_if={"status": CaseStatus.approving.value, "answer_id": draft_id, "approving_at": now},
+            )
+            raise PublishFailed(
+                "the answer could not be queued for sending; nothing was sent, try again"
+            ) from exc
+
+    async def _complete_approval(self, case_id: str, draft: Document) -> None:
+        """Idempotent: after the answer is published, record it on the draft and the case, supersede
+        the other drafts, and audit the approval exactly once."""
+        at, draft_id = draft["approved_at"], draft["_id"]
+        decided = {k: draft[k] for k in ("status", "approved_by", "approved_at", "published_at")}
+        # Unconditional: once published, 'approved' is the truth, even if a reject raced this approval.
+        await self.repo.update_draft(draft_id, decided, only_if={"case_id": case_id})
+        await self.repo.update_case(
+            case_id,
+            {"status": CaseStatus.approved.value, "approved_at": at, "updated_at": at},
+            only_if={"status": CaseStatus.approving.value, "answer_id": draft_id},
+        )
+        await self._retire_pending_drafts(case_id, DraftStatus.superseded, at, keep=draft_id)
+        approved = entry(
+            draft["approved_by"], Action.draft_approved, at, case_id=case_id, draft_id=draft_id, key=draft_id
+        )
+        await self.repo.append_audit([created_entry(draft), approved])
+
+    def _guard_public_pii(self, case: Document, text: str) -> None:
+        if not case.get("public"):
+            return
+        kinds = public_answer_pii(text, self.public_contacts_allowed)
+        if kinds:
+            raise Invalid(
+                f"this answer would be posted publicly and contains personal data ({', '.join(kinds)}); "
+                "remove it, or answer the citizen privately instead"
+            )
+
+    async def reject(self, draft_id: str, user: User, comment: str) -> Document:
+        require_role(user.role, Role.approver, "reject a draft")
+        comment = comment.strip()
+        if not comment:
+            raise Invalid("say why the draft is rejected in 'comment', so its author can fix it")
+        draft = await self.draft_of(draft_id)
+        case = await self.case(draft["case_id"])
+        if draft["status"] == DraftStatus.rejected:
+            await self._complete_reject(case["_id"], draft)  # rejected before: finish, change nothing
+            return draft
+        require_approvable(case["status"], draft["status"])
+        now = self._now()
+        changes = {
+            "status": DraftStatus.rejected.value,
+            "rejected_by": user.username,
+            "rejected_at": now,
+            "comment": comment,
+        }
+        if not await self.repo.update_draft(draft_id, changes, only_if={"status": DraftStatus.pending.value}):
+            raise TransitionError("this draft was decided meanwhile; reload the case")
+        rejected = {**draft, **changes}
+        await self._complete_reject(case["_id"], rejected)
+        metrics.DRAFTS.labels("rejected").inc()
+        return rejected
+
+    async def _complete_reject(self, case_id: str, draft: Document) -> None:
+        at = draft["rejected_at"]
+        pending = [d for d in await self.repo.drafts_of_case(case_id) if d["status"] == DraftStatus.pending]
+        await self.repo.update_case(
+            case_id,
+            {"status": status_after_reject(len(pending)).value, "updated_at": at},
+            only_if_status=[CaseStatus.drafted.value],
+        )
+        rejected = entry(
+            draft["rejected_by"],
+            Action.draft_rejected,
+            at,
+            case_id=case_id,
+            draft_id=draft["_id"],
+            key=draft["_id"],
+            comment=draft["comment"],
+        )
+        await self.repo.append_audit([created_entry(draft), rejected])
+
+
+def answer_event(case: Document, draft: Document, approved_by: str) -> AnswerApproved:
+    extra: dict[str, Any] = {}
+    if case.get("contact"):
+        extra["recipient"] = case["contact"]
+    return AnswerApproved(
+        answer_id=draft["_id"],
+        case_id=case["_id"],
+        question_id=case["question_id"],
+        channel=case["channel"],
+        conversation_id=case["conversation_id"],
+        reply_to_message_id=case.get("reply_to_message_id"),
+        text=draft["text"],
+        public=bool(case.get("public")),
+        approved_by=approved_by,
+        drafted_by=draft["drafted_by"],
+        trace=dict(case.get("trace") or {}),  # the question's trace continues in its answer
+        **extra,
+    )
