@@ -16,8 +16,9 @@ from schemas import AnswerApproved, Channel
 from services.runtime.broker import publish_event
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
-from .handlers import DeliveryPolicy, Responder
+from .handlers import Responder
 from .ledger import MongoLedger
+from .policy import DeliveryPolicy
 from .settings import ResponderSettings
 
 

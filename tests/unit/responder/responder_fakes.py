@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from channels.base import DeliveryError, OutboundPart
 from schemas import AnswerApproved, Channel, Event
-from services.responder.handlers import DeliveryPolicy, Responder
+from services.responder.handlers import Responder
 from services.responder.ledger import LedgerEntry
+from services.responder.policy import DeliveryPolicy
 
 
 @dataclass

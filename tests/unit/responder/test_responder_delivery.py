@@ -11,13 +11,9 @@ from responder_fakes import LONG_RU, FakeSender, FakeTime, approved, rig
 from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Unreachable
 from channels.splitting import split_for_channel
 from schemas import AnswerDelivered, AnswerFailed, Channel
-from services.responder.handlers import (
-    ChannelMisconfigured,
-    ChannelUnavailable,
-    DeliveryPolicy,
-    nothing_was_sent,
-)
 from services.responder.ledger import LedgerEntry
+from services.responder.policy import DeliveryPolicy
+from services.responder.sending import ChannelMisconfigured, ChannelUnavailable, nothing_was_sent
 from services.runtime.errors import is_outage
 
 pytestmark = pytest.mark.unit

@@ -1,0 +1,197 @@
+"""Posting one part of an answer: the rate-limit wait, the claim in the ledger, the attempts, and what
+each channel error means for the answer.
+
+How each channel error is treated:
+- RateLimited: nothing was posted. The channel's bucket pauses for Retry-After and the same part is
+  tried again, a bounded number of times; a Retry-After longer than `max_retry_after_s` gives up at
+  once (AnswerFailed rate_limited, the intent released, so a replay may send it later).
+- Rejected: the channel refused the part for good: the ledger marks it failed and AnswerFailed
+  channel_rejected asks a human; a replay republishes that failure and posts nothing.
+- Unreachable: if the connection itself was never made (refused, DNS), nothing was posted: retried
+  with backoff, then the intent is released and ChannelUnavailable, an outage, goes to the consumer's
+  guard, which keeps the answer and tries it again while the outage lasts. Once the channel has been
+  unreachable for the give-up time (giveup.py, counted from the answer's first failed attempt and
+  kept in the ledger), AnswerFailed channel_unreachable (needs_human False: nothing is in doubt)
+  ends it. Any other Unreachable (a timeout, a dropped connection, a 5xx) may have posted the part:
+  the ledger keeps `sending` and AnswerFailed unknown_outcome asks a human.
+- Misconfigured (the channel refuses our own credentials: a wrong bot token): nothing was posted and
+  no message could be. The intent is released, an ERROR names the setting to fix, and
+  ChannelMisconfigured, an outage, keeps the answer waiting: nothing is marked failed, and the
+  answers go out once the setting is fixed and the service restarted.
+- Anything else (a bug, the store failing after the post) propagates with the entry still `sending`:
+  the guard's retry then finds it and reports unknown_outcome rather than posting again.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Sender, Unreachable
+from channels.splitting import TextPart
+from schemas import AnswerApproved, Channel
+from services.runtime.errors import Outage
+
+from .ledger import DeliveryLedger, LedgerEntry
+from .metrics import PARTS_SENT, SEND_SECONDS
+from .policy import DeliveryPolicy
+from .ratelimit import Clock, Sleep, TokenBucket
+
+# Exceptions (by class name, so no HTTP client is imported here) raised while connecting, before any
+# byte of the request left: aiohttp (aiogram's session) and httpx.
+_CONNECT_ERRORS = frozenset(
+    {"ClientConnectorError", "ConnectionTimeoutError", "ConnectError", "ConnectTimeout"}
+)
+
+
+class DeliveryFailed(Exception):
+    """The answer cannot be delivered: it ends as AnswerFailed with this code and reason."""
+
+    def __init__(self, code: str, reason: str, *, needs_human: bool = True) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.needs_human = needs_human
+        self.delivered_parts = 0
+
+
+class ChannelOutage(Outage):
+    """The channel cannot take any message now; nothing of the current part was posted."""
+
+    def __init__(self, channel: Channel, detail: str) -> None:
+        super().__init__(detail)
+        self.dependency = channel.value  # what readiness reports as down
+        self.delivered_parts = 0
+
+
+class ChannelUnavailable(ChannelOutage):
+    """The channel refused every connection; nothing was posted, so retrying the event is safe."""
+
+
+class ChannelMisconfigured(ChannelOutage):
+    """The channel refuses our credentials: no answer can go out until the setting is fixed and the
+    service restarted. An outage, not a failed answer: the answers wait."""
+
+
+def nothing_was_sent(exc: Unreachable) -> bool:
+    """True only when the request certainly never reached the channel."""
+    if not exc.request_sent:
+        return True
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError | socket.gaierror):
+            return True
+        if any(cls.__name__ in _CONNECT_ERRORS for cls in type(cause).__mro__):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+class PartPoster:
+    """Posts parts through their channel's token bucket, claiming each in the ledger first."""
+
+    def __init__(self, *, ledger: DeliveryLedger, policy: DeliveryPolicy, clock: Clock, sleep: Sleep) -> None:
+        self.ledger = ledger
+        self.policy = policy
+        self._clock = clock
+        self._sleep = sleep
+        self._buckets: dict[Channel, TokenBucket] = {}
+
+    async def post(self, event: AnswerApproved, sender: Sender, part: TextPart, reply_to: str | None) -> str:
+        """The channel's message id of the part, once posted and recorded `sent`."""
+        intent = LedgerEntry(
+            answer_id=event.answer_id,
+            part_index=part.index,
+            part_count=part.count,
+            channel=event.channel,
+            conversation_id=event.conversation_id,
+            text=part.text,
+            state="sending",
+        )
+        # The rate-limit wait comes before the intent is recorded: a crash while waiting must leave
+        # the part unclaimed (certainly not posted), not `sending` (outcome unknown, a human's job).
+        await self._bucket(event.channel).acquire()
+        if not await self.ledger.claim(intent):
+            raise DeliveryFailed(
+                "unknown_outcome",
+                f"part {part.index + 1}/{part.count} was claimed by another "
+                "attempt meanwhile; check the thread before retrying",
+            )
+        outbound = OutboundPart(
+            conversation_id=event.conversation_id,
+            text=part.text,
+            reply_to_message_id=reply_to,
+            recipient=event.recipient,
+            public=event.public,
+        )
+        for attempt in range(1, self.policy.send_attempts + 1):
+            message_id = await self._attempt(event, sender, outbound, part, attempt)
+            if message_id is not None:
+                await self.ledger.mark_sent(event.answer_id, part.index, message_id)
+                PARTS_SENT.labels(event.channel.value).inc()
+                return message_id
+        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+    async def _attempt(
+        self, event: AnswerApproved, sender: Sender, outbound: OutboundPart, part: TextPart, attempt: int
+    ) -> str | None:
+        """One call to the channel: the message id, None to try again, or an exception."""
+        if attempt > 1:  # the first attempt's token was taken before the claim
+            await self._bucket(event.channel).acquire()
+        started = time.perf_counter()
+        try:
+            return await sender.send(outbound)
+        except RateLimited as exc:
+            await self._rate_limited(event, part, attempt, exc)
+            return None
+        except Misconfigured as exc:
+            await self.ledger.release(event.answer_id, part.index)
+            raise ChannelMisconfigured(event.channel, str(exc)) from exc
+        except Rejected as exc:
+            await self.ledger.mark_failed(event.answer_id, part.index, str(exc))
+            raise DeliveryFailed(
+                "channel_rejected", f"{event.channel} refused part {part.index + 1}/{part.count}: {exc}"
+            ) from exc
+        except Unreachable as exc:
+            await self._unreachable(event, part, attempt, exc)
+            return None
+        finally:
+            SEND_SECONDS.labels(event.channel.value).observe(time.perf_counter() - started)
+
+    async def _rate_limited(
+        self, event: AnswerApproved, part: TextPart, attempt: int, exc: RateLimited
+    ) -> None:
+        wait = max(exc.retry_after_s, self.policy.min_retry_after_s)
+        if attempt == self.policy.send_attempts or wait > self.policy.max_retry_after_s:
+            await self.ledger.release(event.answer_id, part.index)
+            raise DeliveryFailed(
+                "rate_limited",
+                f"{event.channel} kept rate-limiting part {part.index + 1}/{part.count} "
+                f"(retry after {wait:g}s); nothing of it was posted, retrying later is safe",
+                needs_human=False,
+            ) from exc
+        self._bucket(event.channel).pause(wait)  # the next acquire() waits it out, for every sender
+
+    async def _unreachable(
+        self, event: AnswerApproved, part: TextPart, attempt: int, exc: Unreachable
+    ) -> None:
+        if not nothing_was_sent(exc):
+            raise DeliveryFailed(
+                "unknown_outcome",
+                f"no answer from {event.channel} for part {part.index + 1}/{part.count}; it may have "
+                "been posted: check the thread, then resend by hand if it is missing",
+            ) from exc
+        if attempt == self.policy.send_attempts:
+            await self.ledger.release(event.answer_id, part.index)
+            raise ChannelUnavailable(
+                event.channel, f"part {part.index + 1}/{part.count}: the connection was refused: {exc}"
+            ) from exc
+        await self._sleep(self.policy.unreachable_backoff_s * 2 ** (attempt - 1))
+
+    def _bucket(self, channel: Channel) -> TokenBucket:
+        if channel not in self._buckets:
+            rate = self.policy.rates_per_s.get(channel, self.policy.default_rate_per_s)
+            self._buckets[channel] = TokenBucket(
+                rate, self.policy.burst, clock=self._clock, sleep=self._sleep
+            )
+        return self._buckets[channel]
