@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from schemas import REGIONS, Author, Channel, QuestionReceived, utc_now
 
+from .inbound import clean
+
 WEBFORM_MAX_CHARS = 5000
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=WEBFORM_MAX_CHARS)]
@@ -58,6 +60,13 @@ class WebFormQuestion(BaseModel):
     def _blank_is_none(cls, value: object) -> object:
         # HTML forms send "" for an untouched field.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("text", "name", "contact", "region", mode="before")
+    @classmethod
+    def _cleaned(cls, value: object) -> object:
+        # Control characters go at the edge (a NUL cannot be stored), before the length and blank
+        # checks (pydantic runs 'before' validators last-defined first): controls alone are empty.
+        return clean(value) if isinstance(value, str) else value
 
     @field_validator("region")
     @classmethod

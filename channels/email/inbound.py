@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 
 from schemas import Author, Channel, QuestionReceived
 
+from ..inbound import clean, question
 from .limits import MAX_QUESTION_CHARS
 from .models import Thread, message_ids
 
@@ -60,12 +61,12 @@ def message_to_question(raw: bytes, *, mailbox_address: str) -> QuestionReceived
         return Ignored("sent by the ministry mailbox itself", thread.message_id)
     if _automatic(message):
         return Ignored("automatic message (auto-reply, bulk or list mail)", thread.message_id)
-    text = body_text(message)
+    text = clean(body_text(message)).strip()
     if not text:
         return Ignored("no text", thread.message_id)
     reply_to = _first_address(message, "Reply-To") or sender
     subject = str(message.get("Subject", "")).strip()
-    return QuestionReceived.new(
+    return question(
         channel=Channel.email,
         channel_message_id=thread.message_id,
         conversation_id=thread.root,

@@ -16,16 +16,15 @@ Decisions (also in services/intake/README.md):
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from schemas import Author, Channel, QuestionReceived
 
+from ..inbound import InvalidInbound, decode, has_text, question
+from ..inbound import describe_errors as describe_errors  # re-exported: the sandbox words Bot API errors
 from .models import PRIVATE, Message, Update
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -34,13 +33,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEV_WEBHOOK_SECRET = "jauap-dev-telegram-webhook-secret"
 
 
-class InvalidUpdate(ValueError):
+class InvalidUpdate(InvalidInbound):
     """The body is not a Telegram Update; `reason` is safe to return and to log (no user data)."""
-
-    def __init__(self, reason: str, *, malformed_json: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.malformed_json = malformed_json
 
 
 @dataclass(frozen=True)
@@ -60,24 +54,7 @@ def verify_secret(received: str | None, expected: str) -> bool:
 
 def parse_update(body: bytes | str) -> Update:
     """Decode a webhook body; raises InvalidUpdate with a reason naming fields, never values."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidUpdate(f"body is not valid JSON: {type(exc).__name__}", malformed_json=True) from exc
-    except RecursionError as exc:  # a few kB of brackets exhaust the decoder's stack; no Update nests so
-        raise InvalidUpdate("body nests too deeply to be a Telegram Update") from exc
-    if not isinstance(data, dict):
-        raise InvalidUpdate("body is not a JSON object")
-    try:
-        return Update.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidUpdate(f"not a Telegram Update: {describe_errors(exc)}") from exc
-
-
-def describe_errors(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}" for err in exc.errors()
-    )
+    return decode(Update, body, "a Telegram Update", InvalidUpdate)
 
 
 def to_question(update: Update) -> QuestionReceived | Ignored:
@@ -86,12 +63,12 @@ def to_question(update: Update) -> QuestionReceived | Ignored:
     if message is None:
         return Ignored(_why_not_a_message(update), update.update_id)
     text = message.text if message.text is not None else message.caption
-    if not text or not text.strip():
+    if text is None or not has_text(text):
         return Ignored("message has no text or caption", update.update_id)
     if message.from_user is not None and message.from_user.is_bot:
         return Ignored("message sent by a bot", update.update_id)
     chat = message.chat
-    return QuestionReceived.new(
+    return question(
         channel=Channel.telegram,
         channel_message_id=f"{chat.id}:{message.message_id}",
         conversation_id=str(chat.id),

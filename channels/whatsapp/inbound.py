@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from schemas import Author, Channel, QuestionReceived
 
+from ..inbound import InvalidInbound, decode, has_text, question
 from .models import Contact, Message, Notification, Status
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -35,13 +33,8 @@ SIGNATURE_PREFIX = "sha256="
 SUBSCRIBE = "subscribe"
 
 
-class InvalidNotification(ValueError):
+class InvalidNotification(InvalidInbound):
     """The body is not a WhatsApp webhook notification; `reason` names fields, never values."""
-
-    def __init__(self, reason: str, *, malformed_json: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.malformed_json = malformed_json
 
 
 @dataclass(frozen=True)
@@ -82,26 +75,7 @@ def verify_handshake(mode: str | None, token: str | None, expected_token: str) -
 
 def parse_notification(body: bytes | str) -> Notification:
     """Decode a webhook body; raises InvalidNotification with a reason naming fields."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidNotification(
-            f"body is not valid JSON: {type(exc).__name__}", malformed_json=True
-        ) from exc
-    except RecursionError as exc:  # deep brackets exhaust the decoder's stack; no notification nests so
-        raise InvalidNotification("body nests too deeply to be a WhatsApp notification") from exc
-    if not isinstance(data, dict):
-        raise InvalidNotification("body is not a JSON object")
-    try:
-        return Notification.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidNotification(f"not a WhatsApp notification: {_describe(exc)}") from exc
-
-
-def _describe(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}" for err in exc.errors()
-    )
+    return decode(Notification, body, "a WhatsApp notification", InvalidNotification)
 
 
 def to_updates(notification: Notification, phone_number_id: str | None = None) -> Updates:
@@ -133,12 +107,12 @@ def to_question(
     """The QuestionReceived for a citizen's text message, or why the message is not one."""
     if message.type != "text" or message.text is None:
         return Ignored(f"message of type {message.type!r}: only text messages are questions", message.id)
-    if not message.text.body.strip():
+    if not has_text(message.text.body):
         return Ignored("text message is empty", message.id)
     if message.group_id is not None:
         return Ignored("group message: Jauap answers citizens one to one", message.id)
     name = contact.profile.name if contact is not None and contact.profile is not None else None
-    return QuestionReceived.new(
+    return question(
         channel=Channel.whatsapp,
         channel_message_id=message.id,
         conversation_id=message.from_,

@@ -18,28 +18,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from schemas import Author, Channel, QuestionReceived
 
+from ..inbound import InvalidInbound, decode, has_text, question
 from .models import ActivityDirectMessage, ActivityEvent, ActivityTweet, DmEvent, MentionsPage, Tweet
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 M = TypeVar("M", bound=BaseModel)
 
 
-class InvalidPayload(ValueError):
+class InvalidPayload(InvalidInbound):
     """Not an X payload; `reason` names fields, never values, so it is safe to return and log."""
-
-    def __init__(self, reason: str, *, malformed_json: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.malformed_json = malformed_json
 
 
 @dataclass(frozen=True)
@@ -76,19 +71,7 @@ def verify_signature(body: bytes, received: str | None, consumer_secret: str) ->
 
 
 def parse(model: type[M], body: bytes | str, what: str) -> M:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidPayload(f"body is not valid JSON: {type(exc).__name__}", malformed_json=True) from exc
-    except RecursionError as exc:
-        raise InvalidPayload(f"body nests too deeply to be {what}") from exc
-    if not isinstance(data, dict):
-        raise InvalidPayload("body is not a JSON object")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        fields = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
-        raise InvalidPayload(f"not {what}: {fields}") from exc
+    return decode(model, body, what, InvalidPayload)
 
 
 def parse_mentions(body: bytes | str) -> MentionsPage:
@@ -111,14 +94,14 @@ def mention_to_question(tweet: Tweet, page: MentionsPage, own_user_id: str) -> Q
         return Ignored("the account's own tweet", tweet.id)
     if tweet.is_retweet():
         return Ignored("a retweet, not a question", tweet.id)
-    if not tweet.text.strip():
+    if not has_text(tweet.text):
         return Ignored("tweet has no text", tweet.id)
     user = page.user(tweet.author_id)
     author_id = tweet.author_id or "unknown"
     raw: dict[str, Any] = {"source": "mentions", "author_id": author_id}
     if tweet.in_reply_to_user_id:
         raw["in_reply_to_user_id"] = tweet.in_reply_to_user_id
-    return QuestionReceived.new(
+    return question(
         channel=Channel.x,
         channel_message_id=tweet.id,
         conversation_id=tweet.conversation_id or tweet.id,
@@ -136,7 +119,7 @@ def dm_to_question(event: DmEvent, own_user_id: str) -> QuestionReceived | Ignor
         return Ignored(f"DM event of type {event.event_type}", event.id)
     if event.sender_id is None or event.sender_id == own_user_id:
         return Ignored("a DM the account sent", event.id)
-    if not event.text or not event.text.strip():
+    if event.text is None or not has_text(event.text):
         return Ignored("DM has no text", event.id)
     return _private(event.id, event.sender_id, event.text, _iso(event.created_at), Author(id=event.sender_id))
 
@@ -156,9 +139,9 @@ def _activity_tweet(tweet: ActivityTweet, own_user_id: str) -> QuestionReceived 
     if tweet.retweeted_status is not None:
         return Ignored("a retweet, not a question", tweet.id_str)
     text = tweet.full()
-    if not text.strip():
+    if not has_text(text):
         return Ignored("tweet has no text", tweet.id_str)
-    return QuestionReceived.new(
+    return question(
         channel=Channel.x,
         channel_message_id=tweet.id_str,
         conversation_id=tweet.in_reply_to_status_id_str or tweet.id_str,
@@ -177,7 +160,7 @@ def _activity_dm(dm: ActivityDirectMessage, event: ActivityEvent) -> QuestionRec
         return Ignored(f"DM event of type {dm.type}", dm.id)
     if create.sender_id == event.for_user_id:
         return Ignored("a DM the account sent", dm.id)
-    if not create.message_data.text.strip():
+    if not has_text(create.message_data.text):
         return Ignored("DM has no text", dm.id)
     user = event.users.get(create.sender_id)
     author = Author(
@@ -192,7 +175,7 @@ def _activity_dm(dm: ActivityDirectMessage, event: ActivityEvent) -> QuestionRec
 
 
 def _private(event_id: str, sender_id: str, text: str, sent_at: datetime, author: Author) -> QuestionReceived:
-    return QuestionReceived.new(
+    return question(
         channel=Channel.x,
         channel_message_id=event_id,
         conversation_id=sender_id,

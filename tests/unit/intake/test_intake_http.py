@@ -50,6 +50,16 @@ async def test_telegram_text_message_is_accepted(
     assert [q.question_id for q in app_and_publisher[1].published] == ["telegram:555001:17"]
 
 
+async def test_a_nul_in_the_text_is_accepted_and_removed_at_the_edge(
+    client: httpx.AsyncClient, app_and_publisher: tuple[FastAPI, FakePublisher]
+) -> None:
+    r = await client.post("/webhooks/telegram", json=telegram_update(text="пенсия\u0000?"), headers=HEADERS)
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
+    r = await client.post("/api/questions", json={"text": "пособие\u0000?"})
+    assert r.status_code == 202
+    assert [q.text for q in app_and_publisher[1].published] == ["пенсия?", "пособие?"]
+
+
 async def test_sticker_is_acknowledged_and_ignored(
     client: httpx.AsyncClient, app_and_publisher: tuple[FastAPI, FakePublisher]
 ) -> None:
