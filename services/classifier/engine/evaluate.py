@@ -18,6 +18,7 @@ from schemas import Classification
 
 from .dataset import load_examples
 from .engine import ClassifyInput, Engine
+from .evaluate_groups import grouped_report
 
 CSV_IN_REMIT_CATEGORY = "соцподдержка"
 CSV_HIGH_URGENCY = "высокая"
@@ -66,12 +67,15 @@ class Report:
     rows: int
     fields: list[FieldReport] = field(default_factory=list)
     extra: dict[str, float] = field(default_factory=dict)
+    groups: str = ""  # per-script / per-category tables (evaluate_groups)
 
     def render(self) -> str:
         lines = [f"evaluation of {self.source}: {self.rows} messages"]
         for report in self.fields:
             lines.append(f"{report.name}: accuracy {report.accuracy:.3f}, macro-F1 {report.macro_f1:.3f}")
         lines.extend(f"{name}: {value:.3f}" for name, value in self.extra.items())
+        if self.groups:
+            lines.append(self.groups)
         for report in self.fields:
             lines.append(f"\nconfusion for {report.name}:\n{report.confusion()}")
         return "\n".join(lines)
@@ -104,9 +108,13 @@ def evaluate_jsonl(engine: Engine, path: Path) -> Report:
     urgency = report.fields[-1]
     report.extra["urgency_recall_high"] = urgency.recall("high")
     report.extra["urgency_precision_high"] = urgency.precision("high")
+    report.extra["urgency_normal_flagged_high"] = _share(
+        p == "high" for g, p in zip(urgency.gold, urgency.predicted, strict=True) if g != "high"
+    )
     pairs = list(zip(examples, results, strict=True))
     report.extra["region_exact"] = _share(e.region == r.region for e, r in pairs)
     report.extra["pii_kinds_exact"] = _share(set(e.pii) == set(r.pii) for e, r in pairs)
+    report.groups = grouped_report(path, examples, results)
     return report
 
 
