@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from channels.base import DeliveryError, OutboundPart
+from prometheus_client import REGISTRY
+
+from channels.base import DeliveryError, OutboundPart, Unreachable
 from schemas import AnswerApproved, Channel, Event
 from services.responder.handlers import Responder
 from services.responder.ledger import LedgerEntry
@@ -155,3 +157,22 @@ LONG_RU = " ".join(
     f"Предложение номер {i} о порядке назначения и выплаты государственных социальных пособий."
     for i in range(120)
 )  # about 10 000 characters: three Telegram parts
+
+
+def only_event(events: list[object]) -> object:
+    assert len(events) == 1, events
+    return events[0]
+
+
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def refused() -> Unreachable:
+    """A channel error whose cause is a refused connection: certainly nothing was sent."""
+    try:
+        raise ConnectionRefusedError(111, "Connection refused")
+    except ConnectionRefusedError as cause:
+        error = Unreachable("cannot connect")
+        error.__cause__ = cause
+        return error
