@@ -71,6 +71,8 @@ def main(argv: list[str]) -> int:
         return 1
     offer_first_admin(stack.client_env())
     env = {**os.environ, **stack.client_env(), "PYTHONUNBUFFERED": "1"}
+    # The services write to honcho's pipe: the terminal is ours, so their logs take its readable form.
+    env.setdefault("JAUAP_LOG_FORMAT", "console" if sys.stdout.isatty() else "json")
     # Intake polls the X sandbox's mentions; 5 s keeps within X's 180 reads per 15 minutes.
     env.setdefault("JAUAP_X_POLL_INTERVAL_S", "5")
     # Intake polls the ministry mailbox on the local mail server.

@@ -127,6 +127,7 @@ def case_from_event(event: QuestionClassified, now: datetime) -> Document:
         "first_answered_at": None,
         "delivery": None,
         "failure": None,
+        "trace": dict(event.trace),  # the question's trace, continued by the answer (runtime/tracing.py)
     }
 
 

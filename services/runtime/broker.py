@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from schemas import Event
 
 from .settings import ServiceSettings
+from .tracing import kafka_headers, publishing
 
 
 def make_broker(settings: ServiceSettings, registry: CollectorRegistry = REGISTRY) -> KafkaBroker:
@@ -34,13 +35,15 @@ def encode(event: BaseModel) -> bytes:
 
 
 async def publish_event(broker: KafkaBroker, event: Event) -> None:
-    """Publish and wait for the broker's acknowledgement (acks=all)."""
-    await broker.publish(
-        encode(event),
-        event.TOPIC,
-        key=event.key(),
-        headers={"content-type": "application/json", "event_type": event.event_type},
-    )
+    """Publish and wait for the broker's acknowledgement (acks=all), in a span of the event's trace."""
+    with publishing(event) as event:
+        await broker.publish(
+            encode(event),
+            event.TOPIC,
+            key=event.key(),
+            headers={"content-type": "application/json", "event_type": event.event_type}
+            | kafka_headers(event),
+        )
 
 
 async def publish_events(broker: KafkaBroker, events: list[Event]) -> None:

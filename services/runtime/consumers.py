@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from .deadletter import DeadLetters, Guard, OutageNotOver, Record, RetryPolicy, declare_topic_metrics
 from .outages import Outages
+from .tracing import traced
 
 E = TypeVar("E", bound=BaseModel)
 
@@ -101,10 +102,11 @@ def subscribe(
     _check_fits_poll_interval(policy, max_poll_interval_ms)
     declare_topic_metrics(topic)
     guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}")
+    handle_traced = traced(f"consume {topic}", handle)
 
     async def consume(message: Any = Context("message")) -> None:
         try:
-            await guard.one(to_record(message.raw_message), handle)
+            await guard.one(to_record(message.raw_message), handle_traced)
         except OutageNotOver as exc:
             raise NackMessage() from exc
 

@@ -41,6 +41,7 @@ from .logs import configure_logging
 from .outages import Outages
 from .settings import ServiceSettings
 from .store import Document, connect, ping
+from .tracing import IncomingTraceparent, configure_tracing
 
 S = TypeVar("S", bound=ServiceSettings)
 EV = TypeVar("EV", bound=Event)
@@ -121,7 +122,8 @@ def build_service(
     on_start: Hook | None = None,
     on_stop: Hook | None = None,
 ) -> FastAPI:
-    log = configure_logging(settings.service_name, settings.log_level)
+    log = configure_logging(settings.service_name, settings.log_level, settings.log_format)
+    configure_tracing(settings.service_name)
     runtime = Runtime(settings=settings, broker=make_broker(settings))
     if uses_store:
         runtime.mongo = connect(settings)
@@ -153,6 +155,7 @@ def build_service(
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.runtime = runtime
+    app.add_middleware(IncomingTraceparent)  # a caller's traceparent continues in what it publishes
     app.add_exception_handler(RequestValidationError, invalid_request_response)
     app.include_router(ops_router(settings.service_name, ready, waiting=runtime.outages.details))
     wire(runtime, app)

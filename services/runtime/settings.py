@@ -28,6 +28,11 @@ class ServiceSettings(BaseSettings):
         default=15000, ge=100, description="Longest a store operation may take before it fails."
     )
     log_level: str = Field(default="INFO")
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        description="json: one JSON line per event (production); console: a readable coloured line; "
+        "auto: console when stderr is a terminal, else json.",
+    )
     group_prefix: str = Field(
         default="jauap",
         description="Prefix of this deployment's Kafka consumer groups; a separate prefix gives a "
