@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
-from channels.base import OutboundPart, Reconciles, Sender
+from channels.base import Reconciles, Sender
 from channels.pii import public_answer_pii
 from channels.splitting import TextPart, split_for_channel
 from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, Channel, DeliveredPart, Event, utc_now
@@ -25,7 +25,14 @@ from .ledger import DeliveryLedger, LedgerEntry
 from .metrics import ANSWERS
 from .policy import DeliveryPolicy
 from .ratelimit import Clock, Sleep
-from .sending import ChannelMisconfigured, ChannelOutage, ChannelUnavailable, DeliveryFailed, PartPoster
+from .sending import (
+    ChannelMisconfigured,
+    ChannelOutage,
+    ChannelUnavailable,
+    DeliveryFailed,
+    PartPoster,
+    outbound_part,
+)
 
 # DeliveryPolicy is part of how a Responder is built (app.py, the tests).
 __all__ = ["DeliveryPolicy", "Publish", "Responder"]
@@ -148,14 +155,7 @@ class Responder:
         """A part an earlier attempt left without an answer (a crash mid-send) is looked up on the
         channel where its API allows it, before a human is asked; it is never re-posted blindly."""
         if entry.state == "sending" and isinstance(sender, Reconciles):
-            part = OutboundPart(
-                conversation_id=event.conversation_id,
-                text=entry.text,
-                reply_to_message_id=reply_to,
-                recipient=event.recipient,
-                public=event.public,
-            )
-            found = await sender.find_posted(part)
+            found = await sender.find_posted(outbound_part(event, entry.text, reply_to))
             if found is not None:
                 await self.ledger.mark_sent(event.answer_id, entry.part_index, found)
                 return found

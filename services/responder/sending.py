@@ -87,6 +87,17 @@ def nothing_was_sent(exc: Unreachable) -> bool:
     return False
 
 
+def outbound_part(event: AnswerApproved, text: str, reply_to: str | None) -> OutboundPart:
+    """What the channel is asked to post: one part of the answer, in its conversation and route."""
+    return OutboundPart(
+        conversation_id=event.conversation_id,
+        text=text,
+        reply_to_message_id=reply_to,
+        recipient=event.recipient,
+        public=event.public,
+    )
+
+
 class PartPoster:
     """Posts parts through their channel's token bucket, claiming each in the ledger first."""
 
@@ -117,13 +128,7 @@ class PartPoster:
                 f"part {part.index + 1}/{part.count} was claimed by another "
                 "attempt meanwhile; check the thread before retrying",
             )
-        outbound = OutboundPart(
-            conversation_id=event.conversation_id,
-            text=part.text,
-            reply_to_message_id=reply_to,
-            recipient=event.recipient,
-            public=event.public,
-        )
+        outbound = outbound_part(event, part.text, reply_to)
         for attempt in range(1, self.policy.send_attempts + 1):
             message_id = await self._attempt(event, sender, outbound, part, attempt)
             if message_id is not None:
