@@ -1,7 +1,15 @@
 """Event contracts shared by every service (docs/architecture.md, Event contracts).
 Imports nothing of ours."""
 
-from .answers import AnswerApproved, AnswerDelivered, AnswerFailed, DeliveredPart
+from .answers import (
+    AnswerApproved,
+    AnswerDelivered,
+    AnswerFailed,
+    ChannelError,
+    ChannelStatus,
+    DeliveredPart,
+    DeliveryStatus,
+)
 from .base import Channel, Event, conversation_key, question_id, utc_now
 from .questions import (
     REGIONS,
@@ -24,6 +32,7 @@ EVENTS: tuple[type[Event], ...] = (
     AnswerApproved,
     AnswerDelivered,
     AnswerFailed,
+    DeliveryStatus,
 )
 TOPICS: tuple[str, ...] = tuple(e.TOPIC for e in EVENTS)
 
@@ -41,8 +50,11 @@ __all__ = [
     "AnswerFailed",
     "Author",
     "Channel",
+    "ChannelError",
+    "ChannelStatus",
     "Classification",
     "DeliveredPart",
+    "DeliveryStatus",
     "Event",
     "FaqMatch",
     "Intent",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -73,3 +74,40 @@ class AnswerFailed(_AnswerEvent):
         "not_configured",
         "channel_unreachable",
     ] = Field(description="Machine-readable reason.")
+
+
+ChannelStatus = Literal["sent", "delivered", "read", "failed"]
+
+
+class ChannelError(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: int = Field(
+        description="The channel's error code, e.g. WhatsApp 131047 (outside the 24-hour window)."
+    )
+    title: str | None = Field(default=None, description="The channel's short title of the error.")
+    details: str | None = Field(default=None, description="The channel's explanation, if it gives one.")
+
+
+class DeliveryStatus(Event):
+    """What the channel later says about one message Jauap posted (a part of an answer): WhatsApp's
+    status webhooks. Statuses may arrive late, twice or out of order; consumers keep the furthest
+    one per message (sent < delivered < read < failed)."""
+
+    TOPIC: ClassVar[str] = "answers.status.v1"
+
+    event_type: Literal["DeliveryStatus"] = "DeliveryStatus"
+    channel: Channel = Field(description="The channel that reported the status.")
+    channel_message_id: str = Field(
+        min_length=1, description="The id the channel gave the posted part (a WhatsApp wamid)."
+    )
+    conversation_id: str = Field(
+        min_length=1, description="The conversation the part was posted in (WhatsApp: the recipient's wa_id)."
+    )
+    status: ChannelStatus = Field(description="sent, delivered, read, or failed (then `errors` says why).")
+    status_at: datetime = Field(description="When the channel says the status happened (UTC).")
+    errors: list[ChannelError] = Field(default_factory=list, description="Why the message failed, if it did.")
+
+    def key(self) -> bytes:
+        """The conversation's key, as for the answer events: one recipient's statuses stay in order."""
+        return conversation_key(self.channel, self.conversation_id).encode()

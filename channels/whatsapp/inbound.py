@@ -9,7 +9,7 @@ Decisions (also in services/intake/README.md):
   (image, audio, location, reaction, ...) are acknowledged and ignored with a reason, as are group
   messages, because Meta redelivers anything that is not answered 2xx.
 - Statuses (`sent`, `delivered`, `read`, `failed`) are about messages we sent; they are returned
-  separately and never become questions.
+  separately, never become questions, and intake publishes them as DeliveryStatus events.
 - The signature is checked over the exact bytes received: Meta signs the escaped payload, so a
   re-serialised body would not match.
 """
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas import Author, Channel, QuestionReceived
+from schemas import Author, Channel, ChannelError, ChannelStatus, DeliveryStatus, QuestionReceived
 
-from ..inbound import InvalidInbound, decode, has_text, question
+from ..inbound import InvalidInbound, clean_optional, decode, has_text, question
 from .models import Contact, Message, Notification, Status
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -130,3 +130,34 @@ def _raw(message: Message, phone_number_id: str) -> dict[str, Any]:
     if message.context is not None and message.context.id:
         raw["context_message_id"] = message.context.id
     return raw
+
+
+REPORTED: dict[str, ChannelStatus] = {
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "failed": "failed",
+}
+
+
+def status_event(status: Status) -> DeliveryStatus | None:
+    """The DeliveryStatus event for a status of a message we sent; None for the statuses a text
+    answer never gets (`played` is for voice; `deleted` and `warning` say nothing about delivery)."""
+    reported = REPORTED.get(status.status)
+    if reported is None:
+        return None
+    return DeliveryStatus(
+        channel=Channel.whatsapp,
+        channel_message_id=status.id,
+        conversation_id=status.recipient_id,
+        status=reported,
+        status_at=datetime.fromtimestamp(status.timestamp, UTC),
+        errors=[
+            ChannelError(
+                code=e.code,
+                title=clean_optional(e.title or e.message),
+                details=clean_optional(e.error_data.details if e.error_data else None),
+            )
+            for e in status.errors
+        ],
+    )

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
-from schemas import QuestionReceived
+from schemas import DeliveryStatus, QuestionReceived
 from services.runtime.broker import publish_event
 from services.runtime.invalid_requests import invalid_request_response
 from services.runtime.service import Runtime, build_service, run_from_command_line
@@ -25,12 +25,17 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         async def publish(question: QuestionReceived) -> None:
             await publish_event(runtime.broker, question)
 
+        async def publish_status(status: DeliveryStatus) -> None:
+            await publish_event(runtime.broker, status)
+
         app.state.intake = runtime.state["intake"] = Intake(settings, publish)
         app.state.webform_limiter = RateLimiter(settings.webform_rate_per_minute)
         app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
         app.add_exception_handler(RequestValidationError, _log_invalid_request)
         app.include_router(webhooks.router)
-        whatsapp_webhook.install(app)
+        whatsapp_webhook.install(
+            app, publish_status=publish_status, publish_timeout_s=settings.publish_timeout_s
+        )
         app.include_router(api.router)
 
     return build_service(

@@ -1,16 +1,18 @@
 """The WhatsApp Cloud API webhook: `GET /webhooks/whatsapp` (Meta's verification handshake) and
 `POST /webhooks/whatsapp` (messages and statuses, signed with the app secret).
 
-Text messages are published as QuestionReceived before 200 is returned. Statuses (`sent`,
-`delivered`, `read`, `failed`) of the answers we sent are counted and logged, never published as
-questions; a `failed` one is logged as a warning with its error code. Showing them on the case (and
-turning a late `failed` into AnswerFailed) needs a delivery-status event the desk and responder
-consume: not built yet, see services/intake/README.md.
+Text messages are published as QuestionReceived, and statuses (`sent`, `delivered`, `read`,
+`failed`) of the answers we sent as DeliveryStatus (answers.status.v1, which the desk shows per
+delivered part), both before 200 is returned: Meta redelivers the whole notification on a 5xx, and
+every consumer is idempotent on a question's id and on a status's (message id, status).
+A `failed` status is also logged as a warning with its error code.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -23,18 +25,20 @@ from channels.whatsapp import (
     InvalidNotification,
     WhatsAppSettings,
     parse_notification,
+    status_event,
     to_updates,
     verify_handshake,
     verify_signature,
 )
 from channels.whatsapp.models import Status
-from schemas import Channel, QuestionReceived
+from schemas import Channel, DeliveryStatus, QuestionReceived
 
 from .deps import IntakeDep
 from .handlers import IGNORED, Intake, Refused, refuse
 
 log = logging.getLogger("intake.whatsapp")
 CHANNEL = Channel.whatsapp.value
+PublishStatus = Callable[[DeliveryStatus], Awaitable[None]]
 
 STATUSES = Counter(
     "jauap_whatsapp_statuses_total",
@@ -50,7 +54,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "The WhatsApp channel is not configured (production)."},
     413: {"description": "The body is over the size limit."},
     422: {"description": "The JSON is not a WhatsApp webhook notification."},
-    503: {"description": "A question could not be published; Meta will redeliver the notification."},
+    503: {
+        "description": "A question or status could not be published; Meta will redeliver the notification."
+    },
 }
 
 
@@ -62,10 +68,18 @@ class Received:
 
 
 class WhatsAppWebhook:
-    """Verify, parse and publish one notification; HTTP-free so it is testable with a fake publisher."""
+    """Verify, parse and publish one notification; HTTP-free so it is testable with a fake publisher.
+    Without `publish_status` (tests of questions alone) statuses are only counted and logged."""
 
-    def __init__(self, settings: WhatsAppSettings) -> None:
+    def __init__(
+        self,
+        settings: WhatsAppSettings,
+        publish_status: PublishStatus | None = None,
+        publish_timeout_s: float = 5.0,
+    ) -> None:
         self.settings = settings
+        self.publish_status = publish_status
+        self.publish_timeout_s = publish_timeout_s
 
     def handshake(self, mode: str | None, token: str | None, challenge: str | None) -> str:
         self._require_enabled()
@@ -92,7 +106,19 @@ class WhatsAppWebhook:
             _record_status(status)
         for question in updates.questions:  # Meta redelivers the whole POST on a 5xx; ids dedup
             await intake.publish(question)
+        await self._publish_statuses(updates.statuses)
         return Received(updates.questions, updates.statuses, len(updates.ignored))
+
+    async def _publish_statuses(self, statuses: list[Status]) -> None:
+        if self.publish_status is None:
+            return
+        for event in filter(None, map(status_event, statuses)):
+            try:
+                await asyncio.wait_for(self.publish_status(event), self.publish_timeout_s)
+            except Exception as exc:
+                raise refuse(
+                    CHANNEL, 503, "a status could not be stored, Meta will redeliver it", "publish_failed"
+                ) from exc
 
     def _require_enabled(self) -> None:
         if not self.settings.enabled:
@@ -111,9 +137,14 @@ def _record_status(status: Status) -> None:
         log.info("message status", extra=extra)
 
 
-def install(app: FastAPI, settings: WhatsAppSettings | None = None) -> None:
+def install(
+    app: FastAPI,
+    settings: WhatsAppSettings | None = None,
+    publish_status: PublishStatus | None = None,
+    publish_timeout_s: float = 5.0,
+) -> None:
     """Mount the routes; `settings` defaults to the JAUAP_WHATSAPP_* environment."""
-    app.state.whatsapp = WhatsAppWebhook(settings or WhatsAppSettings())
+    app.state.whatsapp = WhatsAppWebhook(settings or WhatsAppSettings(), publish_status, publish_timeout_s)
     app.include_router(router)
 
 
@@ -154,9 +185,10 @@ async def whatsapp_handshake(
     description=(
         "Receives a notification (`object: whatsapp_business_account`). The "
         f"`{SIGNATURE_HEADER}` header must be `sha256=` and the lowercase hex HMAC-SHA256 of the raw "
-        "body with JAUAP_WHATSAPP_APP_SECRET. Text messages are published as QuestionReceived before "
-        "200 is returned; other message types and status updates are answered 200 and not published, "
-        "since Meta redelivers anything but a 2xx."
+        "body with JAUAP_WHATSAPP_APP_SECRET. Text messages are published as QuestionReceived and "
+        "statuses (sent, delivered, read, failed) of sent answers as DeliveryStatus before 200 is "
+        "returned; other message types are answered 200 and not published, since Meta redelivers "
+        "anything but a 2xx."
     ),
     responses=_ERRORS,
 )
