@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Annotated, Any
@@ -18,12 +17,12 @@ from pydantic import BaseModel, Field, ValidationError
 
 from channels.telegram.inbound import SECRET_HEADER, describe_errors
 from channels.telegram.models import ApiResponse, SendMessageRequest
+from sandboxes.common import KeepSent, add_control_routes, add_sent_route, sandbox_state
 from sandboxes.serving import serve_sandbox
+from sandboxes.webhooks import post_webhook
 
 from .settings import SandboxSettings
 from .state import BotApiError, Faults, SandboxState
-
-log = logging.getLogger("sandbox.telegram")
 
 # Parameters the Bot API takes as JSON-serialised objects when the request is form-encoded.
 _JSON_PARAMS = frozenset(
@@ -43,12 +42,7 @@ class InboundResult(BaseModel):
     update_id: int = Field(description="Id of the Update delivered to the webhook.")
 
 
-def _state(request: Request) -> SandboxState:
-    state: SandboxState = request.app.state.sandbox
-    return state
-
-
-State = Annotated[SandboxState, Depends(_state)]
+State = Annotated[SandboxState, Depends(sandbox_state)]
 
 
 def create_app(
@@ -88,26 +82,14 @@ def create_app(
             message_id=update.message.message_id, chat_id=update.message.chat.id, update_id=update.update_id
         )
 
-    @app.get("/sandbox/sent", tags=["sandbox"])
-    async def sent(state: State, chat_id: int | None = None) -> dict[str, list[dict[str, Any]]]:
-        items = [i for i in state.sent if chat_id is None or i.get("chat_id") == chat_id]
-        return {"items": items}
-
-    @app.post("/sandbox/faults", tags=["sandbox"])
-    async def faults(body: Faults, state: State) -> Faults:
-        state.faults = body
-        return state.faults
-
-    @app.post("/sandbox/reset", tags=["sandbox"])
-    async def reset(state: State) -> dict[str, str]:
-        state.reset()
-        return {"status": "reset"}
-
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": "telegram-sandbox"}
-
+    add_sent_route(app, keep=_in_chat)
+    add_control_routes(app, service="telegram-sandbox", faults_model=Faults)
     return app
+
+
+def _in_chat(chat_id: int | None = None) -> KeepSent:
+    """`?chat_id=`: only what was sent to that chat."""
+    return lambda item: chat_id is None or item.get("chat_id") == chat_id
 
 
 async def _call(state: SandboxState, token: str, method: str, request: Request) -> Any:
@@ -185,17 +167,14 @@ async def _deliver(
     settings: SandboxSettings, update: dict[str, Any], transport: httpx.AsyncBaseTransport | None
 ) -> str | None:
     """POST the update to intake like Telegram does; returns why intake refused it, or None."""
-    headers = {SECRET_HEADER: settings.webhook_secret}
-    try:
-        async with httpx.AsyncClient(transport=transport, timeout=settings.webhook_timeout_s) as client:
-            response = await client.post(settings.webhook_url, json=update, headers=headers)
-    except httpx.HTTPError as exc:
-        log.warning("webhook unreachable", extra={"error": type(exc).__name__})
-        return f"webhook {settings.webhook_url} unreachable: {type(exc).__name__}: {exc}"
-    if response.is_success:
-        return None
-    log.warning("webhook refused the update", extra={"status": response.status_code})
-    return f"webhook answered {response.status_code}: {response.text[:500]}"
+    answer = await post_webhook(
+        settings.webhook_url,
+        json=update,
+        headers={SECRET_HEADER: settings.webhook_secret},
+        timeout_s=settings.webhook_timeout_s,
+        transport=transport,
+    )
+    return answer.refused
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from typing import Annotated, Any
 
 import httpx
@@ -16,7 +15,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from channels.whatsapp.inbound import SIGNATURE_HEADER, sign
 from channels.whatsapp.models import SendMessageRequest
+from sandboxes.common import KeepSent, add_control_routes, add_sent_route, sandbox_state
 from sandboxes.serving import serve_sandbox
+from sandboxes.webhooks import post_webhook
 
 from .settings import SandboxSettings
 from .state import (
@@ -28,8 +29,6 @@ from .state import (
     outside_window,
     status_notification,
 )
-
-log = logging.getLogger("sandbox.whatsapp")
 
 
 class InboundRequest(BaseModel):
@@ -54,12 +53,7 @@ class StatusRequest(BaseModel):
     error_code: int | None = Field(default=None, description="For 'failed': 131047, 131026, ...")
 
 
-def _state(request: Request) -> SandboxState:
-    state: SandboxState = request.app.state.sandbox
-    return state
-
-
-State = Annotated[SandboxState, Depends(_state)]
+State = Annotated[SandboxState, Depends(sandbox_state)]
 
 
 class Webhook:
@@ -78,19 +72,16 @@ class Webhook:
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(body, self.settings.channel.app_secret.get_secret_value()),
         }
-        try:
-            async with httpx.AsyncClient(
-                transport=self.transport, timeout=self.settings.webhook_timeout_s
-            ) as c:
-                response = await c.post(self.settings.webhook_url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            log.warning("webhook unreachable", extra={"error": type(exc).__name__})
-            return f"webhook {self.settings.webhook_url} unreachable: {type(exc).__name__}: {exc}"
-        self.posted.append({"body": notification, "status_code": response.status_code})
-        if response.is_success:
-            return None
-        log.warning("webhook refused the notification", extra={"status": response.status_code})
-        return f"webhook answered {response.status_code}: {response.text[:500]}"
+        answer = await post_webhook(
+            self.settings.webhook_url,
+            content=body,
+            headers=headers,
+            timeout_s=self.settings.webhook_timeout_s,
+            transport=self.transport,
+        )
+        if answer.status_code is not None:
+            self.posted.append({"body": notification, "status_code": answer.status_code})
+        return answer.refused
 
     def later(self, *notifications: dict[str, Any]) -> None:
         """Post in order, after the current answer, as Meta does with statuses."""
@@ -172,25 +163,14 @@ def create_app(
         refused = await webhook.post(notification)
         return {"status": "posted" if refused is None else refused}
 
-    @app.get("/sandbox/sent", tags=["sandbox"])
-    async def sent(state: State, to: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        return {"items": [i for i in state.sent if to is None or i.get("to") == to]}
-
-    @app.post("/sandbox/faults", tags=["sandbox"])
-    async def faults(body: Faults, state: State) -> Faults:
-        state.faults = body
-        return state.faults
-
-    @app.post("/sandbox/reset", tags=["sandbox"])
-    async def reset(state: State) -> dict[str, str]:
-        state.reset()
-        return {"status": "reset"}
-
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": "whatsapp-sandbox"}
-
+    add_sent_route(app, keep=_to)
+    add_control_routes(app, service="whatsapp-sandbox", faults_model=Faults)
     return app
+
+
+def _to(to: str | None = None) -> KeepSent:
+    """`?to=`: only what was sent to that wa_id."""
+    return lambda item: to is None or item.get("to") == to
 
 
 def _send_request(body: bytes) -> SendMessageRequest:

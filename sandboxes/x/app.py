@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import re
 import time
 from typing import Annotated, Any
@@ -17,13 +16,14 @@ from pydantic import BaseModel, Field, ValidationError
 
 from channels.x.inbound import SIGNATURE_HEADER, sign_body
 from channels.x.models import CreateTweet, DmText
+from sandboxes.common import add_control_routes, add_sent_route, sandbox_state
 from sandboxes.serving import serve_sandbox
+from sandboxes.webhooks import post_webhook
 
 from .oauth import signature_ok
 from .settings import SandboxSettings
 from .state import ApiError, Faults, SandboxState, invalid_request, problem
 
-log = logging.getLogger("sandbox.x")
 ALWAYS_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")
 _CONSUMER_KEY = re.compile(r'oauth_consumer_key="([^"]*)"')
 
@@ -39,12 +39,7 @@ class InboundResult(BaseModel):
     author_id: str = Field(description="The citizen's user id.")
 
 
-def _state(request: Request) -> SandboxState:
-    state: SandboxState = request.app.state.sandbox
-    return state
-
-
-State = Annotated[SandboxState, Depends(_state)]
+State = Annotated[SandboxState, Depends(sandbox_state)]
 
 
 def create_app(
@@ -145,24 +140,8 @@ def create_app(
                 return JSONResponse({"detail": refused}, status_code=502)
         return result
 
-    @app.get("/sandbox/sent", tags=["sandbox"])
-    async def sent(state: State) -> dict[str, list[dict[str, Any]]]:
-        return {"items": state.sent}
-
-    @app.post("/sandbox/faults", tags=["sandbox"])
-    async def faults(body: Faults, state: State) -> Faults:
-        state.faults = body
-        return state.faults
-
-    @app.post("/sandbox/reset", tags=["sandbox"])
-    async def reset(state: State) -> dict[str, str]:
-        state.reset()
-        return {"status": "reset"}
-
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": "x-sandbox"}
-
+    add_sent_route(app)
+    add_control_routes(app, service="x-sandbox", faults_model=Faults)
     return app
 
 
@@ -331,15 +310,14 @@ async def _push(
         "content-type": "application/json",
         SIGNATURE_HEADER: sign_body(body, settings.consumer_secret),
     }
-    try:
-        async with httpx.AsyncClient(transport=transport, timeout=settings.webhook_timeout_s) as client:
-            response = await client.post(settings.webhook_url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        log.warning("webhook unreachable", extra={"error": type(exc).__name__})
-        return f"webhook {settings.webhook_url} unreachable: {type(exc).__name__}: {exc}"
-    if response.is_success:
-        return None
-    return f"webhook answered {response.status_code}: {response.text[:500]}"
+    answer = await post_webhook(
+        settings.webhook_url,
+        content=body,
+        headers=headers,
+        timeout_s=settings.webhook_timeout_s,
+        transport=transport,
+    )
+    return answer.refused
 
 
 def main(argv: list[str] | None = None) -> int:
