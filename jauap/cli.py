@@ -17,6 +17,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "classify": ("jauap.classify_cmd", "main", "classify JSON lines from stdin; --evaluate, --bench"),
     "train": ("jauap.classify_cmd", "train_main", "retrain the classifier model from its data"),
     "add-labels": ("jauap.classify_cmd", "add_labels_main", "add operator-corrected labels"),
+    "export-labels": (
+        "jauap.export_labels_cmd",
+        "main",
+        "write the desk's classification corrections for add-labels",
+    ),
     "topics": ("jauap.topics_cmd", "main", "create the event and dead-letter topics"),
     "dlq": ("jauap.dlq_cmd", "main", "list, show and replay dead letters: dlq list TOPIC"),
 }

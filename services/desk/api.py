@@ -17,6 +17,7 @@ from pymongo import errors as mongo_errors
 from schemas import Channel, Topic, Urgency
 from services.runtime.errors import Outage
 
+from . import versions
 from .accounts import LoginRefused, LoginThrottled
 from .auth import CurrentSession
 from .cases import CaseStatus, CloseReason, ResolveOutcome, TransitionError, public
@@ -59,7 +60,13 @@ class ResolveRequest(BaseModel):
 MAX_OFFSET = 100_000
 
 
-router = APIRouter(prefix="/api", tags=["cases"], responses=errors(400, 401, 403, 404, 409, 422, 503))
+# Changes carrying the case version in `If-Match` are refused (409) when the case moved on (versions.py).
+router = APIRouter(
+    prefix="/api",
+    tags=["cases"],
+    responses=errors(400, 401, 403, 404, 409, 422, 503),
+    dependencies=[versions.CurrentVersion],
+)
 
 
 @router.get("/cases", summary="The queue of cases, filtered")
@@ -96,7 +103,10 @@ async def list_cases(
 
 @router.get("/cases/{case_id:path}", summary="A case with its drafts and audit trail")
 async def get_case(case_id: str, ctx: Context, session: CurrentSession) -> CaseDetails:
-    return CaseDetails.model_validate(await ctx.desk.case_details(case_id))
+    details = await ctx.desk.case_details(case_id)
+    return CaseDetails.model_validate(
+        {**details, "version": versions.case_version(details, details["drafts"])}
+    )
 
 
 @router.post("/cases/{case_id:path}/drafts", status_code=201, summary="Write a draft answer")

@@ -13,7 +13,7 @@ from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, QuestionClass
 from services.runtime.broker import publish_event
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
-from . import api, auth, console, metrics, users_api
+from . import api, auth, case_api, console, metrics, users_api
 from .accounts import accounts_from_settings, ensure_account_indexes
 from .cases import CaseView
 from .context import DeskContext
@@ -70,12 +70,14 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         api.install_error_handlers(app)
         app.include_router(auth.router)
         app.include_router(api.router)
+        case_api.install(app)
         users_api.install(app)
         console.install(app)
 
     async def on_start(runtime: Runtime) -> None:
         await ensure_indexes(runtime.db)
         await ensure_account_indexes(runtime.db)
+        await case_api.ensure_indexes(runtime.db)
         runtime.state["gauge"] = asyncio.create_task(
             _refresh_open_cases(MongoDeskRepository(runtime.db), settings.cases_gauge_interval_s)
         )

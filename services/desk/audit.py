@@ -35,6 +35,8 @@ class Action(StrEnum):
     user_unlocked = "user_unlocked"
     case_closed = "case_closed"
     case_resolved = "case_resolved"
+    case_corrected = "case_corrected"  # the classification, by an operator
+    case_assigned = "case_assigned"
 
 
 def entry(

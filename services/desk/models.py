@@ -104,6 +104,7 @@ class Case(_Shown):
         description="False when Jauap cannot post on this channel yet; see `note`."
     )
     note: str | None = Field(description="What the operator should know before answering.")
+    assignee: str | None = Field(default=None, description="Who works on the case; null for nobody.")
 
 
 class Draft(_Shown):
@@ -143,6 +144,11 @@ class AuditEntry(_Shown):
 
 
 class CaseDetails(Case):
+    version: str | None = Field(
+        default=None,
+        description="The case as shown, in a word: send it in `If-Match` with a change, and a change "
+        "based on an older version is refused (409, code stale_version).",
+    )
     drafts: list[Draft] = Field(description="The case's drafts, oldest first.")
     audit: list[AuditEntry] = Field(description="The case's audit trail, oldest first.")
 

@@ -5,7 +5,6 @@ store; changes go through the JSON API from the browser (console.js)."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -30,7 +29,8 @@ from ..policy import Role, has_role
 from ..sources import client_source
 from ..store import MongoDeskRepository
 from ..users_api import User as UserShown
-from . import present
+from ..versions import case_version
+from . import audit_page, case_extras, present
 from .i18n import LANG_COOKIE, LANGS
 from .polls import SharedPolls
 from .preview import Preview, PreviewRequest, preview
@@ -150,8 +150,12 @@ def _store(ctx: DeskContext) -> MongoDeskRepository:
 
 async def _queue(ctx: DeskContext, session: Session, where: QueueFilter, clusters: bool = True) -> QueuePage:
     store = _store(ctx)
-    ids = await personal_case_ids(store.drafts, where.view, session.username) if where.view else None
-    return await load_page(store.cases, where, ids, clusters)
+    ids = (
+        await personal_case_ids(store.drafts, where.view, session.username, store.cases)
+        if where.view
+        else None
+    )
+    return await load_page(store.cases, where, ids, clusters, session.username)
 
 
 def _queue_context(ctx: DeskContext, session: Session, where: QueueFilter, page: QueuePage) -> dict[str, Any]:
@@ -212,8 +216,9 @@ async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
         can=can,
         similar=[Case.model_validate(ctx.desk.present(c)) for c in similar],
         similar_total=similar_total,
-        fingerprint=_case_fingerprint(case, case["drafts"]),
+        fingerprint=case_version(case, case["drafts"]),
         p=present,
+        x=await case_extras.load(ctx, case, session),
     )
 
 
@@ -227,11 +232,6 @@ async def users_page(request: Request, ctx: Context) -> Response:
         return secured(RedirectResponse("/queue", status_code=303))
     users = [UserShown.of(u) for u in await ctx.accounts.list_users()]
     return render(request, "users.html", session=session, users=users)
-
-
-def _case_fingerprint(case: Document, drafts: list[Document]) -> str:
-    seen = [f"{case['status']}|{case.get('updated_at')}", *(f"{d['id']}|{d['status']}" for d in drafts)]
-    return hashlib.sha256("\n".join(seen).encode()).hexdigest()[:16]
 
 
 def _polls(request: Request) -> SharedPolls:
@@ -248,7 +248,7 @@ async def _fingerprint_now(request: Request, ctx: DeskContext, session: Session)
 
         async def case_now() -> str:
             case = await ctx.desk.case(case_id)
-            return _case_fingerprint(case, [public(d) for d in await ctx.repo.drafts_of_case(case_id)])
+            return case_version(case, [public(d) for d in await ctx.repo.drafts_of_case(case_id)])
 
         return await _polls(request).read(f"case:{case_id}", case_now)
     where = QueueFilter.from_params(request.query_params)
@@ -307,4 +307,5 @@ async def split_preview(body: PreviewRequest, ctx: Context, session: CurrentSess
 def install(app: FastAPI) -> None:
     """Mount the console on the desk: pages, fragments, events, preview and static files."""
     app.include_router(router)
+    app.include_router(audit_page.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

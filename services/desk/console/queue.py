@@ -7,16 +7,18 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from schemas import Channel, Topic, Urgency
+from schemas import Channel, Intent, Topic, Urgency
 from schemas.questions import REGIONS
 
+from ..accounts import USERNAME
 from ..cases import OPEN_STATUSES, CaseStatus
+from ..facets import FACETS, facet_counts
 from ..store import QUEUE_ORDER
 
 Document = dict[str, Any]
@@ -38,12 +40,15 @@ LANGS = ("kk", "ru", "en", "other")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "channel": tuple(c.value for c in Channel),
     "topic": tuple(t.value for t in Topic),
+    "intent": tuple(i.value for i in Intent),
     "urgency": tuple(u.value for u in Urgency),
     "region": tuple(REGIONS),
     "lang": LANGS,
     "status": tuple(s.value for s in CaseStatus),
     "view": tuple(VIEWS),
 }
+# The assignee filter: the user themselves, nobody, or a username.
+ME, NOBODY = "me", "none"
 
 
 @dataclass(frozen=True)
@@ -52,11 +57,13 @@ class QueueFilter:
 
     channel: str | None = None
     topic: str | None = None
+    intent: str | None = None
     urgency: str | None = None
     region: str | None = None
     lang: str | None = None
     status: str | None = None
     view: str | None = None
+    assignee: str | None = None
     q: str | None = None
     page: int = 1
 
@@ -67,20 +74,25 @@ class QueueFilter:
         q = (params.get("q") or "").strip()[:200] or None
         page = params.get("page", "1")
         number = int(page) if page.isdigit() else 1
-        return cls(**chosen, q=q, page=min(max(number, 1), MAX_PAGE))
+        assignee = params.get("assignee") or ""
+        known = assignee in (ME, NOBODY) or USERNAME.match(assignee) is not None
+        return cls(**chosen, assignee=assignee if known else None, q=q, page=min(max(number, 1), MAX_PAGE))
 
-    def query(self, case_ids: list[str] | None = None) -> Document:
+    def query(self, case_ids: list[str] | None = None, username: str | None = None) -> Document:
+        """The store's filter; `username` is who "me" is in the assignee filter."""
         statuses: tuple[str, ...] = tuple(s.value for s in OPEN_STATUSES)
         urgency = self.urgency
         if self.view:
             view_statuses, view_urgency = VIEWS[self.view]
             statuses, urgency = tuple(s.value for s in view_statuses), urgency or view_urgency
         query: Document = {"status": self.status if self.status else {"$in": list(statuses)}}
-        for name in ("channel", "topic", "region", "lang"):
+        for name in ("channel", "topic", "intent", "region", "lang"):
             if (value := getattr(self, name)) is not None:
                 query[name] = value
         if urgency is not None:
             query["urgency"] = urgency
+        if self.assignee is not None:
+            query["assignee"] = {ME: username, NOBODY: None}.get(self.assignee, self.assignee)
         if self.q:
             query["text"] = {"$regex": re.escape(self.q), "$options": "i"}
         if case_ids is not None:
@@ -98,12 +110,24 @@ class QueueFilter:
     def offset(self) -> int:
         return (self.page - 1) * PAGE_SIZE
 
+    def facet_query(self, case_ids: list[str] | None, username: str | None) -> tuple[Document, Document]:
+        """The store filter without the counted filters, and the counted filters chosen (facets.py)."""
+        chosen = {name: value for name in FACETS if (value := getattr(self, name)) is not None}
+        unfiltered: dict[str, Any] = dict.fromkeys(FACETS)
+        base = replace(self, **unfiltered).query(case_ids, username)
+        if self.status:
+            base["status"] = {"$in": sorted({*base["status"]["$in"], self.status})}
+        if self.urgency:
+            base.pop("urgency", None)  # a view's urgency yields to the one chosen
+        return base, chosen
+
 
 @dataclass(frozen=True)
 class QueuePage:
     items: list[Document]
     total: int
     cluster_sizes: dict[str, int]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # counts per filter value
 
     @property
     def fingerprint(self) -> str:
@@ -119,9 +143,15 @@ def page_fingerprint(items: list[Document], total: int) -> str:
     return hashlib.sha256("\n".join([str(total), *seen]).encode()).hexdigest()[:16]
 
 
-async def personal_case_ids(drafts: AsyncCollection[Document], view: str, username: str) -> list[str] | None:
-    """For "mine": cases of the user's drafts still pending or sent back with a comment; for
-    "to_approve": cases with a pending draft someone else wrote (four-eyes). None for other views."""
+async def personal_case_ids(
+    drafts: AsyncCollection[Document],
+    view: str,
+    username: str,
+    cases: AsyncCollection[Document] | None = None,
+) -> list[str] | None:
+    """For "mine": cases assigned to the user and cases of the user's drafts still pending or sent
+    back with a comment; for "to_approve": cases with a pending draft someone else wrote (four-eyes).
+    None for other views."""
     if view == "mine":
         where: Document = {"drafted_by": username, "status": {"$in": ["pending", "rejected"]}}
     elif view == "to_approve":
@@ -129,7 +159,11 @@ async def personal_case_ids(drafts: AsyncCollection[Document], view: str, userna
     else:
         return None
     cursor = drafts.find(where, {"case_id": 1}).sort("created_at", -1).limit(PERSONAL_CASES)
-    return sorted({str(d["case_id"]) async for d in cursor})
+    ids = {str(d["case_id"]) async for d in cursor}
+    if view == "mine" and cases is not None:
+        assigned = {"assignee": username, "status": {"$in": [s.value for s in OPEN_STATUSES]}}
+        ids |= {str(c["_id"]) async for c in cases.find(assigned, {"_id": 1}).limit(PERSONAL_CASES)}
+    return sorted(ids)
 
 
 async def load_page(
@@ -137,12 +171,16 @@ async def load_page(
     where: QueueFilter,
     case_ids: list[str] | None = None,
     clusters: bool = True,
+    username: str | None = None,
 ) -> QueuePage:
-    query = where.query(case_ids)
+    query = where.query(case_ids, username)
     total = await cases.count_documents(query)
     cursor = cases.find(query).sort(QUEUE_ORDER).skip(where.offset).limit(PAGE_SIZE)
     items = [doc async for doc in cursor]
-    return QueuePage(items, total, await cluster_sizes(cases, items) if clusters else {})
+    if not clusters:  # a live-update poll: only what the fingerprint needs
+        return QueuePage(items, total, {})
+    facets = await facet_counts(cases, *where.facet_query(case_ids, username))
+    return QueuePage(items, total, await cluster_sizes(cases, items), facets)
 
 
 async def cluster_sizes(cases: AsyncCollection[Document], items: list[Document]) -> dict[str, int]:

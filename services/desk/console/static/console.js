@@ -19,11 +19,35 @@ function toLogin() {
 
 class ApiError extends Error {}
 
+// A change on the case screen names the case version it was based on; the server refuses it (409,
+// code stale_version) if someone else changed the case since.
+const STALE = "stale_version";
+const KEPT_DRAFT = "jauap.keptDraft";
+
+function caseVersion() {
+  return document.getElementById("case")?.dataset.fingerprint;
+}
+
+function onStale() {
+  const text = document.getElementById("draft-text");
+  const root = document.getElementById("case");
+  if (text?.value.trim() && root) {
+    // What was being typed survives the reload.
+    window.sessionStorage.setItem(KEPT_DRAFT, JSON.stringify({ caseId: root.dataset.caseId, text: text.value }));
+  }
+  const banner = document.getElementById("stale");
+  if (banner) banner.hidden = false;
+  window.setTimeout(() => window.location.reload(), 1500);
+}
+
 async function api(method, url, body) {
+  const headers = { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() };
+  const version = caseVersion();
+  if (version) headers["If-Match"] = version;
   const response = await fetch(url, {
     method,
     credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 401) {
@@ -31,6 +55,10 @@ async function api(method, url, body) {
     throw new ApiError(t("js.expired"));
   }
   const data = await response.json().catch(() => ({}));
+  if (response.status === 409 && data.code === STALE) {
+    onStale();
+    throw new ApiError(t("js.stale"));
+  }
   if (!response.ok) {
     const detail = typeof data.detail === "string" ? data.detail : t("js.error");
     throw new ApiError(detail);
@@ -90,7 +118,27 @@ function initQueue() {
     const fragment = new DOMParser().parseFromString(await response.text(), "text/html");
     const fresh = fragment.getElementById("queue-list");
     if (fresh) current.replaceWith(document.adoptNode(fresh));
+    showFacetCounts();
     reselect();
+  });
+  showFacetCounts();
+}
+
+// Counts per filter value ("Telegram (12)"), from the list the server sent last.
+function showFacetCounts() {
+  const data = document.getElementById("facets");
+  if (!data) return;
+  const facets = JSON.parse(data.textContent || "{}");
+  document.querySelectorAll("#filters select[data-facet]").forEach((select) => {
+    const counts = facets[select.dataset.facet] ?? {};
+    select.querySelectorAll("option[value]:not([value=''])").forEach((option) => {
+      const label = option.dataset.label ?? option.textContent;
+      option.dataset.label = label;
+      const count = counts[option.value];
+      const known = count !== undefined || select.dataset.facet !== "status";
+      option.textContent = known ? `${label} (${count ?? 0})` : label;
+      option.dataset.count = String(count ?? 0);
+    });
   });
 }
 
@@ -229,10 +277,59 @@ function initResolve(root) {
   });
 }
 
+function restoreDraft(root) {
+  const kept = window.sessionStorage.getItem(KEPT_DRAFT);
+  const text = document.getElementById("draft-text");
+  if (!kept) return;
+  window.sessionStorage.removeItem(KEPT_DRAFT);
+  const { caseId, text: typed } = JSON.parse(kept);
+  if (text && caseId === root.dataset.caseId && !text.value) {
+    text.value = typed;
+    text.dispatchEvent(new Event("input"));
+  }
+}
+
+function initCorrection(root) {
+  const form = document.getElementById("correct-form");
+  form?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const changes = {};
+    form.querySelectorAll("select").forEach((select) => {
+      if (select.value !== select.dataset.current) changes[select.name] = select.value || null;
+    });
+    const error = document.getElementById("correct-error");
+    if (Object.keys(changes).length === 0) return showError(error, t("js.nothing_changed"));
+    try {
+      await api("POST", `${root.dataset.api}/classification`, changes);
+      window.location.reload();
+    } catch (problem) {
+      showError(error, problem);
+    }
+  });
+}
+
+function initAssignee(root) {
+  const assign = async (assignee) => {
+    try {
+      await api("POST", `${root.dataset.api}/assignee`, { assignee: assignee || null });
+      window.location.reload();
+    } catch (problem) {
+      showError(document.getElementById("action-error"), problem);
+    }
+  };
+  document.querySelectorAll("button.assign").forEach((button) => {
+    button.addEventListener("click", () => assign(button.dataset.assignee));
+  });
+  document.getElementById("assign-select")?.addEventListener("change", (event) => assign(event.target.value));
+}
+
 function initCase() {
   const root = document.getElementById("case");
   if (!root) return;
   initEditor(root);
+  restoreDraft(root);
+  initCorrection(root);
+  initAssignee(root);
   initApproval();
   initClose(root);
   initResolve(root);

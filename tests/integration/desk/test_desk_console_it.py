@@ -1,0 +1,226 @@
+"""The console's newer features on the real store (FerretDB): classification corrections with the
+case version check and `jauap export-labels` → `jauap add-labels`, counts per filter value, the
+conversation history, assignees, and the audit search with its CSV download."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from pymongo.asynchronous.database import AsyncDatabase
+
+from jauap import classify_cmd, export_labels_cmd, users_cmd
+from schemas import Author, Channel, Classification, QuestionClassified, QuestionReceived
+from services.desk.app import create_app
+from services.desk.cases import case_from_event
+from services.desk.console.queue import QueueFilter, load_page
+from services.desk.history import history_of
+from services.desk.settings import DeskSettings
+from services.desk.store import MongoDeskRepository
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "a long test password"
+Document = dict[str, Any]
+
+
+def case_doc(
+    tag: str,
+    n: int,
+    *,
+    channel: Channel = Channel.telegram,
+    urgency: str = "normal",
+    topic: str = "pension",
+    conversation: str | None = None,
+    author: str = "citizen",
+    minutes_ago: int = 0,
+) -> Document:
+    at = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    received = QuestionReceived.new(
+        channel=channel,
+        channel_message_id=f"{tag}-{n}",
+        conversation_id=conversation or f"conv-{tag}-{n}",
+        author=Author(id=f"{author}-{tag}"),
+        text=f"Вопрос {n} про выплаты {tag}",
+        public=False,
+        sent_at=at,
+        occurred_at=at,
+    )
+    classification = Classification(
+        lang="ru", topic=topic, intent="question", urgency=urgency, region="KZ-75", model_version="it-1"
+    )
+    return case_from_event(QuestionClassified(question=received, classification=classification), at)
+
+
+@pytest.fixture
+async def desk_app(db_name: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FastAPI]:
+    monkeypatch.setenv("JAUAP_MONGO_DB", db_name)
+    monkeypatch.setenv("JAUAP_PASSWORD", PASSWORD)
+    app = create_app(DeskSettings(group_prefix=f"desk-console-it-{uuid.uuid4().hex[:8]}"))
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
+        yield manager.app  # type: ignore[misc]
+
+
+async def user(name: str, role: str) -> str:
+    assert await asyncio.to_thread(users_cmd.main, ["add", name, "--role", role]) == 0
+    return name
+
+
+@contextlib.asynccontextmanager
+async def logged_in(app: FastAPI, name: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://desk", timeout=30
+    ) as http:
+        response = await http.post("/api/auth/login", json={"username": name, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        yield http
+
+
+async def test_correction_version_check_and_export_round_trip(
+    desk_app: FastAPI, db: AsyncDatabase[Document], tmp_path: Path
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    repo = MongoDeskRepository(db)
+    doc = case_doc(tag, 1)
+    await repo.insert_new_cases([doc])
+    case_id = doc["_id"]
+    olga = await user(f"olga-{tag}", "operator")
+    async with logged_in(desk_app, olga) as op, logged_in(desk_app, olga) as other_tab:
+        loaded = (await op.get(f"/api/cases/{case_id}")).json()
+        version = loaded["version"]
+        assert version and loaded["assignee"] is None
+
+        correction = {"topic": "disability", "intent": "complaint", "urgency": "high", "lang": "kk"}
+        done = await op.post(
+            f"/api/cases/{case_id}/classification", json=correction, headers={"If-Match": version}
+        )
+        assert done.status_code == 200, done.text
+        assert done.json()["changes"]["topic"] == {"old": "pension", "new": "disability"}
+
+        shown = (await op.get(f"/api/cases/{case_id}")).json()
+        assert (shown["topic"], shown["urgency"], shown["lang"]) == ("disability", "high", "kk")
+        assert shown["classification"]["topic"] == "pension"
+        assert shown["version"] != version
+        corrected = [a for a in shown["audit"] if a["action"] == "case_corrected"]
+        assert corrected[0]["actor"] == olga and corrected[0]["detail"]["changes"]["lang"]["new"] == "kk"
+
+        # The other tab still holds the old version: its draft and its correction are refused.
+        stale = await other_tab.post(
+            f"/api/cases/{case_id}/drafts", json={"text": "Ответ"}, headers={"If-Match": version}
+        )
+        assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
+        assert "someone else changed this case" in stale.json()["detail"]
+        again = await other_tab.post(
+            f"/api/cases/{case_id}/classification", json={"topic": "migration"}, headers={"If-Match": version}
+        )
+        assert again.status_code == 409 and again.json()["code"] == "stale_version"
+        fresh = await other_tab.post(
+            f"/api/cases/{case_id}/drafts", json={"text": "Ответ"}, headers={"If-Match": shown["version"]}
+        )
+        assert fresh.status_code == 201, fresh.text
+        same = await op.post(f"/api/cases/{case_id}/classification", json={"topic": "disability"})
+        assert same.status_code == 422 and "nothing to correct" in same.json()["detail"]
+
+    exported = tmp_path / "labels.jsonl"
+    assert await asyncio.to_thread(export_labels_cmd.main, ["--output", str(exported)]) == 0
+    rows = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    assert rows == [{"id": case_id, "text": doc["text"], **correction}]
+    train = tmp_path / "train.jsonl"
+    train.write_text("", encoding="utf-8")
+    assert await asyncio.to_thread(classify_cmd.add_labels_main, [str(exported), "--train", str(train)]) == 0
+    added = json.loads(train.read_text(encoding="utf-8"))
+    assert (added["text"], added["topic"], added["lang"]) == (doc["text"], "disability", "kk")
+
+
+async def test_facet_counts_follow_the_other_filters_on_the_store(db: AsyncDatabase[Document]) -> None:
+    tag = uuid.uuid4().hex[:8]
+    specs = [
+        (Channel.telegram, "high"),
+        (Channel.telegram, "normal"),
+        (Channel.telegram, "normal"),
+        (Channel.x, "high"),
+        (Channel.x, "high"),
+        (Channel.whatsapp, "normal"),
+    ]
+    docs = [case_doc(tag, i, channel=c, urgency=u) for i, (c, u) in enumerate(specs)]
+    await MongoDeskRepository(db).insert_new_cases(docs)
+    page = await load_page(db["cases"], QueueFilter(q=tag, urgency="high"))
+    assert page.total == 3
+    assert page.facets["channel"] == {"telegram": 1, "x": 2}
+    assert page.facets["urgency"] == {"high": 3, "normal": 3}
+    assert page.facets["status"] == {"new": 3}
+    page = await load_page(db["cases"], QueueFilter(q=tag, channel="telegram", urgency="high"))
+    assert page.facets["channel"] == {"telegram": 1, "x": 2}
+    assert page.facets["urgency"] == {"high": 1, "normal": 2}
+
+
+async def test_history_shows_the_thread_with_answers_and_the_senders_other_cases(
+    db: AsyncDatabase[Document],
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    thread = f"thread-{tag}"
+    first = case_doc(tag, 1, conversation=thread, minutes_ago=30)
+    first["delivery"] = {
+        "parts": [{"part_index": 0, "part_count": 1, "channel_message_id": "m", "text": "Ответ 1"}]
+    }
+    second = case_doc(tag, 2, conversation=thread, minutes_ago=20)
+    elsewhere = case_doc(tag, 3, minutes_ago=40)
+    stranger = case_doc(tag, 4, author="someone-else", minutes_ago=50)
+    now = case_doc(tag, 5, conversation=thread, minutes_ago=0)
+    later = case_doc(tag, 6, conversation=thread, minutes_ago=-5)
+    await MongoDeskRepository(db).insert_new_cases([first, second, elsewhere, stranger, now, later])
+    history = await history_of(db["cases"], {**now, "id": now["_id"]})
+    assert [e.case["_id"] for e in history.thread] == [second["_id"], first["_id"]]
+    assert [e.answer for e in history.thread] == [None, "Ответ 1"]
+    assert [e.case["_id"] for e in history.sender] == [elsewhere["_id"]]
+
+
+async def test_assignee_filter_and_audit_search_with_csv(
+    desk_app: FastAPI, db: AsyncDatabase[Document]
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    docs = [case_doc(tag, 1), case_doc(tag, 2)]
+    await MongoDeskRepository(db).insert_new_cases(docs)
+    olga, marat = await user(f"olga-{tag}", "operator"), await user(f"marat-{tag}", "approver")
+    async with logged_in(desk_app, olga) as op, logged_in(desk_app, marat) as boss:
+        taken = await op.post(f"/api/cases/{docs[0]['_id']}/assignee", json={"assignee": olga})
+        assert taken.status_code == 200 and taken.json()["assignee"] == olga
+        refused = await op.post(f"/api/cases/{docs[1]['_id']}/assignee", json={"assignee": marat})
+        assert refused.status_code == 403
+        given = await boss.post(f"/api/cases/{docs[1]['_id']}/assignee", json={"assignee": olga})
+        assert given.status_code == 200
+        unknown = await boss.post(f"/api/cases/{docs[1]['_id']}/assignee", json={"assignee": "nobody-here"})
+        assert unknown.status_code == 422
+        mine = await load_page(db["cases"], QueueFilter(q=tag, assignee="me"), username=olga)
+        assert {c["_id"] for c in mine.items} == {d["_id"] for d in docs}
+
+        assert (await op.get("/audit.csv")).status_code == 403
+        page = await boss.get("/audit", params={"actor": marat, "action": "case_assigned"})
+        assert page.status_code == 200 and docs[1]["_id"] in page.text and docs[0]["_id"] not in page.text
+        today = datetime.now(UTC).date().isoformat()
+        download = await boss.get(
+            "/audit.csv", params={"action": "case_assigned", "since": today, "until": today}
+        )
+        assert download.status_code == 200
+        assert download.headers["content-type"].startswith("text/csv")
+        assert "attachment" in download.headers["content-disposition"]
+        rows = list(csv.DictReader(io.StringIO(download.text)))
+        ours = [r for r in rows if r["case_id"] in {d["_id"] for d in docs}]
+        assert sorted(r["actor"] for r in ours) == sorted([olga, marat])
+        assert all(json.loads(r["detail"])["new"] == olga for r in ours)
+        yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+        old = await boss.get("/audit.csv", params={"action": "case_assigned", "until": yesterday})
+        assert len(list(csv.DictReader(io.StringIO(old.text)))) == 0
