@@ -23,6 +23,7 @@ from .auth import CurrentSession
 from .cases import CaseStatus, CloseReason, ResolveOutcome, TransitionError, public
 from .context import Context
 from .core import Invalid, NotFound, PublishFailed, User
+from .delivery_status import Statuses, annotate
 from .models import Case, CaseDetails, CaseList, Draft
 from .policy import Forbidden
 from .responses import errors
@@ -102,8 +103,8 @@ async def list_cases(
 
 
 @router.get("/cases/{case_id:path}", summary="A case with its drafts and audit trail")
-async def get_case(case_id: str, ctx: Context, session: CurrentSession) -> CaseDetails:
-    details = await ctx.desk.case_details(case_id)
+async def get_case(case_id: str, ctx: Context, session: CurrentSession, statuses: Statuses) -> CaseDetails:
+    details = await annotate(await ctx.desk.case_details(case_id), statuses)
     return CaseDetails.model_validate(
         {**details, "version": versions.case_version(details, details["drafts"])}
     )

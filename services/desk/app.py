@@ -17,6 +17,8 @@ from . import api, auth, case_api, console, metrics, users_api
 from .accounts import accounts_from_settings, ensure_account_indexes
 from .cases import CaseView
 from .context import DeskContext
+from .delivery_status import ensure_indexes as ensure_status_indexes
+from .delivery_status import install as install_delivery_status
 from .handlers import DeskHandlers
 from .settings import DeskSettings
 from .store import MongoDeskRepository, ensure_indexes
@@ -67,6 +69,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
             handle=handlers.on_failed,
             description="A failed delivery marks its case failed or needing a human.",
         )
+        install_delivery_status(runtime, app, repo)
         api.install_error_handlers(app)
         app.include_router(auth.router)
         app.include_router(api.router)
@@ -77,6 +80,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
     async def on_start(runtime: Runtime) -> None:
         await ensure_indexes(runtime.db)
         await ensure_account_indexes(runtime.db)
+        await ensure_status_indexes(runtime.db)
         await case_api.ensure_indexes(runtime.db)
         runtime.state["gauge"] = asyncio.create_task(
             _refresh_open_cases(MongoDeskRepository(runtime.db), settings.cases_gauge_interval_s)

@@ -26,6 +26,7 @@ class Action(StrEnum):
     draft_rejected = "draft_rejected"
     answer_delivered = "answer_delivered"
     answer_failed = "answer_failed"
+    delivery_status = "delivery_status"  # what the channel said about a delivered part (read, failed)
     # Desk accounts (by an admin in the API, or `jauap users` as `cli:<os user>`)
     user_added = "user_added"
     user_disabled = "user_disabled"

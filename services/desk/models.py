@@ -18,11 +18,27 @@ class _Shown(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class ChannelErrorShown(_Shown):
+    code: int = Field(description="The channel's error code, e.g. WhatsApp 131047 (24-hour window).")
+    title: str | None = Field(default=None, description="The channel's title of the error.")
+    details: str | None = Field(default=None, description="The channel's explanation.")
+
+
+class PartStatusShown(_Shown):
+    status: str = Field(description="The furthest the channel reported: sent, delivered, read or failed.")
+    at: datetime = Field(description="When the channel says it happened.")
+    error: ChannelErrorShown | None = Field(default=None, description="Why it failed, for `failed`.")
+
+
 class DeliveredPartShown(_Shown):
     part_index: int = Field(description="Position of the part, from 0.")
     part_count: int = Field(description="How many parts the answer was split into.")
     channel_message_id: str = Field(description="The id the channel gave the posted part.")
     text: str = Field(description="The part's text as posted.")
+    channel_status: PartStatusShown | None = Field(
+        default=None,
+        description="What the channel later said about the part (WhatsApp statuses); null if nothing.",
+    )
 
 
 class Delivery(_Shown):

@@ -24,6 +24,7 @@ from ..auth import CurrentSession, check_csrf
 from ..cases import public
 from ..context import Context, DeskContext
 from ..core import NotFound
+from ..delivery_status import annotate, statuses_of_app
 from ..models import Case, CaseDetails
 from ..policy import Role, has_role
 from ..sources import client_source
@@ -196,7 +197,7 @@ async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
     if session is None:
         return _to_login(request, ctx)
     try:
-        case = await ctx.desk.case_details(case_id)
+        case = await annotate(await ctx.desk.case_details(case_id), statuses_of_app(request))
     except NotFound:
         return render(request, "not_found.html", 404, session=session, case_id=case_id)
     can = present.abilities(case, session.username, session.role, ctx.settings.allow_self_approval)
