@@ -1,6 +1,7 @@
 """A citizen's WhatsApp message becomes a case, is drafted, approved and sent back as ordered
-replies, the first to the citizen's message and each next one to the part before; outside the
-24-hour window the answer fails (AnswerFailed) with WhatsApp's reason shown on the case."""
+replies, the first to the citizen's message and each next one to the part before; the statuses the
+sandbox posts to intake's webhook (as the Cloud API does) show on each part, never going back;
+outside the 24-hour window the answer fails (AnswerFailed) with WhatsApp's reason shown on the case."""
 
 from __future__ import annotations
 
@@ -78,6 +79,21 @@ async def case_in(system: System, case_id: str, status: str) -> dict[str, Any]:
     return found
 
 
+async def part_statuses(system: System, case_id: str, wanted: list[str]) -> list[dict[str, Any]]:
+    """The channel status of each delivered part, once they are `wanted`."""
+    async with httpx.AsyncClient(base_url=system.url("desk"), timeout=10) as desk:
+        await login(desk, "dana", "operator-pass-2")
+
+        async def reached() -> list[dict[str, Any]] | None:
+            case: dict[str, Any] = (await desk.get(f"/api/cases/{case_id}")).json()
+            shown = [p["channel_status"] or {} for p in case["delivery"]["parts"]]
+            return shown if [s.get("status") for s in shown] == wanted else None
+
+        found = await eventually(reached, timeout_s=60)
+    assert isinstance(found, list)
+    return found
+
+
 async def test_a_long_answer_is_sent_as_ordered_replies(system: System) -> None:
     system.add_user("dana", "operator", "operator-pass-2")
     system.add_user("serik", "approver", "approver-pass-2")
@@ -97,6 +113,21 @@ async def test_a_long_answer_is_sent_as_ordered_replies(system: System) -> None:
     assert sent[1]["context"] == {"message_id": sent[0]["id"]}
     assert "(1/2)" in sent[0]["text"]["body"] and "(2/2)" in sent[1]["text"]["body"]
     assert final["classification"]["lang"] == "kk"
+
+    # After each send the sandbox posts `sent` then `delivered`; an operator reads the furthest.
+    await part_statuses(system, asked["case_id"], ["delivered", "delivered"])
+    async with httpx.AsyncClient(base_url=system.url(SANDBOX), timeout=10) as sandbox:
+        for message_id, status, code in [
+            (sent[0]["id"], "read", None),
+            (sent[0]["id"], "delivered", None),  # late and out of order: the part stays read
+            (sent[1]["id"], "failed", 131026),
+        ]:
+            posted = await sandbox.post(
+                "/sandbox/status", json={"message_id": message_id, "status": status, "error_code": code}
+            )
+            assert posted.json() == {"status": "posted"}, posted.text
+    first, second = await part_statuses(system, asked["case_id"], ["read", "failed"])
+    assert second["error"]["code"] == 131026 and first["error"] is None
 
 
 async def test_outside_the_24_hour_window_the_case_shows_why_it_failed(system: System) -> None:
