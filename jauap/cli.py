@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "topics": ("jauap.topics_cmd", "main", "create the event and dead-letter topics"),
     "dlq": ("jauap.dlq_cmd", "main", "list, show and replay dead letters: dlq list TOPIC"),
+    "trace": ("jauap.trace_cmd", "main", "a question's path through the services, with times per hop"),
 }
 
 

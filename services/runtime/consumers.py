@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from .deadletter import DeadLetters, Guard, OutageNotOver, Record, RetryPolicy, declare_topic_metrics
 from .outages import Outages
-from .tracing import traced
+from .tracing import consuming, trace_of_headers
 
 E = TypeVar("E", bound=BaseModel)
 
@@ -102,11 +102,13 @@ def subscribe(
     _check_fits_poll_interval(policy, max_poll_interval_ms)
     declare_topic_metrics(topic)
     guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}")
-    handle_traced = traced(f"consume {topic}", handle)
 
     async def consume(message: Any = Context("message")) -> None:
+        record = to_record(message.raw_message)
         try:
-            await guard.one(to_record(message.raw_message), handle_traced)
+            # The whole guard in the event's trace: its retry and dead-letter log lines carry it too.
+            with consuming(f"consume {topic}", trace_of_headers(record.headers)):
+                await guard.one(record, handle)
         except OutageNotOver as exc:
             raise NackMessage() from exc
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -39,7 +39,6 @@ _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-(?P<trace_id>[0-9a-f]{32})-[0-9a-f]{16}
 _PROPAGATOR = TraceContextTextMapPropagator()
 _provider = TracerProvider(resource=Resource.create({"service.name": "jauap"}))
 
-E = TypeVar("E")
 EV = TypeVar("EV", bound=Event)
 
 
@@ -113,17 +112,13 @@ def consuming(name: str, carrier: Mapping[str, str]) -> Iterator[None]:
         yield
 
 
-def traced(name: str, handle: Callable[[E], Awaitable[None]]) -> Callable[[E], Awaitable[None]]:
-    """`handle`, run in a CONSUMER span under each event's trace (a non-event runs untraced)."""
-
-    async def run(event: E) -> None:
-        if not isinstance(event, Event):
-            await handle(event)
-            return
-        with consuming(name, event.trace):
-            await handle(event)
-
-    return run
+def trace_of_headers(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:
+    """The trace context of a consumed record's Kafka headers (as `publish_event` set them)."""
+    return {
+        name: value.decode("latin-1")
+        for name, value in headers
+        if name in (TRACEPARENT, TRACESTATE) and value is not None
+    }
 
 
 class TraceIdFilter(logging.Filter):

@@ -26,7 +26,7 @@ from services.runtime.tracing import (
     current_trace_id,
     publishing,
     trace_id_of,
-    traced,
+    trace_of_headers,
 )
 from tests.unit.desk.desk_fakes import classified
 
@@ -89,14 +89,11 @@ def test_malformed_or_zero_traceparents_hold_no_trace_id() -> None:
     assert trace_id_of({}) is None
 
 
-async def test_a_traced_handler_runs_in_the_events_trace() -> None:
-    seen: list[str | None] = []
-
-    async def handle(event: QuestionReceived) -> None:
-        seen.append(current_trace_id())
-
-    await traced("consume questions.received.v1", handle)(question(CALLER))
-    assert seen == [CALLER_TRACE]
+def test_a_consumed_records_headers_give_its_trace() -> None:
+    headers = (("content-type", b"application/json"), ("traceparent", CALLER["traceparent"].encode()))
+    assert trace_of_headers(headers) == CALLER
+    with consuming("consume questions.received.v1", trace_of_headers(headers)):
+        assert current_trace_id() == CALLER_TRACE
 
 
 def test_log_lines_inside_a_traced_event_carry_its_trace_id() -> None:
