@@ -17,6 +17,7 @@ from . import api, auth, case_api, console, metrics, users_api
 from .accounts import accounts_from_settings, ensure_account_indexes
 from .cases import CaseView
 from .context import DeskContext
+from .deadlines import refresh_deadline_gauge
 from .delivery_status import ensure_indexes as ensure_status_indexes
 from .delivery_status import install as install_delivery_status
 from .handlers import DeskHandlers
@@ -83,7 +84,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         await ensure_status_indexes(runtime.db)
         await case_api.ensure_indexes(runtime.db)
         runtime.state["gauge"] = asyncio.create_task(
-            _refresh_open_cases(MongoDeskRepository(runtime.db), settings.cases_gauge_interval_s)
+            _refresh_open_cases(MongoDeskRepository(runtime.db), settings)
         )
 
     async def on_stop(runtime: Runtime) -> None:
@@ -104,14 +105,15 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
     )
 
 
-async def _refresh_open_cases(repo: MongoDeskRepository, every_s: float) -> None:
+async def _refresh_open_cases(repo: MongoDeskRepository, settings: DeskSettings) -> None:
     """Recounted from the store, so every instance reports the same numbers."""
     while True:
         try:
             metrics.set_open_cases(await repo.count_cases_by_status())
+            await refresh_deadline_gauge(repo.cases, settings.response_target_s, settings.deadline_warning_s)
         except Exception:
             log.warning("could not count open cases", exc_info=True)
-        await asyncio.sleep(every_s)
+        await asyncio.sleep(settings.cases_gauge_interval_s)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,6 +90,17 @@ class DeskSettings(ServiceSettings):
     cases_gauge_interval_s: float = Field(
         default=15.0, gt=0, description="How often the open-cases gauge is recounted, in seconds."
     )
+    response_target_s: float = Field(
+        default=86400.0,
+        gt=0,
+        description="How soon after it arrived a question should be answered; an open case older than "
+        "this has breached its deadline (the jauap_cases_open_by_deadline gauge and its alert).",
+    )
+    deadline_warning_s: float = Field(
+        default=14400.0,
+        ge=0,
+        description="An open case is 'due soon' in this last stretch before its deadline.",
+    )
 
     @model_validator(mode="after")
     def _publish_ends_before_its_claim_goes_stale(self) -> Self:
