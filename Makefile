@@ -5,6 +5,9 @@ UV_VERSION := 0.13.9
 UV := .cache/uv/bin/uv
 VENV := .venv
 JAUAP := $(VENV)/bin/jauap
+# Renders deploy/k8s in the tests; built from its Go module like FerretDB (.cache, ignored).
+KUSTOMIZE_VERSION := v5.7.1
+KUSTOMIZE := .cache/bin/kustomize
 
 .PHONY: install up test test-unit lint bench clean help
 
@@ -26,7 +29,11 @@ $(VENV)/.installed: $(UV) uv.lock pyproject.toml
 	@UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-install: $(VENV)/.installed
+$(KUSTOMIZE):
+	@echo "[make] building kustomize $(KUSTOMIZE_VERSION) from its Go module (a few minutes, once)"
+	@GOBIN=$(abspath .cache/bin) GOTOOLCHAIN=local go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+install: $(VENV)/.installed $(KUSTOMIZE)
 	@$(JAUAP) stack install
 	@$(VENV)/bin/python -m jauap.stack.browser
 
@@ -36,7 +43,7 @@ up: install
 test: install
 	@$(VENV)/bin/pytest
 
-test-unit: $(VENV)/.installed
+test-unit: $(VENV)/.installed $(KUSTOMIZE)
 	@$(VENV)/bin/pytest -m unit
 
 lint: $(VENV)/.installed
