@@ -12,12 +12,14 @@ from pydantic import BaseModel
 
 from schemas import Event
 
+from . import producer_recovery
 from .settings import ServiceSettings
 from .tracing import kafka_headers, publishing
 
 
 def make_broker(settings: ServiceSettings, registry: CollectorRegistry = REGISTRY) -> KafkaBroker:
-    return KafkaBroker(
+    """The producer replaces its client when a broker restart leaves it refused (producer_recovery.py)."""
+    broker = KafkaBroker(
         settings.kafka_bootstrap,
         client_id=settings.service_name,
         enable_idempotence=True,
@@ -28,6 +30,8 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry = REGISTR
         logger=logging.getLogger(f"{settings.service_name}.broker"),
         description=f"Jauap {settings.service_name}",
     )
+    producer_recovery.install(broker)
+    return broker
 
 
 def encode(event: BaseModel) -> bytes:

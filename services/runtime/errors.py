@@ -44,6 +44,16 @@ _STORE_OUTAGES: tuple[type[BaseException], ...] = (
     mongo_errors.WTimeoutError,
     mongo_errors.WaitQueueTimeoutError,
 )
+# The broker no longer accepts this producer's numbering of its batches (after a broker restart or a
+# long outage): the record was not written, and the producer replaces its client
+# (producer_recovery.py), so the same publish succeeds when tried again.
+PRODUCER_FATAL: tuple[type[BaseException], ...] = (
+    kafka_errors.OutOfOrderSequenceNumber,
+    kafka_errors.UnknownProducerId,
+    kafka_errors.InvalidProducerIdMapping,
+    kafka_errors.InvalidProducerEpoch,
+    kafka_errors.ProducerFenced,
+)
 _BROKER_OUTAGES: tuple[type[BaseException], ...] = (
     kafka_errors.KafkaConnectionError,
     kafka_errors.KafkaTimeoutError,
@@ -52,6 +62,8 @@ _BROKER_OUTAGES: tuple[type[BaseException], ...] = (
     kafka_errors.RequestTimedOutError,
     kafka_errors.NotLeaderForPartitionError,
     kafka_errors.LeaderNotAvailableError,
+    *PRODUCER_FATAL,
+    kafka_errors.ProducerClosed,  # a publish that met a replaced client while it was being closed
 )
 # Plain socket failures: some remote service we call is not reachable now.
 _NETWORK_OUTAGES: tuple[type[BaseException], ...] = (TimeoutError, ConnectionError)
@@ -84,6 +96,11 @@ def outage_dependency(exc: BaseException) -> str | None:
 def is_outage(exc: BaseException) -> bool:
     """True if `exc`, or an exception it was raised from, means infrastructure is unavailable."""
     return outage_dependency(exc) is not None
+
+
+def is_producer_fatal(exc: BaseException) -> bool:
+    """True if `exc`, or an exception it was raised from, means the producer's client is unusable."""
+    return any(isinstance(current, PRODUCER_FATAL) for current in _chain(exc))
 
 
 def is_refusal(exc: BaseException) -> bool:
