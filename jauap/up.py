@@ -44,6 +44,7 @@ def banner(stack: StackSettings) -> str:
             "  X sandbox (what was sent)             http://127.0.0.1:8082/sandbox/sent",
             "  e-mail sandbox (what was sent)        http://127.0.0.1:8084/sandbox/sent",
             f"  mail server (GreenMail)               SMTP :{stack.smtp_port}  IMAP :{stack.imap_port}",
+            f"  responder's SMTP (faults relay)       :{stack.smtp_port + 1} -> :{stack.smtp_port}",
             f"  ministry mailbox (citizens write to)  {EmailSettings().address}",
             f"  Kafka {stack.kafka_bootstrap}   FerretDB {stack.mongo_url}",
             f"  Prometheus (metrics, alert rules)     {prometheus.address(stack)}",
@@ -53,6 +54,16 @@ def banner(stack: StackSettings) -> str:
             "",
         ]
     )
+
+
+def _via_relay(stack: StackSettings, name: str) -> dict[str, str]:
+    """The responder sends mail through the e-mail sandbox's SMTP relay (next to the mail server's
+    port), so `POST :8084/sandbox/faults` affects the answers it sends."""
+    relay = str(stack.smtp_port + 1)
+    return {
+        "responder": {"JAUAP_SMTP_PORT": relay},
+        "sandbox-email": {"JAUAP_EMAIL_SANDBOX_SMTP_PORT": relay},
+    }.get(name, {})
 
 
 def main(argv: list[str]) -> int:
@@ -81,7 +92,7 @@ def main(argv: list[str]) -> int:
     # honcho runs each command through a shell, so each is one quoted string
     jauap = [sys.executable, "-m", "jauap.cli"]
     for name in PROCESSES:
-        manager.add_process(name, shlex.join([*jauap, "serve", name]), env=env)
+        manager.add_process(name, shlex.join([*jauap, "serve", name]), env={**env, **_via_relay(stack, name)})
     if not args.no_simulator:
         manager.add_process(
             "simulator", shlex.join([*jauap, "simulate", "--interval", str(args.interval)]), env=env

@@ -7,6 +7,8 @@
 - `GET /sandbox/sent[?to=address]` reads, over IMAP, what the ministry sent to the citizens'
   mailboxes the sandbox wrote from (plus `to`), oldest first: `{"items": [{"id", "from", "to",
   "subject", "message_id", "in_reply_to", "references", "text"}]}`.
+- `POST /sandbox/faults` (faults.py) sets the faults its SMTP relay (`JAUAP_EMAIL_SANDBOX_SMTP_PORT`)
+  applies to the next messages sent through it; `POST /sandbox/reset` clears them.
 
 The mail server creates a citizen's mailbox on first delivery, with the address as login and
 password (GreenMail); a real server would need real citizens' accounts."""
@@ -15,21 +17,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parsedate_to_datetime
+from typing import Annotated
 
 import aiosmtplib
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from channels.email.imap import IMAP_FAILURES, Mailbox
 from channels.email.inbound import body_text, parse, thread_of
 from channels.email.models import SentMail, message_ids
 from channels.email.settings import EmailSettings
+from sandboxes.common import add_control_routes, sandbox_state
 from sandboxes.serving import serve_sandbox
 
+from .faults import MailFaults, SmtpFaultRelay
 from .settings import SandboxSettings
-from .state import Citizens
+from .state import SandboxState
 
 log = logging.getLogger("sandbox.email")
 
@@ -49,15 +56,33 @@ class Sent(BaseModel):
     items: list[SentMail]
 
 
+State = Annotated[SandboxState, Depends(sandbox_state)]
+
+
 def create_app(settings: SandboxSettings | None = None, email: EmailSettings | None = None) -> FastAPI:
     settings = settings or SandboxSettings()
     mail = email or EmailSettings()
-    citizens = Citizens(settings.citizens_domain)
-    app = FastAPI(title="Jauap e-mail sandbox", description=__doc__)
-    app.state.citizens = citizens
+    state = SandboxState(settings.citizens_domain)
+
+    @asynccontextmanager
+    async def smtp_relay(app: FastAPI) -> AsyncIterator[None]:
+        if settings.smtp_port is None:
+            yield
+            return
+        relay = SmtpFaultRelay(mail.smtp_host, mail.smtp_port, lambda: state.faults)
+        app.state.smtp_port = await relay.start(settings.host, settings.smtp_port)
+        log.info("SMTP relay with faults on %s:%s", settings.host, app.state.smtp_port)
+        try:
+            yield
+        finally:
+            await relay.close()
+
+    app = FastAPI(title="Jauap e-mail sandbox", description=__doc__, lifespan=smtp_relay)
+    app.state.sandbox = state
 
     @app.post("/sandbox/inbound")
-    async def inbound(body: Inbound) -> dict[str, str]:
+    async def inbound(body: Inbound, state: State) -> dict[str, str]:
+        citizens = state.citizens
         address = citizens.address_of(body.user)
         message = citizen_message(body, address, mail.address)
         try:
@@ -70,7 +95,8 @@ def create_app(settings: SandboxSettings | None = None, email: EmailSettings | N
         return {"message_id": str(message["Message-ID"])}
 
     @app.get("/sandbox/sent", response_model=Sent, response_model_by_alias=True)
-    async def sent(to: list[str] = Query(default_factory=list)) -> Sent:
+    async def sent(state: State, to: list[str] = Query(default_factory=list)) -> Sent:
+        citizens = state.citizens
         for address in to:
             citizens.remember(address.lower())
         try:
@@ -80,6 +106,7 @@ def create_app(settings: SandboxSettings | None = None, email: EmailSettings | N
         keyed = sorted((pair for mailbox in found for pair in mailbox), key=lambda pair: pair[0])
         return Sent(items=[item for _, item in keyed])
 
+    add_control_routes(app, service="email-sandbox", faults_model=MailFaults)
     return app
 
 

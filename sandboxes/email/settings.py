@@ -16,6 +16,13 @@ class SandboxSettings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address the sandbox binds to.")
     port: int = Field(default=8084, ge=1, le=65535, description="Port of the control routes.")
+    smtp_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of the SMTP relay in front of the mail server that applies /sandbox/faults to "
+        "the mail sent through it (point the responder's JAUAP_SMTP_PORT here); unset: no relay.",
+    )
     citizens_domain: str = Field(
         default=CITIZENS_DOMAIN, description="Domain of the citizens' addresses made from a user name."
     )

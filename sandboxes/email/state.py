@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from .faults import MailFaults
+
 _NOT_LOCAL = re.compile(r"[^a-z0-9._-]+")
 
 
@@ -25,3 +27,16 @@ class Citizens:
     def remember(self, address: str) -> None:
         if address not in self.addresses:
             self.addresses.append(address)
+
+
+class SandboxState:
+    """What the sandbox keeps: whose mailboxes to read, and the faults for the mail sent through its
+    SMTP relay (faults.py)."""
+
+    def __init__(self, citizens_domain: str) -> None:
+        self.citizens = Citizens(citizens_domain)
+        self.faults = MailFaults()
+
+    def reset(self) -> None:
+        """No faults any more; the mail stays on the mail server."""
+        self.faults = MailFaults()

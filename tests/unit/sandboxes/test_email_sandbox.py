@@ -8,6 +8,7 @@ import httpx
 from channels.email.inbound import message_to_question
 from channels.email.settings import EmailSettings
 from sandboxes.email.app import Inbound, citizen_message, create_app
+from sandboxes.email.faults import MailFaults, without_extensions
 from sandboxes.email.settings import SandboxSettings
 from sandboxes.email.state import Citizens
 from schemas import QuestionReceived
@@ -53,3 +54,28 @@ async def test_an_empty_text_is_refused() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
         response = await client.post("/sandbox/inbound", json={"text": "", "user": "Erlan"})
     assert response.status_code == 422
+
+
+async def test_faults_are_set_checked_and_reset_like_the_other_sandboxes() -> None:
+    app = create_app()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+        # 421 would make the client close the connection, not meet a deferral: not a rate-limit code.
+        refused = await client.post("/sandbox/faults", json={"rate_limit_next": 1, "rate_limit_code": 421})
+        armed = await client.post("/sandbox/faults", json={"reject_next": 2, "reject_code": 535})
+        faults = app.state.sandbox.faults
+        taken = [faults.take_message_fault() for _ in range(3)]
+        reset = await client.post("/sandbox/reset")
+        health = await client.get("/healthz")
+    assert refused.status_code == 422
+    assert armed.status_code == 200 and armed.json()["reject_next"] == 2
+    assert taken == ["reject", "reject", None]
+    assert faults.refusal("reject").startswith(b"535 5.7.8 ")
+    assert reset.json() == {"status": "reset"} and app.state.sandbox.faults == MailFaults()
+    assert health.json() == {"status": "ok", "service": "email-sandbox"}
+
+
+def test_the_relay_hides_the_extensions_it_cannot_pass_on() -> None:
+    ehlo = b"250-greenmail\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"
+    assert without_extensions(ehlo) == b"250-greenmail\r\n250 AUTH PLAIN LOGIN\r\n"
+    assert without_extensions(b"250 greenmail\r\n") == b"250 greenmail\r\n"
