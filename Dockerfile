@@ -1,17 +1,35 @@
 # One image for every Jauap service; the command picks the service: `jauap serve desk`.
-FROM python:3.11-slim AS base
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/app/.venv
+#
+# Two stages: `build` installs the locked packages (uv.lock, no dev group) into /app/.venv with uv and
+# trains the classifier's model; the runtime stage copies only the environment, the code and the model,
+# so neither uv nor its download cache is in the image. The user is unprivileged (uid 10001) and owns
+# nothing it runs: the code and the model are read-only to it (Kubernetes runs it with a read-only root
+# file system, deploy/k8s).
+ARG PYTHON_IMAGE=python:3.11-slim
+
+FROM ${PYTHON_IMAGE} AS build
+ENV PYTHONDONTWRITEBYTECODE=1 UV_PROJECT_ENVIRONMENT=/app/.venv UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
 WORKDIR /app
-RUN pip install --no-cache-dir "uv==0.13.9"
+RUN --mount=type=cache,target=/root/.cache/pip pip install "uv==0.13.9"
+# Dependencies first: a code change then rebuilds only the layers below.
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-install-project
 COPY schemas schemas
 COPY channels channels
 COPY services services
 COPY sandboxes sandboxes
 COPY jauap jauap
-RUN uv sync --frozen --no-dev && .venv/bin/jauap train
-ENV PATH="/app/.venv/bin:$PATH" JAUAP_HOST=0.0.0.0
-RUN useradd --system --uid 10001 jauap && chown -R jauap /app/.cache 2>/dev/null || true
-USER jauap
+RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev \
+    && .venv/bin/jauap train
+
+FROM ${PYTHON_IMAGE} AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH="/app/.venv/bin:$PATH" \
+    JAUAP_HOST=0.0.0.0 JAUAP_LOG_FORMAT=json
+RUN useradd --system --uid 10001 --user-group --no-create-home jauap
+WORKDIR /app
+COPY --from=build /app /app
+USER 10001:10001
+# Ready means the service reaches Kafka and the store. JAUAP_PORT is the service's port (the
+# services' defaults are 8000-8003); JAUAP_HEALTHCHECK_URL replaces the whole URL (the sandboxes).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(os.environ.get('JAUAP_HEALTHCHECK_URL') or 'http://127.0.0.1:%s/readyz' % os.environ.get('JAUAP_PORT', '8000'), timeout=4)"]
 CMD ["jauap", "--help"]
