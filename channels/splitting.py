@@ -20,6 +20,7 @@ from twitter_text.parse_tweet import parse_tweet
 from schemas import Channel
 
 X_MAX_WEIGHT = 280
+X_DM_MAX = 10000
 X_URL_WEIGHT = 23
 TELEGRAM_MAX = 4096
 WHATSAPP_MAX = 4096
@@ -113,6 +114,11 @@ TELEGRAM = Limit("telegram", TELEGRAM_MAX, utf16_length)
 WHATSAPP = Limit("whatsapp", WHATSAPP_MAX, utf16_length)
 SMS = Limit("sms", SMS_GSM7_MAX, _sms_units, fits_fn=sms_fits)
 
+# A direct message holds 10,000 characters; a public post is bound by the weighted 280 above.
+X_DM = Limit("x_dm", X_DM_MAX, utf16_length)
+# Where a private answer has a limit of its own.
+PRIVATE_LIMITS: dict[Channel, Limit | None] = {Channel.x: X_DM}
+
 LIMITS: dict[Channel, Limit | None] = {
     Channel.x: X,
     Channel.telegram: TELEGRAM,
@@ -122,8 +128,11 @@ LIMITS: dict[Channel, Limit | None] = {
 }
 
 
-def limit_for(channel: Channel) -> Limit | None:
-    """None means the channel takes an answer of any length."""
+def limit_for(channel: Channel, *, public: bool = True) -> Limit | None:
+    """None means the channel takes an answer of any length. `public=False`: the channel's private
+    route (an X direct message rather than a post)."""
+    if not public and channel in PRIVATE_LIMITS:
+        return PRIVATE_LIMITS[channel]
     return LIMITS[channel]
 
 
@@ -134,8 +143,8 @@ def numbering(index: int, count: int) -> str:
     return f" ({index + 1}/{count})"
 
 
-def split_for_channel(text: str, channel: Channel) -> list[TextPart]:
-    return split_text(text, limit_for(channel))
+def split_for_channel(text: str, channel: Channel, *, public: bool = True) -> list[TextPart]:
+    return split_text(text, limit_for(channel, public=public))
 
 
 def split_text(text: str, limit: Limit | None) -> list[TextPart]:

@@ -34,6 +34,11 @@ Json = dict[str, Any]
 
 class DraftRequest(BaseModel):
     text: str = Field(min_length=1, max_length=20000, description="The answer as it should be posted.")
+    private: bool = Field(
+        default=False,
+        description="Answer a public X mention privately, by direct message to its author (e.g. when the "
+        "answer names the citizen's personal data, which a public reply may not). Only for X cases.",
+    )
 
 
 class RejectRequest(BaseModel):
@@ -112,7 +117,8 @@ async def get_case(case_id: str, ctx: Context, session: CurrentSession, statuses
 
 @router.post("/cases/{case_id:path}/drafts", status_code=201, summary="Write a draft answer")
 async def write_draft(case_id: str, body: DraftRequest, ctx: Context, session: CurrentSession) -> Draft:
-    draft = await ctx.desk.write_draft(case_id, User(session.username, session.role), body.text)
+    user = User(session.username, session.role)
+    draft = await ctx.desk.write_draft(case_id, user, body.text, private=body.private)
     return Draft.model_validate(public(draft))
 
 

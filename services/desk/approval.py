@@ -29,6 +29,7 @@ from .audit import Action, entry
 from .cases import CaseStatus, DraftStatus, TransitionError, require_approvable, status_after_reject
 from .core import DeskCore, Invalid, PublishFailed, User, claim_id, created_entry
 from .policy import Role, check_four_eyes, require_role
+from .private_route import answers_publicly, recipient_fields
 from .store import Document
 
 
@@ -49,7 +50,8 @@ class Approval(DeskCore):
             return draft
         if draft["status"] != DraftStatus.pending:
             require_approvable(case["status"], draft["status"])
-        self._guard_public_pii(case, draft["text"])
+        if answers_publicly(case, draft):  # not when a public mention is answered by direct message
+            self._guard_public_pii(case, draft["text"])
         now = self._now()
         await self._claim(case, draft_id, user, now)
         await self._publish(answer_event(case, draft, user.username), case, draft_id, now)
@@ -148,7 +150,8 @@ class Approval(DeskCore):
         if kinds:
             raise Invalid(
                 f"this answer would be posted publicly and contains personal data ({', '.join(kinds)}); "
-                "remove it, or answer the citizen privately instead"
+                "remove it, or answer the citizen privately instead (an X mention: write the draft with "
+                "'private' set, and it goes by direct message)"
             )
 
     async def reject(self, draft_id: str, user: User, comment: str) -> Document:
@@ -197,9 +200,7 @@ class Approval(DeskCore):
 
 
 def answer_event(case: Document, draft: Document, approved_by: str) -> AnswerApproved:
-    extra: dict[str, Any] = {}
-    if case.get("contact"):
-        extra["recipient"] = case["contact"]
+    extra: dict[str, Any] = recipient_fields(case, draft)
     return AnswerApproved(
         answer_id=draft["_id"],
         case_id=case["_id"],
@@ -208,7 +209,7 @@ def answer_event(case: Document, draft: Document, approved_by: str) -> AnswerApp
         conversation_id=case["conversation_id"],
         reply_to_message_id=case.get("reply_to_message_id"),
         text=draft["text"],
-        public=bool(case.get("public")),
+        public=answers_publicly(case, draft),
         approved_by=approved_by,
         drafted_by=draft["drafted_by"],
         trace=dict(case.get("trace") or {}),  # the question's trace continues in its answer

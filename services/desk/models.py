@@ -127,6 +127,9 @@ class Draft(_Shown):
     id: str = Field(description="The draft id; once approved, it is the answer id.")
     case_id: str = Field(description="The case it answers.")
     text: str = Field(description="The answer as it should be posted.")
+    private: bool = Field(
+        default=False, description="Sent privately (an X mention answered by direct message), not in public."
+    )
     status: DraftStatus = Field(
         description="pending, approved, rejected, superseded (another draft was approved) or withdrawn "
         "(the case was closed)."

@@ -18,6 +18,7 @@ from .cases import DRAFTABLE, CaseStatus, DraftStatus, public, require_draftable
 from .closing import Closing
 from .core import Invalid, User, created_entry
 from .policy import Role, require_role
+from .private_route import check_private_choice
 from .store import CaseFilter, Document
 
 MAX_DRAFT_CHARS = 20000
@@ -26,15 +27,17 @@ MAX_DRAFT_CHARS = 20000
 class Desk(Approval, Closing):
     # Drafts
 
-    async def write_draft(self, case_id: str, user: User, text: str) -> Document:
+    async def write_draft(self, case_id: str, user: User, text: str, *, private: bool = False) -> Document:
         """The draft is stored before the case moves: a crash between the two leaves a pending draft
-        on a case still 'new' (or 'failed'), which can be approved like any other (APPROVABLE)."""
+        on a case still 'new' (or 'failed'), which can be approved like any other (APPROVABLE).
+        `private` answers a public X mention by direct message (private_route.py)."""
         require_role(user.role, Role.operator, "write a draft")
         text = text.strip()
         if not text or len(text) > MAX_DRAFT_CHARS:
             raise Invalid(f"the draft text must have 1 to {MAX_DRAFT_CHARS} characters")
         case = await self.case(case_id)
         require_draftable(case["status"])
+        check_private_choice(case, private)
         now = self._now()
         draft: Document = {
             "_id": uuid.uuid4().hex,
@@ -45,6 +48,8 @@ class Desk(Approval, Closing):
             "drafted_by_role": user.role,
             "created_at": now,
         }
+        if private:  # only then: drafts written before the choice existed read as public
+            draft["private"] = True
         await self.repo.add_draft(draft)
         await self.repo.append_audit([created_entry(draft)])
         moved = await self.repo.update_case(

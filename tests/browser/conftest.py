@@ -67,13 +67,14 @@ class Desk:
         faq: list[FaqMatch] | None = None,
         handle: str = "citizen",
         cluster: str | None = None,
+        conversation: str | None = None,
     ) -> str:
         """Publish a classified question; returns its case id. The desk consumes it from the broker."""
         message_id = f"{self.run}-{uuid.uuid4().hex[:10]}"
         received = QuestionReceived.new(
             channel=channel,
             channel_message_id=message_id,
-            conversation_id=f"conv-{message_id}",
+            conversation_id=conversation or f"conv-{message_id}",
             author=Author(id=f"id-{handle}", handle=handle),
             text=text,
             public=public,

@@ -13,6 +13,7 @@ from ..audit_search import ACTIONS, PAGE_SIZE, AuditFilter, csv_export, search
 from ..context import Context, DeskContext
 from ..policy import Role, has_role
 from ..store import MongoDeskRepository
+from . import present
 from .render import render, secured
 
 router = APIRouter(include_in_schema=False)
@@ -51,6 +52,7 @@ async def audit_page(request: Request, ctx: Context) -> Response:
         total=total,
         pages=max(1, -(-total // PAGE_SIZE)),
         actions=ACTIONS,
+        p=present,
     )
 
 

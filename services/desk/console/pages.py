@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -251,7 +252,7 @@ async def _fingerprint_now(request: Request, ctx: DeskContext, session: Session)
             case = await ctx.desk.case(case_id)
             return case_version(case, [public(d) for d in await ctx.repo.drafts_of_case(case_id)])
 
-        return await _polls(request).read(f"case:{case_id}", case_now)
+        return await _polls(request).read(f"case:{case_id}", case_now, _rendered_at(request))
     where = QueueFilter.from_params(request.query_params)
     personal = where.view in PERSONAL_VIEWS
 
@@ -260,6 +261,15 @@ async def _fingerprint_now(request: Request, ctx: DeskContext, session: Session)
 
     key = f"queue:{session.username if personal else ''}:{where.params()}"
     return await _polls(request).read(key, queue_now)
+
+
+def _rendered_at(request: Request) -> float:
+    """When the page listening was rendered (its `rendered` parameter), never later than now."""
+    try:
+        rendered = float(request.query_params.get("rendered", "0"))
+    except ValueError:
+        return 0.0
+    return min(rendered, time.time()) if math.isfinite(rendered) else 0.0
 
 
 def _event(name: str, data: object) -> str:

@@ -109,3 +109,20 @@ def _four_eyes_ok(draft: Document, username: str, role: str, allow_self: bool) -
     except Forbidden:
         return False
     return True
+
+
+def detail(values: dict[str, Any]) -> str:
+    """An audit entry's details as a person reads them: `old → new` for a change, one per field."""
+    return "; ".join(f"{name}: {_detail_value(value)}" for name, value in values.items())
+
+
+def _detail_value(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"old", "new"}:
+        return f"{_plain(value['old'])} → {_plain(value['new'])}"
+    if isinstance(value, dict):
+        return "(" + detail(value) + ")"
+    return _plain(value)
+
+
+def _plain(value: Any) -> str:
+    return "—" if value is None else str(value)

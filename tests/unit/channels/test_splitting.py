@@ -303,3 +303,13 @@ def test_numbered_list_items_are_not_cut_after_their_number() -> None:
     text = "\n".join(f"{i}. Пункт о выплатах и льготах для граждан" for i in range(1, 20))
     for part in split_text(text, X):
         assert not re.search(r"\n\d+\.$", part.body)
+
+
+def test_an_x_answer_sent_privately_is_split_for_a_direct_message_not_a_post() -> None:
+    answer = ("Пособие назначено. " * 60).strip()  # about 1,100 characters
+    assert len(split_for_channel(answer, Channel.x)) > 1
+    assert [p.text for p in split_for_channel(answer, Channel.x, public=False)] == [answer]
+    assert len(split_for_channel("я" * 10001, Channel.x, public=False)) == 2
+    assert split_for_channel(answer, Channel.telegram, public=False) == split_for_channel(
+        answer, Channel.telegram
+    )

@@ -4,9 +4,11 @@ audit search with its CSV."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import itertools
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +20,8 @@ from hypothesis import strategies as st
 from services.desk.assignees import assign, check_may_assign
 from services.desk.audit_search import AuditFilter, csv_row, safe_cell
 from services.desk.cases import case_from_event
+from services.desk.console.polls import SharedPolls
+from services.desk.console.present import detail
 from services.desk.console.queue import QueueFilter
 from services.desk.core import Invalid, User
 from services.desk.facets import FACETS, Group, counts_from_groups
@@ -173,3 +177,25 @@ def test_csv_cells_never_run_as_spreadsheet_formulas() -> None:
     row = next(csv.reader(io.StringIO(csv_row(["a,b", 'say "hi"', None]))))
     assert row == ["a,b", 'say "hi"', ""]
     assert list(itertools.islice(csv.reader(io.StringIO(csv_row(["line\nbreak"]))), 1)) == [["line\nbreak"]]
+
+
+def test_audit_details_read_as_old_to_new() -> None:
+    changes = {"changes": {"topic": {"old": "pension", "new": "migration"}}, "comment": "ok"}
+    assert detail(changes) == "changes: (topic: pension → migration); comment: ok"
+    assert detail({"old": None, "new": "olga"}) == "old: —; new: olga"
+
+
+async def test_a_page_rendered_after_a_shared_read_started_gets_a_fresh_one() -> None:
+    calls: list[int] = []
+
+    async def read() -> str:
+        calls.append(1)
+        return f"v{len(calls)}"
+
+    polls = SharedPolls(interval_s=60)
+    assert await polls.read("case:1", read) == "v1"
+    assert await polls.read("case:1", read, not_before=0.0) == "v1"  # shared within the interval
+    rendered = time.time() + 0.001
+    await asyncio.sleep(0.01)
+    assert await polls.read("case:1", read, not_before=rendered) == "v2", "older than the page: read again"
+    assert await polls.read("case:1", read, not_before=rendered) == "v2" and len(calls) == 2

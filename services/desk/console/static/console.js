@@ -13,6 +13,15 @@ function csrfToken() {
   return document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 }
 
+// A page reloading after its own change ignores the live update that change also causes (a second
+// reload would abort whatever the user does next).
+let leaving = false;
+
+function reload() {
+  leaving = true;
+  window.location.reload();
+}
+
 function toLogin() {
   window.location.assign("/?expired=1");
 }
@@ -37,7 +46,7 @@ function onStale() {
   }
   const banner = document.getElementById("stale");
   if (banner) banner.hidden = false;
-  window.setTimeout(() => window.location.reload(), 1500);
+  window.setTimeout(() => reload(), 1500);
 }
 
 async function api(method, url, body) {
@@ -82,7 +91,7 @@ function listen(query, fingerprint, onChange) {
     const source = new EventSource(`/console/events?${params}`);
     source.addEventListener("changed", (event) => {
       since = JSON.parse(event.data).fingerprint;
-      onChange();
+      if (!leaving) onChange();
     });
     source.addEventListener("expired", () => {
       source.close();
@@ -208,7 +217,7 @@ function initEditor(root) {
     try {
       await api("POST", `${root.dataset.api}/drafts`, { text: text.value });
       text.value = "";
-      window.location.reload();
+      reload();
     } catch (problem) {
       showError(error, problem);
       event.target.disabled = false;
@@ -223,7 +232,7 @@ function initApproval() {
       button.disabled = true;
       try {
         await api("POST", button.dataset.url);
-        window.location.reload();
+        reload();
       } catch (problem) {
         showError(error, problem);
         button.disabled = false;
@@ -237,7 +246,7 @@ function initApproval() {
       if (!comment) return showError(error, t("js.comment_required"));
       try {
         await api("POST", form.dataset.url, { comment });
-        window.location.reload();
+        reload();
       } catch (problem) {
         showError(error, problem);
       }
@@ -254,7 +263,7 @@ function initClose(root) {
         reason: form.elements.reason.value,
         comment: form.elements.comment.value.trim(),
       });
-      window.location.reload();
+      reload();
     } catch (problem) {
       showError(document.getElementById("action-error"), problem);
     }
@@ -270,7 +279,7 @@ function initResolve(root) {
         outcome: form.elements.outcome.value,
         comment: form.elements.comment.value.trim(),
       });
-      window.location.reload();
+      reload();
     } catch (problem) {
       showError(document.getElementById("action-error"), problem);
     }
@@ -301,7 +310,7 @@ function initCorrection(root) {
     if (Object.keys(changes).length === 0) return showError(error, t("js.nothing_changed"));
     try {
       await api("POST", `${root.dataset.api}/classification`, changes);
-      window.location.reload();
+      reload();
     } catch (problem) {
       showError(error, problem);
     }
@@ -312,7 +321,7 @@ function initAssignee(root) {
   const assign = async (assignee) => {
     try {
       await api("POST", `${root.dataset.api}/assignee`, { assignee: assignee || null });
-      window.location.reload();
+      reload();
     } catch (problem) {
       showError(document.getElementById("action-error"), problem);
     }
@@ -334,12 +343,12 @@ function initCase() {
   initClose(root);
   initResolve(root);
   // Someone else changed the case: reload, unless that would throw away what this user is typing.
-  listen({ case: root.dataset.caseId }, root.dataset.fingerprint, () => {
+  listen({ case: root.dataset.caseId, rendered: root.dataset.rendered }, root.dataset.fingerprint, () => {
     const typing = [...document.querySelectorAll("textarea, input[name=comment]")].some((f) => f.value.trim());
     if (typing) {
       document.getElementById("changed").hidden = false;
     } else {
-      window.location.reload();
+      reload();
     }
   });
 }
@@ -419,7 +428,7 @@ function initUsers() {
   const run = async (call) => {
     try {
       await call();
-      window.location.reload();
+      reload();
     } catch (problem) {
       showError(error, problem);
     }
