@@ -15,29 +15,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .make_dataset import to_latin_2021
+
 DATA_DIR = Path(__file__).resolve().parent
-
-# Kazakh Cyrillic → the 2021 Latin alphabet (the official table of October 2021).
-_LATIN_2021 = {
-    "а": "a", "ә": "ä", "б": "b", "в": "v", "г": "g", "ғ": "ğ", "д": "d", "е": "e", "ё": "io",
-    "ж": "j", "з": "z", "и": "i", "й": "i", "к": "k", "қ": "q", "л": "l", "м": "m", "н": "n",
-    "ң": "ñ", "о": "o", "ө": "ö", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ұ": "ū",
-    "ү": "ü", "ф": "f", "х": "h", "һ": "h", "ц": "ts", "ч": "ç", "ш": "ş", "щ": "şş", "ъ": "",
-    "ы": "y", "і": "ı", "ь": "", "э": "e", "ю": "iu", "я": "ia",
-}  # fmt: skip
 _PLAIN = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
-
-
-def to_latin_2021(text: str) -> str:
-    out: list[str] = []
-    for char in text:
-        latin = _LATIN_2021.get(char.lower())
-        if latin is None:
-            out.append(char)
-        else:
-            out.append(latin.capitalize() if char.isupper() else latin)
-    return "".join(out)
-
 
 # category, script, lang, topic, intent, urgency, region, text.  Script "kk" = Kazakh Cyrillic,
 # expanded into kk_cyrillic, kk_letterless and kk_latin2021.

@@ -236,6 +236,21 @@ def to_latin(text: str, rng: random.Random) -> str:
     return "".join(out)
 
 
+_LATIN_2021 = {
+    **_LATIN, "ә": "ä", "ғ": "ğ", "ж": "j", "й": "i", "қ": "q", "ң": "ñ", "ө": "ö", "ұ": "ū", "ү": "ü",
+    "х": "h", "ч": "ç", "ш": "ş", "щ": "şş", "і": "ı", "ю": "iu", "я": "ia", "ё": "io",
+}  # fmt: skip
+
+
+def to_latin_2021(text: str) -> str:
+    """Kazakh in the 2021 Latin alphabet (ä, ö, ü, ū, ı, ğ, ş, ñ, q)."""
+    out: list[str] = []
+    for char in text:
+        latin = _LATIN_2021.get(char.lower())
+        out.append(char if latin is None else latin.capitalize() if char.isupper() else latin)
+    return "".join(out)
+
+
 def to_plain(text: str) -> str:
     return text.translate(_PLAIN)
 

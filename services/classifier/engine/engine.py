@@ -29,6 +29,8 @@ _COMPLAINT_OVER_THANKS = 0.7
 # Bonus per topic keyword (at most two counted) added to the model's probabilities.
 _KEYWORD_BONUS = 0.2
 _KEYWORDS_COUNTED = 2
+# A topic from keywords alone (a language the model never saw) is a guess worth a human look.
+_KEYWORDS_ONLY_CONFIDENCE = 0.6
 # Below this the urgency head alone does not raise urgency; the rules catch the clear cases.
 _MODEL_URGENT_MIN = 0.6
 
@@ -94,7 +96,7 @@ class Engine:
             model_text(text, lang.latin_kazakh) for text, lang in zip(texts, languages, strict=True)
         ]
         heads = self.model.predict(self.model.vectorise(normalised))
-        topic_results = _topics(heads["topic"], normalised)
+        topic_results = _topics(heads["topic"], normalised, [lang.lang for lang in languages])
         suggestions = self.faq.best_matches(normalised, [lang.lang for lang in languages])
         return [
             self._classification(
@@ -122,7 +124,7 @@ class Engine:
             topic, topic_confidence = Topic.other.value, max(topic_confidence, 0.8)
         intent, intent_confidence = _intent(heads["intent"], row, signals)
         urgency, urgency_confidence = _urgency(heads["urgency"], row, signals)
-        region: RegionResult = self.gazetteer.region(item.text, item.region_hint)
+        region: RegionResult = self.gazetteer.region(item.text, item.region_hint, language.latin_kazakh)
         spans: list[PiiSpan] = find_pii(item.text)
         needs_analysis = signals.needs_analysis and topic != Topic.other.value
         return Classification(
@@ -152,17 +154,29 @@ def _head_value(head: HeadPrediction, row: int) -> tuple[str, float]:
     return head.labels[row], round(head.confidences[row], 3)
 
 
-def _topics(head: HeadPrediction, normalised: Sequence[str]) -> list[tuple[str, float]]:
-    """Model probabilities plus a bounded keyword prior, renormalised (the batch at once)."""
+def _topics(head: HeadPrediction, normalised: Sequence[str], langs: Sequence[str]) -> list[tuple[str, float]]:
+    """Model probabilities plus a bounded keyword prior, renormalised (the batch at once).
+
+    The model never saw a language outside ru/kk/en, so there the keywords alone decide when
+    they name a topic in the remit (Turkish «emekli», Uzbek «nafaqa», German «Rente»).
+    """
     hits = np.zeros(head.probabilities.shape)
     for row, text in enumerate(normalised):
         found = topics.keyword_hits(text)
         hits[row] = [found.get(label, 0) for label in head.classes]
-    scores = head.probabilities + _KEYWORD_BONUS * np.minimum(hits, _KEYWORDS_COUNTED)
+    probabilities = head.probabilities.copy()
+    foreign = [row for row, lang in enumerate(langs) if lang == "other" and _in_remit_hits(hits[row], head)]
+    probabilities[foreign] = 0.0
+    scores = probabilities + _KEYWORD_BONUS * np.minimum(hits, _KEYWORDS_COUNTED)
     scores = scores / scores.sum(axis=1, keepdims=True)
     best = scores.argmax(axis=1)
     confidences = scores[np.arange(len(best)), best]
+    confidences[foreign] = np.minimum(confidences[foreign], _KEYWORDS_ONLY_CONFIDENCE)
     return [(head.classes[i], round(float(c), 3)) for i, c in zip(best, confidences, strict=True)]
+
+
+def _in_remit_hits(row_hits: np.ndarray, head: HeadPrediction) -> bool:
+    return any(count for label, count in zip(head.classes, row_hits, strict=True) if label != "other")
 
 
 def _probability(head: HeadPrediction, row: int, label: str) -> float:
@@ -173,7 +187,8 @@ def _probability(head: HeadPrediction, row: int, label: str) -> float:
 
 def _intent(head: HeadPrediction, row: int, signals: rules.RuleSignals) -> tuple[str, float]:
     intent, confidence = _head_value(head, row)
-    sarcastic = _probability(head, row, "complaint") >= _COMPLAINT_OVER_THANKS
+    # «Спасибо, что полгода не платите» is sarcasm; thanks for a solved problem never is.
+    sarcastic = _probability(head, row, "complaint") >= _COMPLAINT_OVER_THANKS and not signals.resolved_thanks
     if signals.gratitude and intent != "gratitude" and not sarcastic:
         return "gratitude", max(0.8, round(_probability(head, row, "gratitude"), 3))
     if signals.proposal and intent not in ("proposal", "gratitude"):
@@ -182,6 +197,8 @@ def _intent(head: HeadPrediction, row: int, signals: rules.RuleSignals) -> tuple
         return "other", max(0.8, round(_probability(head, row, "other"), 3))
     if signals.judgement and intent in ("other", "question"):
         return "complaint", max(0.7, round(_probability(head, row, "complaint"), 3))
+    if signals.grievance_question and intent == "question":
+        return "complaint", max(0.7, round(_probability(head, row, "complaint"), 3))
     if signals.how_to and intent == "complaint":
         return "question", max(0.7, round(_probability(head, row, "question"), 3))
     return intent, confidence
@@ -189,6 +206,8 @@ def _intent(head: HeadPrediction, row: int, signals: rules.RuleSignals) -> tuple
 
 def _urgency(head: HeadPrediction, row: int, signals: rules.RuleSignals) -> tuple[str, float]:
     model_high = _probability(head, row, "high")
+    if signals.resolved_thanks:
+        return "normal", round(1.0 - model_high, 3)
     if signals.urgent:
         return "high", round(max(0.9, model_high), 3)
     if model_high >= _MODEL_URGENT_MIN:

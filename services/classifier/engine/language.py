@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from lingua import ConfidenceValue, Language, LanguageDetector, LanguageDetectorBuilder
 
-from .text import KAZAKH_LETTERS, fold, latin_share, words
+from .text import KAZAKH_LETTERS, fold, latin_share, latin_to_cyrillic, words
 
 LANG_CODES = ("ru", "kk", "en", "other")
 
@@ -116,6 +116,26 @@ _KK_LATIN_SUFFIX_RE = re.compile(
     r"eidi|aidy|meidi|maidy|beidi|baidy|peidi|paidy|tagy|tegi|ynda|ynan|lardy|lerdi|dardy|"
     r"derdi|tardy|terdi|leri|dary|tary|myz|miz|siz)$"
 )
+# Turkish and German in Latin script are "other"; their own function words outvote Kazakh cues
+# (they share ö, ü, ş, ğ, ı with the 2021 Kazakh alphabet).
+_FOREIGN_LATIN_WORDS = _word_set(
+    """
+    ve bir bu için icin ile çok cok daha ama gibi değil degil nasıl nasil neden merhaba lütfen
+    lutfen teşekkür tesekkur ederim benim bana beni siz sizin olan olarak hangi gerekiyor
+    yapmalıyım yapmaliyim maaş maas maaşımı maasimi işveren isveren emekli ödedi odedi
+    ich und der die das nicht ist mein meine meinen mir mich wir wann wird kann was wie wo guten
+    tag bitte danke arbeite arbeitgeber zahlt lohn rente urlaub habe haben auf mit für fur von
+    zu bei nach oder aber auch noch schon den dem des ein eine einen sind erhöht nachlesen
+    """
+)
+# Letters of the 2021 Kazakh alphabet that English lacks: ñ, ū, ä, ı (Turkish and German share
+# some; their function words are counted first) and q not followed by u («qazaq», not «question»).
+_KK_2021_LETTER_RE = re.compile("[ñūäı]|q(?!u)")
+# Turkish ı is a back vowel (with a, o, y); the 2021 Kazakh ı is і, a front vowel that never
+# shares a native word with them.  So «maaşımı», «yapmadı» are Turkish, «berılmeidı» Kazakh.
+_TURKISH_I_RE = re.compile("ı.*[aoyū]|[aoyū].*ı")
+# Uzbek Latin writes o‘ and g‘ (with an apostrophe of some kind): never Kazakh.
+_UZBEK_LATIN_RE = re.compile(r"[og]['‘’ʻ`][a-z]", re.IGNORECASE)
 _EN_WORDS = _word_set(
     """
     the a an is are was were be been i my me you your we our he she it they of to in on for
@@ -127,6 +147,7 @@ _EN_WORDS = _word_set(
 # Letters of Ukrainian/Belarusian that Kazakh lacks: "і" alone is not proof of Kazakh.
 _NOT_KAZAKH_LETTERS = frozenset("їєґў")
 _MIN_VOTES = 2
+_SHORT_TEXT = 3  # words; one clear vote decides a text this short
 
 
 @dataclass(frozen=True)
@@ -153,16 +174,35 @@ def _cyrillic_votes(tokens: list[str]) -> tuple[int, int]:
     return kazakh, russian
 
 
-def _latin_votes(tokens: list[str]) -> tuple[int, int]:
-    """(Kazakh votes, English votes) from Latin word tokens."""
-    kazakh = english = 0
+def _latin_votes(tokens: list[str]) -> tuple[int, int, int]:
+    """(Kazakh, English, Turkish/German) votes from Latin word tokens.
+
+    A word not in the Latin lists is transliterated and checked against the Cyrillic Kazakh
+    vocabulary, so the 2021 alphabet («zeinetaqy», «järdemaqy», «qanşa») needs no list of its own.
+    """
+    kazakh = english = foreign = 0
     for token in tokens:
-        lowered = token.lower().replace("'", "").replace("’", "")
+        lowered = token.lower().replace("'", "").replace("’", "").replace("\u0307", "")
         if lowered in _EN_WORDS:
             english += 1
-        elif lowered in _KK_LATIN_WORDS or (len(lowered) > 4 and _KK_LATIN_SUFFIX_RE.search(lowered)):
+        elif lowered in _FOREIGN_LATIN_WORDS or _TURKISH_I_RE.search(lowered):
+            foreign += 1
+        elif _kazakh_latin_word(lowered):
             kazakh += 1
-    return kazakh, english
+    return kazakh, english, foreign
+
+
+def _kazakh_latin_word(lowered: str) -> bool:
+    if lowered in _KK_LATIN_WORDS or (len(lowered) > 4 and _KK_LATIN_SUFFIX_RE.search(lowered)):
+        return True
+    return _kazakh_when_transliterated(lowered)
+
+
+def _kazakh_when_transliterated(latin_word: str) -> bool:
+    folded = fold(latin_to_cyrillic(latin_word))
+    if folded in _KK_WORDS or (len(folded) > 4 and _KK_SUFFIX_RE.search(folded)):
+        return True
+    return len(latin_word) > 2 and bool(_KK_2021_LETTER_RE.search(latin_word))
 
 
 def _vote_result(first: int, second: int, first_lang: str, second_lang: str) -> LanguageResult:
@@ -182,8 +222,14 @@ def rule_language(text: str) -> LanguageResult | None:
     if not _NOT_KAZAKH_LETTERS.isdisjoint(text.lower()):
         return None
     if latin_share(text) > 0.5:
-        kazakh, english = _latin_votes(tokens)
-        if kazakh == 0 and len(tokens) <= 3 and _EN_GREETINGS.intersection(map(str.lower, tokens)):
+        if _UZBEK_LATIN_RE.search(text):
+            return LanguageResult("other", 0.9)
+        kazakh, english, foreign = _latin_votes(tokens)
+        if foreign >= _MIN_VOTES and foreign >= kazakh and foreign > english:
+            return LanguageResult("other", round(min(0.99, 0.5 + foreign / (2 * len(tokens))), 3))
+        if kazakh == 1 and english == foreign == 0 and len(tokens) <= _SHORT_TEXT:
+            return LanguageResult("kk", 0.8, latin_kazakh=True)
+        if kazakh == 0 and len(tokens) <= _SHORT_TEXT and _EN_GREETINGS.intersection(map(str.lower, tokens)):
             return LanguageResult("en", 0.9)  # «Hello», «Hi!»: too short for lingua
         if kazakh >= _MIN_VOTES and kazakh > english:
             share = kazakh / (kazakh + english)
@@ -193,6 +239,8 @@ def rule_language(text: str) -> LanguageResult | None:
             return _vote_result(english, kazakh, "en", "kk")
         return None
     kazakh, russian = _cyrillic_votes(tokens)
+    if kazakh == 1 and russian == 0 and len(tokens) <= _SHORT_TEXT:
+        return LanguageResult("kk", 0.8)  # «Сәлем!», «Рахмет»: too short for lingua
     if kazakh + russian < _MIN_VOTES or kazakh == russian:
         return None
     return _vote_result(kazakh, russian, "kk", "ru")

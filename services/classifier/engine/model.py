@@ -30,7 +30,7 @@ from .features import FastTfidf
 log = logging.getLogger(__name__)
 
 # Bump when features or heads change so the model version changes with them.
-FEATURES_VERSION = "f1"
+FEATURES_VERSION = "f2"
 HEADS = ("topic", "intent", "urgency")
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_MODEL_PATH = REPO_ROOT / ".cache" / "models" / "classifier.joblib"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from schemas import REGIONS
 
-from .text import fold
+from .text import fold, latin_share, latin_to_cyrillic
 
 GAZETTEER_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer.json"
 
@@ -39,6 +39,18 @@ _WORD_START_RE = re.compile(r"(?<![\w-])\w")
 _KEY_LENGTH = 3
 _METACHARACTERS = frozenset("\\()[]{}?*+.|^$")
 _QUANTIFIERS = frozenset("?*+{")
+
+# «Я родом из Аркалыка, работаю в Экибастузе», «I'm from Taraz but work in Aktau»,
+# «Таразданмын, Ақтауда жұмыс істеймін»: a place of origin yields to a later place (where the
+# matter is).
+_ORIGIN_BEFORE_RE = re.compile(
+    r"(?:родом\s+из|(?<!\w)я\s+из|(?<!\w)сам[аи]?\s+из|уроженец|уроженка|родил\w*\s+в|"
+    r"(?:i'?m|i\s+am|originally|come|came)\s+from|born\s+in)\s+(?:г\.\s*|города\s+|села\s+|"
+    r"поселка\s+|the\s+city\s+of\s+)?$"
+)
+_ORIGIN_AFTER_RE = re.compile(r"^\S*?(?:дан|ден|тан|тен|нан|нен)(?:мын|мин)(?!\w)|^\S+\s+тумасы")
+# In text that is not Kazakh, a transliterated match must be this long («oral» is an English word).
+_MIN_TRANSLITERATED_MATCH = 5
 
 REGION_CONFIDENCE_TEXT = 0.95
 REGION_CONFIDENCE_HINT = 0.6
@@ -77,29 +89,50 @@ class Gazetteer:
             for key, found in by_key.items()
         }
 
-    def find_in_text(self, text: str) -> str | None:
-        """The region of the first place named in the text, or None."""
+    def find_in_text(self, text: str, latin_kazakh: bool = False) -> str | None:
+        """The region of the place the message is about (the first named, unless it is only
+        the writer's origin), or None.  Latin-script text is also read transliterated."""
         folded = fold(text)
-        first_at, first_code = len(folded), None
-        for start in _WORD_START_RE.finditer(folded):
+        place = self._place_after(folded, 0, 1)
+        semey_at = _bare_semey_position(text)
+        if semey_at is not None and semey_at < (place[0] if place else len(folded)):
+            return "KZ-10"
+        if place is None and latin_share(text) > 0:
+            folded = fold(latin_to_cyrillic(text))
+            place = self._place_after(folded, 0, 1 if latin_kazakh else _MIN_TRANSLITERATED_MATCH)
+        if place is None:
+            return None
+        at, end, code = place
+        if _is_origin(folded, at, end):
+            later = self._place_after(folded, end, 1)
+            if later is not None and later[2] != code:
+                return later[2]
+        return code
+
+    def _place_after(self, folded: str, offset: int, min_length: int) -> tuple[int, int, str] | None:
+        """(start, end, region) of the first place named at or after offset."""
+        for start in _WORD_START_RE.finditer(folded, offset):
             at = start.start()
             candidates = self._by_key.get(folded[at : at + _KEY_LENGTH], self._anywhere)
-            code = next((code for pattern, code in candidates if pattern.match(folded, at)), None)
-            if code is not None:
-                first_at, first_code = at, code
-                break
-        semey_at = _bare_semey_position(text)
-        if semey_at is not None and semey_at < first_at:
-            return "KZ-10"
-        return first_code
+            for pattern, code in candidates:
+                match = pattern.match(folded, at)
+                if match is not None and match.end() - at >= min_length:
+                    return at, match.end(), code
+        return None
 
-    def region(self, text: str, hint: str | None) -> RegionResult:
-        code = self.find_in_text(text)
+    def region(self, text: str, hint: str | None, latin_kazakh: bool = False) -> RegionResult:
+        code = self.find_in_text(text, latin_kazakh)
         if code is not None:
             return RegionResult(code, REGION_CONFIDENCE_TEXT, "text")
         if hint in REGIONS:
             return RegionResult(hint, REGION_CONFIDENCE_HINT, "hint")
         return RegionResult(None, 0.0, "none")
+
+
+def _is_origin(folded: str, at: int, end: int) -> bool:
+    """Is the place at [at, end) named as where the writer comes from?"""
+    before = folded[max(0, at - 40) : at]
+    return bool(_ORIGIN_BEFORE_RE.search(before) or _ORIGIN_AFTER_RE.search(folded[at : end + 15]))
 
 
 def _compile(pattern: str, code: str) -> _Candidate:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import topics
+from .intent_rules import grievance_question, insult_only, resolved
 from .urgency import urgency_markers
 
 _GRATITUDE_RE = re.compile(
@@ -60,7 +62,7 @@ _GREETING_ONLY_RE = re.compile(
     r"привет\w*|приветствую|салем\w*|салам\w*|салеметсиз\w*|саламатсыз\w*|"
     r"ассалаум\w*|армысыз\w*|кайырлы\s+(?:кун|тан|кеш)|\bбе\b|\bба\b|hello|hi|hey|good\s+(?:morning|"
     r"afternoon|evening)|greetings|всем|баршаныз\w*|everyone|all|there|уважаемые|дорогие)"
-    r"[\s!.,)(]*)+"
+    r"[\s!?.,)(]*)+"
 )
 _NOT_AN_APPEAL_RE = re.compile(
     r"(?<!\w)(?:тестов\w*\s+(?:сообщени|хабарлам|вопрос|обращени)\w*|тест\s+хабарлама|"
@@ -85,7 +87,10 @@ _HOW_TO_RE = re.compile(
     r"узнать|добиться|вернуть|взыскать)|куда\s+(?:мне\s+)?(?:обращаться|обратиться|идти|подавать|"
     r"жаловаться)|калай\s+(?:\w+\s+)?(?:алуга|ресимдеу|беруге|тиркел|жуги|отин)\w*|кайда\s+"
     r"(?:баруга|жугин|хабарлас)\w*|how\s+(?:do|can|should)\s+(?:i|we)|where\s+(?:do|can|should)\s+"
-    r"(?:i|we))"
+    r"(?:i|we)|"
+    # Asking what to do about it: advice wanted, so a question.
+    r"что\s+(?:мне\s+|нам\s+)?(?:делать|предпринять)|не\s+(?:истей(?:мин|миз)|истеу(?:им\w*|\s+керек))|"
+    r"what\s+(?:should|can|do)\s+(?:i|we)\s+do)"
 )
 
 
@@ -98,6 +103,8 @@ class RuleSignals:
     not_an_appeal: bool = False
     judgement: bool = False
     how_to: bool = False
+    grievance_question: bool = False
+    resolved_thanks: bool = False
 
     @property
     def urgent(self) -> bool:
@@ -119,15 +126,28 @@ def is_not_an_appeal(model_text: str) -> bool:
     return bool(_NOT_AN_APPEAL_RE.search(model_text))
 
 
+def _content_free_insult(model_text: str) -> bool:
+    """An insult naming nothing in the ministry's remit."""
+    if not insult_only(model_text):
+        return False
+    hits = topics.keyword_hits(model_text)
+    return not any(count for topic, count in hits.items() if topic != "other")
+
+
 def signals(model_text: str) -> RuleSignals:
     asks = "?" in model_text
     how_to = asks and bool(_HOW_TO_RE.search(model_text))
+    gratitude = is_gratitude(model_text)
+    # Thanks for a solved problem: the hardship it recalls is over, so it raises no urgency.
+    resolved_thanks = gratitude and resolved(model_text)
     return RuleSignals(
-        urgency_markers=urgency_markers(model_text),
-        gratitude=is_gratitude(model_text),
+        urgency_markers=() if resolved_thanks else urgency_markers(model_text),
+        gratitude=gratitude,
         proposal=bool(_PROPOSAL_RE.search(model_text)),
         needs_analysis=bool(_NEEDS_ANALYSIS_RE.search(model_text)),
-        not_an_appeal=is_not_an_appeal(model_text),
+        not_an_appeal=is_not_an_appeal(model_text) or _content_free_insult(model_text),
         judgement=not asks and not how_to and bool(_JUDGEMENT_RE.search(model_text)),
         how_to=how_to,
+        grievance_question=not how_to and grievance_question(model_text),
+        resolved_thanks=resolved_thanks,
     )

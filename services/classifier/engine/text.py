@@ -71,11 +71,16 @@ _LATIN_TO_CYRILLIC: tuple[tuple[str, str], ...] = (
     ("ğ", "г"),
     ("ş", "ш"),
     ("ç", "ч"),
-    ("ı", "ы"),
+    # The 2021 alphabet: ı is і (folded to и), ū is ұ; y stays ы.
+    ("ı", "и"),
+    ("ū", "у"),
     ("ñ", "н"),
 )
 _LATIN_RE = re.compile("|".join(re.escape(latin) for latin, _ in _LATIN_TO_CYRILLIC))
 _LATIN_MAP = dict(_LATIN_TO_CYRILLIC)
+# Latin «i» stands for both и and й; after a vowel it is й («zeinetaqy» → зейнетакы, «ailyq» → айлык).
+_I_AFTER_VOWEL_RE = re.compile("(?<=[aeouyäöüūı])i")
+_COMBINING_DOT = "\u0307"  # «İ».lower() is «i» + a combining dot
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _SPACES_RE = re.compile(r"\s+")
@@ -88,12 +93,13 @@ _CYRILLIC_LETTER_RE = re.compile("[\u0400-\u04ff]")
 
 def fold(text: str) -> str:
     """Lower-case, ё→е and Kazakh letters → plain Cyrillic (for matching, not for offsets)."""
-    return text.lower().translate(_FOLD_TABLE)
+    return text.lower().replace(_COMBINING_DOT, "").translate(_FOLD_TABLE)
 
 
 def latin_to_cyrillic(text: str) -> str:
     """Rough transliteration of Latin-script Kazakh so it meets the Cyrillic vocabulary."""
-    return _LATIN_RE.sub(lambda m: _LATIN_MAP[m.group(0)], text.lower())
+    lowered = _I_AFTER_VOWEL_RE.sub("й", text.lower().replace(_COMBINING_DOT, ""))
+    return _LATIN_RE.sub(lambda m: _LATIN_MAP[m.group(0)], lowered)
 
 
 def words(text: str) -> list[str]:

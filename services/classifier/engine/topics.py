@@ -16,6 +16,8 @@ _TOPIC_STEMS: dict[str, tuple[str, ...]] = {
         "пенси", "пенсионер", "зейнетак", "зейнеткер", "зейнетке", "выслуг", "заслуженн",
         "индексац", "индекстел", "солидарн", "трудов\\w*\\s+стаж", "стаж", "енбек\\s+отил",
         "pension", "retire",
+        # Turkish, German, Uzbek: «other» languages still get their topic.
+        "emekli", "rente", "pensiya",
     ),
     "pension_savings": (
         "енпф", "бжзк", "накоплен", "взнос", "жинак", "жарна", "аннуитет", "annuit", "достаточност",
@@ -28,12 +30,14 @@ _TOPIC_STEMS: dict[str, tuple[str, ...]] = {
         "азык-тулик", "benefit", "large\\s+family", "low-income", "twins", "егиз", "двойн",
         "алимент", "бир\\s*жолгы", "единовремен", "аак(?![а-яa-z])", "атаулы\\s+алеуметтик",
         "one-off",
+        "нафак", "nafaq", "nafaka", "kindergeld", "sosyal\\s+yard", "bolalar\\s+puli",
     ),
     "disability": (
         "инвалид", "мугедек", "мсэ", "мас(?![а-яa-z])", "медико-социальн", "коляск", "арбас", "протез",
         "слухов", "есту\\s+аппарат", "реабилитац", "оналту", "дцп", "церебрал", "сал\\s+ауру",
         "disab", "wheelchair", "prosthe", "cerebral", "hearing\\s+aid", "индивидуальн\\w*\\s+помощник",
         "жеке\\s+комекш", "ребен\\w*-инвалид", "медициналык-алеуметтик", "сараптам", "personal\\s+assistant",
+        "engelli", "behindert", "nogiron",
     ),
     "employment": (
         "безработ", "жумыссыз", "занятост", "жумыспен\\s+камту", "карьерн", "мансап", "бирж(?!олг)",
@@ -50,6 +54,7 @@ _TOPIC_STEMS: dict[str, tuple[str, ...]] = {
         "начальник", "бастык", "совместительств", "коса\\s+аткар", "расчетн\\w*\\s+лист",
         "по\\s+собственному", "wage", "salary", "dismiss", "fired", "employer", "overtime",
         "part-time", "annual\\s+leave", "отпускн",
+        "işveren", "isveren", "lohn", "arbeitgeber", "oylik", "ish\\s+haqi",
     ),
     "social_insurance": (
         "гфсс", "маск(?![а-яa-z])", "соцстрах", "социальн\\w*\\s+страхован", "алеуметтик\\s+сактандыру",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .danger import danger_markers
+
 _MONTHS_RU = (
     r"(?:\d+|два|двух|три|трех|четыре|четырех|пять|пяти|шесть|несколько|нескольких|полгода|"
     r"полугода|много|второй|третий|четвертый|пятый|шестой)"
@@ -148,4 +150,4 @@ def urgency_markers(model_text: str) -> tuple[str, ...]:
     )
     if _SINCE_MONTH_RE.search(model_text) and _wages_since_month(model_text):
         found += ("wages_since_ru",)
-    return found
+    return found + danger_markers(model_text)
