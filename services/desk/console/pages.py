@@ -36,7 +36,15 @@ from . import audit_page, case_extras, present
 from .i18n import LANG_COOKIE, LANGS
 from .polls import SharedPolls
 from .preview import Preview, PreviewRequest, preview
-from .queue import PERSONAL_VIEWS, QueueFilter, QueuePage, cluster_neighbours, load_page, personal_case_ids
+from .queue import (
+    PERSONAL_VIEWS,
+    QueueFilter,
+    QueuePage,
+    cluster_neighbours,
+    load_facets,
+    load_page,
+    personal_case_ids,
+)
 from .render import render, secured
 
 STATIC = Path(__file__).parent / "static"
@@ -46,6 +54,8 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 # supervisor gives before SIGKILL), and a proxy never sees an endless response.
 STREAM_S = 10.0
 POLL_S = 1.5
+# Counts per filter value are a scan of the matching cases: tabs share one count for this long.
+FACETS_S = 5.0
 MAX_FORM_BYTES = 4096
 LIVE_UPDATE_ENDS: tuple[type[Exception], ...] = (NotFound, *STORE_OUTAGES)
 
@@ -190,6 +200,39 @@ async def queue_rows(request: Request, ctx: Context) -> Response:
     where = QueueFilter.from_params(request.query_params)
     page = await _queue(ctx, session, where)
     return render(request, "queue_list.html", **_queue_context(ctx, session, where, page))
+
+
+@router.get("/queue/facets")
+async def queue_facets(request: Request, ctx: Context) -> Response:
+    """Counts per filter value for the queue's filters. Tabs showing the same list (the same filters
+    and list fingerprint `v`) share one count for FACETS_S; a list that changed asks anew."""
+    session = await _session(request, ctx)
+    if session is None:
+        return secured(Response(status_code=401))
+    where = QueueFilter.from_params(request.query_params)
+    store = _store(ctx)
+    personal = where.view in PERSONAL_VIEWS or where.assignee == "me"
+
+    async def counts() -> str:
+        ids = (
+            await personal_case_ids(store.drafts, where.view, session.username, store.cases)
+            if where.view
+            else None
+        )
+        return json.dumps(await load_facets(store.cases, where, ids, session.username))
+
+    shown = request.query_params.get("v", "")[:32]
+    key = f"facets:{session.username if personal else ''}:{where.params(page=1)}:{shown}"
+    body = await _facet_polls(request).read(key, counts)
+    return secured(Response(body, media_type="application/json"))
+
+
+def _facet_polls(request: Request) -> SharedPolls:
+    state = request.app.state
+    if not hasattr(state, "console_facets"):
+        state.console_facets = SharedPolls(FACETS_S)
+    polls: SharedPolls = state.console_facets
+    return polls
 
 
 @router.get("/case/{case_id:path}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -127,7 +127,6 @@ class QueuePage:
     items: list[Document]
     total: int
     cluster_sizes: dict[str, int]
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # counts per filter value
 
     @property
     def fingerprint(self) -> str:
@@ -177,10 +176,15 @@ async def load_page(
     total = await cases.count_documents(query)
     cursor = cases.find(query).sort(QUEUE_ORDER).skip(where.offset).limit(PAGE_SIZE)
     items = [doc async for doc in cursor]
-    if not clusters:  # a live-update poll: only what the fingerprint needs
-        return QueuePage(items, total, {})
-    facets = await facet_counts(cases, *where.facet_query(case_ids, username))
-    return QueuePage(items, total, await cluster_sizes(cases, items), facets)
+    return QueuePage(items, total, await cluster_sizes(cases, items) if clusters else {})
+
+
+async def load_facets(
+    cases: AsyncCollection[Document], where: QueueFilter, case_ids: list[str] | None, username: str | None
+) -> dict[str, dict[str, int]]:
+    """Counts per filter value under `where` (facets.py). Asked for apart from the page, so a page
+    never waits for them: they cost one more scan of the matching cases."""
+    return await facet_counts(cases, *where.facet_query(case_ids, username))
 
 
 async def cluster_sizes(cases: AsyncCollection[Document], items: list[Document]) -> dict[str, int]:

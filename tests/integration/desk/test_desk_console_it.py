@@ -25,7 +25,7 @@ from jauap import classify_cmd, export_labels_cmd, users_cmd
 from schemas import Author, Channel, Classification, QuestionClassified, QuestionReceived
 from services.desk.app import create_app
 from services.desk.cases import case_from_event
-from services.desk.console.queue import QueueFilter, load_page
+from services.desk.console.queue import QueueFilter, load_facets, load_page
 from services.desk.history import history_of
 from services.desk.settings import DeskSettings
 from services.desk.store import MongoDeskRepository
@@ -157,14 +157,17 @@ async def test_facet_counts_follow_the_other_filters_on_the_store(db: AsyncDatab
     ]
     docs = [case_doc(tag, i, channel=c, urgency=u) for i, (c, u) in enumerate(specs)]
     await MongoDeskRepository(db).insert_new_cases(docs)
-    page = await load_page(db["cases"], QueueFilter(q=tag, urgency="high"))
-    assert page.total == 3
-    assert page.facets["channel"] == {"telegram": 1, "x": 2}
-    assert page.facets["urgency"] == {"high": 3, "normal": 3}
-    assert page.facets["status"] == {"new": 3}
-    page = await load_page(db["cases"], QueueFilter(q=tag, channel="telegram", urgency="high"))
-    assert page.facets["channel"] == {"telegram": 1, "x": 2}
-    assert page.facets["urgency"] == {"high": 1, "normal": 2}
+    where = QueueFilter(q=tag, urgency="high")
+    assert (await load_page(db["cases"], where)).total == 3
+    facets = await load_facets(db["cases"], where, None, None)
+    assert facets["channel"] == {"telegram": 1, "x": 2}
+    assert facets["urgency"] == {"high": 3, "normal": 3}
+    assert facets["status"] == {"new": 3}
+    facets = await load_facets(
+        db["cases"], QueueFilter(q=tag, channel="telegram", urgency="high"), None, None
+    )
+    assert facets["channel"] == {"telegram": 1, "x": 2}
+    assert facets["urgency"] == {"high": 1, "normal": 2}
 
 
 async def test_history_shows_the_thread_with_answers_and_the_senders_other_cases(

@@ -127,17 +127,22 @@ function initQueue() {
     const fragment = new DOMParser().parseFromString(await response.text(), "text/html");
     const fresh = fragment.getElementById("queue-list");
     if (fresh) current.replaceWith(document.adoptNode(fresh));
-    showFacetCounts();
+    if (fresh) loadFacetCounts(fresh);
     reselect();
   });
-  showFacetCounts();
+  loadFacetCounts(list);
 }
 
-// Counts per filter value ("Telegram (12)"), from the list the server sent last.
-function showFacetCounts() {
-  const data = document.getElementById("facets");
-  if (!data) return;
-  const facets = JSON.parse(data.textContent || "{}");
+// Counts per filter value ("Telegram (12)"), asked for after the list so the list never waits.
+// The list's fingerprint is part of the request: counts shared between tabs are of the same list.
+async function loadFacetCounts(list) {
+  const params = new URLSearchParams(list.dataset.params);
+  params.set("v", list.dataset.fingerprint);
+  const response = await fetch(`/queue/facets?${params}`, { credentials: "same-origin" });
+  if (response.ok) showFacetCounts(await response.json());
+}
+
+function showFacetCounts(facets) {
   document.querySelectorAll("#filters select[data-facet]").forEach((select) => {
     const counts = facets[select.dataset.facet] ?? {};
     select.querySelectorAll("option[value]:not([value=''])").forEach((option) => {
