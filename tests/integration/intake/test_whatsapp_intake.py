@@ -1,6 +1,7 @@
 """Intake's WhatsApp webhook against the real broker: a signed message lands on
 questions.received.v1 under `whatsapp:<wa_id>`; a refused one never does; a redelivered
-notification is published again under the same id and still becomes one case."""
+notification is published again under the same id and still becomes one case; a status of a sent
+answer lands on answers.status.v1 under the recipient's conversation key."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from channels.whatsapp import SIGNATURE_HEADER, WhatsAppSettings, sign
 from sandboxes.whatsapp.app import create_app as create_sandbox
 from sandboxes.whatsapp.settings import SandboxSettings
-from schemas import QuestionClassified, QuestionReceived
+from schemas import DeliveryStatus, QuestionClassified, QuestionReceived
 from services.classifier.engine import Engine, MemoryClusterIndex
 from services.classifier.handlers import ClassifyQuestions
 from services.classifier.settings import ClassifierSettings
@@ -29,7 +30,7 @@ from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
 from services.intake.whatsapp_webhook import WhatsAppWebhook
 from tests.kafka_helpers import TopicReader
-from tests.unit.channels.test_whatsapp_inbound import TEXT_MESSAGE
+from tests.unit.channels.test_whatsapp_inbound import FAILED_STATUS, TEXT_MESSAGE
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +42,8 @@ TOPIC = QuestionReceived.TOPIC
 @pytest.fixture(scope="module")
 async def intake() -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(IntakeSettings())
-    app.state.whatsapp = WhatsAppWebhook(CHANNEL)
+    # This test's channel settings, and the status publisher the service wired to the broker.
+    app.state.whatsapp = WhatsAppWebhook(CHANNEL, app.state.whatsapp.publish_status)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
@@ -147,3 +149,18 @@ async def test_sandbox_inbound_reaches_the_topic_through_intake(intake: httpx.As
     assert question.question_id == f"whatsapp:{injected['message_id']}"
     assert record.key == f"whatsapp:{injected['wa_id']}".encode()
     assert question.author.name == "Дана"
+
+
+async def test_a_failed_status_is_published_under_the_recipient_s_conversation(
+    intake: httpx.AsyncClient,
+) -> None:
+    wa_id, wamid = fresh_wa_id(), f"wamid.ITS{random.getrandbits(64):x}"
+    body = copy.deepcopy(FAILED_STATUS)
+    body["entry"][0]["changes"][0]["value"]["statuses"][0].update({"id": wamid, "recipient_id": wa_id})
+    async with TopicReader(DeliveryStatus.TOPIC) as reader:
+        r = await post(intake, body)
+        assert r.status_code == 200 and r.json()["statuses"] == 1, r.text
+        [record] = await reader.wait_for(lambda rec: json.loads(rec.value)["channel_message_id"] == wamid)
+    status = DeliveryStatus.model_validate_json(record.value)
+    assert (status.status, status.conversation_id, status.errors[0].code) == ("failed", wa_id, 131026)
+    assert record.key == f"whatsapp:{wa_id}".encode()
