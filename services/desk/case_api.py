@@ -18,6 +18,7 @@ from .context import Context, DeskContext
 from .core import User
 from .corrections import CorrectionRequest, MongoCorrections, correct, ensure_correction_indexes
 from .history import ensure_history_indexes
+from .presence import ensure_presence_indexes
 from .responses import errors
 from .store import MongoDeskRepository
 
@@ -79,10 +80,11 @@ async def assign_case(case_id: str, body: AssignRequest, ctx: Context, session: 
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
-    """The indexes of corrections, assignees and the conversation history, created at start."""
+    """The indexes of corrections, assignees, the conversation history and presence, made at start."""
     await ensure_correction_indexes(db)
     await ensure_assignee_indexes(db)
     await ensure_history_indexes(db)
+    await ensure_presence_indexes(db)
 
 
 def install(app: FastAPI) -> None:

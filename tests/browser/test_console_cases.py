@@ -158,3 +158,21 @@ def test_assignee_and_the_audit_log_with_its_csv(
     entries = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
     assert any(e["case_id"] == case_id and e["actor"] == OPERATOR for e in entries)
     assert {e["action"] for e in entries} == {"case_assigned"}
+
+
+def test_the_case_shows_who_else_has_it_open_and_is_drafting(
+    desk: Desk, login: Callable[[str], Page]
+) -> None:
+    case_id = desk.seed(f"Как подать на пособие по безработице? {desk.run}", handle="prisutstvie")
+    first = login(OPERATOR)
+    open_case(first, case_id, desk.run)
+    second = login(APPROVER)
+    second.goto(first.url)
+    presence = first.locator("#presence")
+    expect(presence).to_contain_text(f"Also open by: {APPROVER}", timeout=20_000)
+    expect(second.locator("#presence")).to_contain_text(OPERATOR, timeout=20_000)
+    # The other person starts a draft: the next reconnect of their stream says so (within ~10 s).
+    second.fill("#draft-text", "Пособие назначается центром занятости.")
+    expect(presence).to_have_attribute("data-users", f"{APPROVER}:drafting", timeout=30_000)
+    expect(presence).to_contain_text("writing a draft")
+    screenshot(first, "case-presence")

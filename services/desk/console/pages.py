@@ -35,6 +35,7 @@ from ..versions import case_version
 from . import audit_page, case_extras, present
 from .i18n import LANG_COOKIE, LANGS
 from .polls import SharedPolls
+from .presence_events import CasePresence
 from .preview import Preview, PreviewRequest, preview
 from .queue import (
     PERSONAL_VIEWS,
@@ -322,11 +323,14 @@ def _event(name: str, data: object) -> str:
 @router.get("/console/events")
 async def events(request: Request, ctx: Context) -> Response:
     """Server-sent events: `changed` when what the page shows changed since `since`, `expired` when
-    the session ended. The stream closes after STREAM_S and the page reconnects."""
+    the session ended, and on a case page `presence` (who else has it open). The stream closes
+    after STREAM_S and the page reconnects."""
     token = request.cookies.get(ctx.settings.session_cookie)
     if await ctx.accounts.session(token) is None:
         return secured(Response(status_code=401))
     last = request.query_params.get("since", "")
+    case_id = request.query_params.get("case")
+    presence = CasePresence(request, ctx, _polls(request), case_id) if case_id else None
 
     async def stream() -> AsyncIterator[str]:
         nonlocal last
@@ -339,11 +343,14 @@ async def events(request: Request, ctx: Context) -> Response:
                     yield _event("expired", {})
                     return
                 now = await _fingerprint_now(request, ctx, session)
+                others = await presence.event(session) if presence else None
             except LIVE_UPDATE_ENDS:
                 return  # the page reconnects and tries again; a store outage is not the browser's fault
             if now != last:
                 last = now
                 yield _event("changed", {"fingerprint": now})
+            if others:
+                yield others
             await asyncio.sleep(POLL_S)
 
     response = StreamingResponse(stream(), media_type="text/event-stream")

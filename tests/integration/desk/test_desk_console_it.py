@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from jauap import classify_cmd, export_labels_cmd, users_cmd
 from schemas import Author, Channel, Classification, QuestionClassified, QuestionReceived
+from services.desk import presence
 from services.desk.app import create_app
 from services.desk.cases import case_from_event
 from services.desk.console.queue import QueueFilter, load_facets, load_page
@@ -227,3 +228,17 @@ async def test_assignee_filter_and_audit_search_with_csv(
         yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
         old = await boss.get("/audit.csv", params={"action": "case_assigned", "until": yesterday})
         assert len(list(csv.DictReader(io.StringIO(old.text)))) == 0
+
+
+async def test_presence_marks_expire_and_old_rows_are_pruned(db: AsyncDatabase[Document]) -> None:
+    case_id, now = f"telegram:presence-{uuid.uuid4().hex[:8]}", datetime.now(UTC)
+    await presence.mark(db, case_id, "olga", False, now - timedelta(seconds=5))
+    await presence.mark(db, case_id, "marat", True, now)
+    await presence.mark(db, case_id, "olga", True, now)  # the same row, marked again
+    await presence.mark(db, case_id, "gone", False, now - timedelta(seconds=presence.PRESENT_S + 1))
+    everyone = await presence.present(db, case_id, now)
+    assert everyone == [presence.Present("marat", True), presence.Present("olga", True)]
+    assert presence.others(everyone, "olga") == [presence.Present("marat", True)]
+    await presence.mark(db, case_id, "long-ago", False, now - presence.FORGET_AFTER - timedelta(minutes=1))
+    await presence.prune(db, now)
+    assert await db["presence"].count_documents({"case_id": case_id}) == 3

@@ -83,16 +83,17 @@ function showError(element, error) {
 
 // Server-sent events: `changed` when what the page shows changed, `expired` when the session ended.
 // The server closes each stream after a while; we reconnect with the last fingerprint we know.
-function listen(query, fingerprint, onChange) {
+function listen(query, fingerprint, onChange, onPresence) {
   let since = fingerprint;
   const open = () => {
-    const params = new URLSearchParams(query);
+    const params = new URLSearchParams(typeof query === "function" ? query() : query);
     params.set("since", since);
     const source = new EventSource(`/console/events?${params}`);
     source.addEventListener("changed", (event) => {
       since = JSON.parse(event.data).fingerprint;
       if (!leaving) onChange();
     });
+    source.addEventListener("presence", (event) => onPresence?.(JSON.parse(event.data)));
     source.addEventListener("expired", () => {
       source.close();
       toLogin();
@@ -348,14 +349,31 @@ function initCase() {
   initClose(root);
   initResolve(root);
   // Someone else changed the case: reload, unless that would throw away what this user is typing.
-  listen({ case: root.dataset.caseId, rendered: root.dataset.rendered }, root.dataset.fingerprint, () => {
+  const drafting = () => Boolean(document.getElementById("draft-text")?.value.trim());
+  const query = () => ({
+    case: root.dataset.caseId,
+    rendered: root.dataset.rendered,
+    drafting: drafting() ? "1" : "0",
+  });
+  const onChange = () => {
     const typing = [...document.querySelectorAll("textarea, input[name=comment]")].some((f) => f.value.trim());
     if (typing) {
       document.getElementById("changed").hidden = false;
     } else {
       reload();
     }
-  });
+  };
+  listen(query, root.dataset.fingerprint, onChange, showPresence);
+}
+
+// Who else has this case open: "Also here: marat (writing a draft)".
+function showPresence(others) {
+  const line = document.getElementById("presence");
+  if (!line) return;
+  const names = others.map((p) => (p.drafting ? `${p.username} (${t("js.presence_drafting")})` : p.username));
+  line.textContent = names.length ? t("js.presence", { names: names.join(", ") }) : "";
+  line.hidden = names.length === 0;
+  line.dataset.users = others.map((p) => `${p.username}${p.drafting ? ":drafting" : ""}`).join(" ");
 }
 
 // --- keyboard -----------------------------------------------------------------------------------
