@@ -26,8 +26,11 @@ ASSIGNEE_INDEXES = (IndexModel([("assignee", ASCENDING), ("status", ASCENDING)],
 
 
 class AssignRequest(BaseModel):
+    # A username's own shape: anything else (control characters above all, which the store cannot
+    # hold or even look up) is a 422 before it reaches the accounts.
     assignee: str | None = Field(
-        max_length=64, description="The username to assign the case to; null takes it off whoever has it."
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$",
+        description="The username to assign the case to; null takes it off whoever has it.",
     )
 
 

@@ -16,8 +16,9 @@ import pytest
 from desk_fakes import FakeDeskRepository, classified
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from services.desk.assignees import assign, check_may_assign
+from services.desk.assignees import AssignRequest, assign, check_may_assign
 from services.desk.audit_search import AuditFilter, csv_row, safe_cell
 from services.desk.cases import case_from_event
 from services.desk.console.polls import SharedPolls
@@ -199,3 +200,11 @@ async def test_a_page_rendered_after_a_shared_read_started_gets_a_fresh_one() ->
     await asyncio.sleep(0.01)
     assert await polls.read("case:1", read, not_before=rendered) == "v2", "older than the page: read again"
     assert await polls.read("case:1", read, not_before=rendered) == "v2" and len(calls) == 2
+
+
+def test_an_assignee_must_look_like_a_username() -> None:
+    assert AssignRequest(assignee="olga.k").assignee == "olga.k"
+    assert AssignRequest(assignee=None).assignee is None
+    for bad in ("ol\x00ga", "", "a" * 80, "<b>x</b>"):
+        with pytest.raises(ValidationError):
+            AssignRequest(assignee=bad)
