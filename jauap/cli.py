@@ -30,7 +30,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 def usage() -> str:
     lines = ["usage: jauap <command> [options]", "", "commands:"]
-    lines += [f"  {name:11} {help_}" for name, (_, _, help_) in COMMANDS.items()]
+    width = max(len(name) for name in COMMANDS)
+    lines += [f"  {name:{width}}  {help_}" for name, (_, _, help_) in COMMANDS.items()]
     lines += ["", "`jauap <command> --help` describes each command."]
     return "\n".join(lines)
 
