@@ -42,7 +42,12 @@ def plan(question_count: int = QUESTIONS, answer_count: int = ANSWERS) -> Sent:
 
 
 async def run(
-    system: System, name: str, disturb: Disturbance, timeout_s: float = 300, dead_letters: int = 0
+    system: System,
+    name: str,
+    disturb: Disturbance,
+    timeout_s: float = 300,
+    dead_letters: int = 0,
+    answers_republished: bool = False,
 ) -> Counts:
     sent = plan()
     before = await dead_letter_total(system)
@@ -61,7 +66,7 @@ async def run(
         group.create_task(timed("disturbance over", disturb(system, progress)))
     counts = await settled(system, sent, before, started + timeout_s)
     print("\n" + counts.line(name, sent, time.monotonic() - started), flush=True)
-    counts.assert_exact(sent, dead_letters)
+    counts.assert_exact(sent, dead_letters, answers_republished)
     return counts
 
 
