@@ -121,6 +121,12 @@ def test_the_case_shows_its_thread_and_the_senders_earlier_cases(
     expect(page.locator("#history-sender")).to_contain_text("Другой вопрос о пенсии отца")
     expect(page.locator("#history")).not_to_contain_text("Вопрос чужого человека")
     screenshot(page, "case-history")
+    # The new words are in every catalogue: the same screen in Kazakh.
+    page.click('a[data-lang="kk"]')
+    expect(page.locator("#history h2")).to_have_text("Хат алмасу")
+    expect(page.locator("#correct summary")).to_have_text("Жіктеуді түзету")
+    expect(page.locator("#assignee")).to_contain_text("Тағайындалмаған")
+    screenshot(page, "case-history-kk")
 
 
 def test_assignee_and_the_audit_log_with_its_csv(
