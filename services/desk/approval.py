@@ -28,6 +28,7 @@ from . import metrics
 from .audit import Action, entry
 from .cases import CaseStatus, DraftStatus, TransitionError, require_approvable, status_after_reject
 from .core import DeskCore, Invalid, PublishFailed, User, claim_id, created_entry
+from .outcomes import restore_result
 from .policy import Role, check_four_eyes, require_role
 from .private_route import answers_publicly, recipient_fields
 from .store import Document
@@ -137,6 +138,7 @@ class Approval(DeskCore):
             {"status": CaseStatus.approved.value, "approved_at": at, "updated_at": at},
             only_if={"status": CaseStatus.approving.value, "answer_id": draft_id},
         )
+        await restore_result(self.repo, case_id, draft_id, at)  # a fast result is kept
         await self._retire_pending_drafts(case_id, DraftStatus.superseded, at, keep=draft_id)
         approved = entry(
             draft["approved_by"], Action.draft_approved, at, case_id=case_id, draft_id=draft_id, key=draft_id

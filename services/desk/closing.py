@@ -7,8 +7,6 @@ the move completes what a failure may have left undone (the audit entry above al
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from .audit import Action, entry
 from .cases import (
     CaseStatus,
@@ -34,32 +32,36 @@ class Closing(DeskCore):
         case = await self.case(case_id)
         if case["status"] != CaseStatus.closed:
             require_closable(case["status"])
-            now = self._now()
-            await self._claim_for_closing(case, user, now)
-            closing = {"reason": reason.value, "comment": comment, "by": user.username, "at": now}
+            asked = {"reason": reason.value, "comment": comment, "by": user.username, "at": self._now()}
+            closing = await self._claim_for_closing(case, asked)
             changes = {
                 "status": CaseStatus.closed.value,
                 "closed": closing,
                 "approval_round": int(case.get("approval_round", 0)) + 1,
-                "updated_at": now,
+                "updated_at": closing["at"],
             }
+            # Whoever holds the claim writes the same changes: the winner, or a close finishing it.
             await self.repo.update_case(case_id, changes)
             case = {**case, **changes}
         await self._complete_close(case)
+        _require_same_person(case["closed"], user, reason=reason.value, comment=comment)
         return case
 
-    async def _claim_for_closing(self, case: Document, user: User, now: datetime) -> None:
-        """Closing takes the approval round's claim too, so no approval racing it publishes."""
+    async def _claim_for_closing(self, case: Document, asked: Document) -> Document:
+        """Closing takes the approval round's claim too, so no approval racing it publishes. The claim
+        holds the closing itself: of concurrent closes one inserts it, and every other one finishes
+        that closing (so the case and its audit entry tell the same story), never its own."""
         slot = claim_id(case["_id"], int(case.get("approval_round", 0)))
-        closing_claim = {"_id": slot, "case_id": case["_id"], "answer_id": None, "closing": True}
-        if await self.repo.insert_claim({**closing_claim, "at": now, "by": user.username}):
-            return
+        claim = {"_id": slot, "case_id": case["_id"], "answer_id": None, "closing": True, "closed": asked}
+        if await self.repo.insert_claim({**claim, "at": asked["at"], "by": asked["by"]}):
+            return asked
         held = await self.repo.get_claim(slot)
-        if not (held or {}).get("closing"):  # a close that failed half-way is finished by this one
+        if not (held or {}).get("closing"):
             raise TransitionError(
                 "an approval of this case is in progress (or was interrupted: approve that draft again "
                 "to finish it); reload the case"
             )
+        return dict((held or {}).get("closed") or asked)  # a claim stored before it held the closing
 
     async def _complete_close(self, case: Document) -> None:
         closing = case["closed"]
@@ -77,57 +79,74 @@ class Closing(DeskCore):
 
     async def resolve(self, case_id: str, user: User, outcome: ResolveOutcome, comment: str) -> Document:
         """After someone checked the thread of a 'needs_human' case: the citizen has the answer
-        (case 'answered') or does not (case 'failed': write a new draft)."""
+        (case 'answered') or does not (case 'failed': write a new draft).
+
+        The resolution is a claim (`<case>#resolved:<answer id>`, unique `_id`) holding the decision:
+        of concurrent resolves of one failure exactly one inserts it; the others finish that decision
+        and get 409, so the case and its single audit entry show the same outcome."""
         require_role(user.role, Role.approver, "resolve a case")
         comment = comment.strip()
         if not comment:
             raise Invalid("say in 'comment' what you checked (e.g. the thread on the channel)")
         case = await self.case(case_id)
-        if not _resolved_before(case):
-            require_resolvable(case["status"])
-            case = await self._resolve_now(case, user, outcome, comment)
-        await self._complete_resolve(case)
+        asked = {"outcome": outcome.value, "comment": comment, "by": user.username, "at": self._now()}
+        resolution = await self._claim_resolution(case, asked)
+        case = await self._apply_resolution(case, resolution)
+        await self._complete_resolve(case["_id"], resolution)
+        _require_same_person(resolution, user, outcome=outcome.value, comment=comment)
         return case
 
-    async def _resolve_now(
-        self, case: Document, user: User, outcome: ResolveOutcome, comment: str
-    ) -> Document:
-        now = self._now()
+    async def _claim_resolution(self, case: Document, asked: Document) -> Document:
         answer_id = (case.get("failure") or {}).get("answer_id")
-        resolution = {"outcome": outcome.value, "comment": comment, "by": user.username, "at": now}
-        status = CaseStatus.answered if outcome is ResolveOutcome.delivered else CaseStatus.failed
-        changes: Document = {
-            "status": status.value,
-            "resolution": {**resolution, "answer_id": answer_id},
-            "updated_at": now,
-        }
-        if not await self.repo.update_case(case["_id"], changes, only_if_status=[CaseStatus.needs_human]):
+        slot = resolution_claim_id(case["_id"], answer_id)
+        resolution = {**asked, "answer_id": answer_id}
+        if case["status"] == CaseStatus.needs_human:
+            claim = {"_id": slot, "case_id": case["_id"], "answer_id": answer_id, "resolution": resolution}
+            if await self.repo.insert_claim({**claim, "at": asked["at"], "by": asked["by"]}):
+                return resolution
+        held = await self.repo.get_claim(slot)
+        if held is None:  # never resolved: only an unclear delivery is
+            require_resolvable(case["status"])
             raise TransitionError("the case changed meanwhile; reload it and try again")
-        if status is CaseStatus.answered:
-            await self.repo.set_first_answered(case["_id"], now)
+        return dict(held["resolution"])
+
+    async def _apply_resolution(self, case: Document, resolution: Document) -> Document:
+        """Move the case as the claim says; a no-op once the case has moved (a retry, or the loser of
+        a race finishing the winner's decision with the same changes)."""
+        delivered = resolution["outcome"] == ResolveOutcome.delivered
+        status = CaseStatus.answered if delivered else CaseStatus.failed
+        changes = {"status": status.value, "resolution": resolution, "updated_at": resolution["at"]}
+        if delivered:  # in the same write: a case never shows 'answered' without it
+            changes["first_answered_at"] = resolution["at"]
+        if case["status"] != CaseStatus.needs_human:
+            return case
+        await self.repo.update_case(case["_id"], changes, only_if_status=[CaseStatus.needs_human])
         return {**case, **changes}
 
-    async def _complete_resolve(self, case: Document) -> None:
-        resolution = case["resolution"]
+    async def _complete_resolve(self, case_id: str, resolution: Document) -> None:
         resolved = entry(
             resolution["by"],
             Action.case_resolved,
             resolution["at"],
-            case_id=case["_id"],
+            case_id=case_id,
             draft_id=resolution["answer_id"],
-            key=f"{case['_id']}:{resolution['answer_id']}",
+            key=f"{case_id}:{resolution['answer_id']}",
             outcome=resolution["outcome"],
             comment=resolution["comment"],
         )
         await self.repo.append_audit([resolved])
 
 
-def _resolved_before(case: Document) -> bool:
-    """The failure the case shows was resolved already (a retry of the same resolve)."""
-    answer_id = (case.get("failure") or {}).get("answer_id")
-    resolution = case.get("resolution") or {}
-    return (
-        case["status"] != CaseStatus.needs_human
-        and answer_id is not None
-        and (resolution.get("answer_id") == answer_id)
-    )
+def resolution_claim_id(case_id: str, answer_id: str | None) -> str:
+    """The claim of resolving the unclear delivery of one answer: a case resolved as not delivered
+    gets a new answer, and if that one ends unclear too, it is resolved under its own id."""
+    return f"{case_id}#resolved:{answer_id}"
+
+
+def _require_same_person(decision: Document, user: User, **asked: str) -> None:
+    """A retry by the same person with the same decision is answered as the first call; anyone else
+    learns that the case was decided meanwhile, and how (HTTP 409)."""
+    if decision["by"] == user.username and all(decision.get(k) == v for k, v in asked.items()):
+        return
+    said = ", ".join(f"{k} '{decision.get(k)}'" for k in asked if decision.get(k))
+    raise TransitionError(f"'{decision['by']}' decided this case meanwhile ({said}); reload it")

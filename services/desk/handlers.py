@@ -1,7 +1,8 @@
 """Consumers of the desk: classified questions become cases; delivery results move cases on.
 
 Plain async functions over the repository, so they run with a fake in unit tests. Each is
-idempotent on the event's identity: a replay changes nothing that matters. Audit entries have
+idempotent on the event's identity: a replay changes nothing that matters, and of duplicate copies of
+a delivery result exactly one moves the case (a claim, `outcomes.py`). Audit entries have
 deterministic ids and are always written, replay or not (a duplicate is a no-op), so a retry after a
 failed audit write completes the log: exactly one entry per state change.
 
@@ -22,6 +23,15 @@ from schemas import AnswerDelivered, AnswerFailed, QuestionClassified
 from . import metrics
 from .audit import SYSTEM, Action, entry
 from .cases import CaseStatus, case_from_event
+from .outcomes import (
+    AWAITING_RESULT,
+    apply_delivered,
+    apply_failure,
+    approval_on_draft,
+    delivered_claim_id,
+    failed_claim_id,
+    keep_delivered,
+)
 from .store import DeskRepository, Document
 
 log = logging.getLogger("desk.handlers")
@@ -61,7 +71,6 @@ class DeskHandlers:
 
     async def on_delivered(self, event: AnswerDelivered) -> None:
         case = await self._case_of(event)
-        current = case.get("answer_id") == event.answer_id
         now = self.clock()
         await self.repo.append_audit(
             [
@@ -75,24 +84,21 @@ class DeskHandlers:
             "delivered_at": event.occurred_at,
             "parts": [p.model_dump(mode="json") for p in event.parts],
         }
-        await self.repo.update_draft(
-            event.answer_id, {"delivery": delivery}, only_if={"case_id": event.case_id}
-        )
-        if not current:
+        if case.get("answer_id") != event.answer_id:
+            await self._record_on_draft(event, {"delivery": delivery})
             log.warning("delivery of a superseded answer: case left as it is")
             return
-        if (case.get("delivery") or {}).get("answer_id") == event.answer_id:
-            return  # a replay
-        # First answer first: once a case shows 'answered', its first_answered_at is set.
-        if await self.repo.set_first_answered(event.case_id, event.occurred_at):
-            # Observed once per case, the first time it is answered.
+        # Claimed before the draft is written: see outcomes.restore_result.
+        claim = {"_id": delivered_claim_id(event.case_id, event.answer_id), "case_id": event.case_id}
+        first = await self.repo.insert_claim({**claim, "answer_id": event.answer_id, "delivery": delivery})
+        await self._record_on_draft(event, {"delivery": delivery, **approval_on_draft(case)})
+        if not first and (case.get("delivery") or {}).get("answer_id") == event.answer_id:
+            return  # a replay of a delivery applied before
+        if first and case.get("first_answered_at") is None:
+            # Observed once per case, by the one copy of the result that claimed it.
             waited = (event.occurred_at - case["received_at"]).total_seconds()
             metrics.TIME_TO_FIRST_ANSWER.labels(case["channel"]).observe(max(waited, 0.0))
-        await self.repo.update_case(
-            event.case_id,
-            {"status": CaseStatus.answered.value, "delivery": delivery, "failure": None, "updated_at": now},
-            only_if={"answer_id": event.answer_id},
-        )
+        await apply_delivered(self.repo, event.case_id, delivery, now)
 
     async def on_failed(self, event: AnswerFailed) -> None:
         case = await self._case_of(event)
@@ -109,27 +115,31 @@ class DeskHandlers:
             "delivered_parts": event.delivered_parts,
             "failed_at": event.occurred_at,
         }
-        await self.repo.update_draft(
-            event.answer_id, {"delivery_failure": failure}, only_if={"case_id": event.case_id}
-        )
+        moves = await self._failure_moves_case(event, case, failure)
+        await self._record_on_draft(event, {"delivery_failure": failure, **approval_on_draft(case)})
+        if moves:
+            await apply_failure(self.repo, event.case_id, failure, now)
+            await keep_delivered(self.repo, event.case_id, event.answer_id, now)
+
+    async def _failure_moves_case(self, event: AnswerFailed, case: Document, failure: Document) -> bool:
+        """Only the case's current answer moves it, never once it is answered, closed or resolved by
+        a person, and only once per failure (the claim), unless a crash kept the move from happening."""
+        extra = {"code": event.code}
         if case.get("answer_id") != event.answer_id:
-            log.warning("failure of a superseded answer: case left as it is", extra={"code": event.code})
-            return
+            log.warning("failure of a superseded answer: case left as it is", extra=extra)
+            return False
         if case["status"] in (CaseStatus.answered, CaseStatus.closed):
-            log.warning("failure after the case was answered or closed ignored", extra={"code": event.code})
-            return
-        status = CaseStatus.needs_human if event.needs_human else CaseStatus.failed
-        seen = case.get("failure") or {}
-        if case["status"] == status and (seen.get("answer_id"), seen.get("code")) == (
-            event.answer_id,
-            event.code,
-        ):
-            return  # a replay
-        await self.repo.update_case(
-            event.case_id,
-            {"status": status.value, "failure": failure, "updated_at": now},
-            only_if={"answer_id": event.answer_id},
-        )
+            log.warning("failure after the case was answered or closed ignored", extra=extra)
+            return False
+        if (case.get("resolution") or {}).get("answer_id") == event.answer_id:
+            log.warning("failure of an answer a person resolved: case left as it is", extra=extra)
+            return False
+        claim = {"_id": failed_claim_id(event.case_id, event.answer_id, event.code), "case_id": event.case_id}
+        first = await self.repo.insert_claim({**claim, "answer_id": event.answer_id, "failure": failure})
+        return first or case["status"] in AWAITING_RESULT
+
+    async def _record_on_draft(self, event: AnswerDelivered | AnswerFailed, record: Document) -> None:
+        await self.repo.update_draft(event.answer_id, record, only_if={"case_id": event.case_id})
 
     async def _case_of(self, event: AnswerDelivered | AnswerFailed) -> Document:
         case = await self.repo.get_case(event.case_id)

@@ -69,9 +69,6 @@ class DeskRepository(Protocol):
         """Set fields; with `only_if_status`, only while the status is one of those, and with `only_if`,
         only while the case's fields equal those. True if it matched."""
 
-    async def set_first_answered(self, case_id: str, at: Any) -> bool:
-        """Set `first_answered_at` if unset; True only the first time."""
-
     async def insert_claim(self, claim: Document) -> bool:
         """Insert an approval claim keyed by its `_id`; False if that `_id` is taken. A unique-key insert
         is the one write FerretDB 1.24 makes atomic between concurrent clients: a conditional
@@ -172,12 +169,6 @@ class MongoDeskRepository:
             query["status"] = {"$in": [str(s) for s in only_if_status]}
         result = await self.cases.update_one(query, {"$set": dict(changes)})
         return result.matched_count == 1
-
-    async def set_first_answered(self, case_id: str, at: Any) -> bool:
-        result = await self.cases.update_one(
-            {"_id": case_id, "first_answered_at": None}, {"$set": {"first_answered_at": at}}
-        )
-        return result.modified_count == 1
 
     async def insert_claim(self, claim: Document) -> bool:
         return not await insert_missing(self.claims, [claim])

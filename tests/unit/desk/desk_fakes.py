@@ -29,6 +29,16 @@ async def _turn() -> None:
     await asyncio.sleep(0)
 
 
+async def _written_back(matched: Document, changes: Mapping[str, Any]) -> Document:
+    """An update as FerretDB 1.24 makes it: it reads the matching document, pauses (its own round trip
+    to the backend), then writes back the *whole* document it read with the changes applied
+    (`UPDATE ... SET _jsonb = ...`). So a conditional update is no compare-and-set, and a write that
+    ran in between is lost, even one of other fields."""
+    read = copy.deepcopy(matched)
+    await _turn()
+    return {**read, **copy.deepcopy(dict(changes))}
+
+
 class FakeDeskRepository:
     def __init__(self) -> None:
         self.cases: dict[str, Document] = {}
@@ -79,16 +89,7 @@ class FakeDeskRepository:
             return False
         if any(case.get(k) != v for k, v in (only_if or {}).items()):
             return False
-        await _turn()  # FerretDB 1.24 reads, then writes: a conditional update is no compare-and-set
-        case.update(copy.deepcopy(dict(changes)))
-        return True
-
-    async def set_first_answered(self, case_id: str, at: Any) -> bool:
-        await _turn()
-        case = self.cases.get(case_id)
-        if case is None or case.get("first_answered_at") is not None:
-            return False
-        case["first_answered_at"] = at
+        self.cases[case_id] = await _written_back(case, changes)
         return True
 
     async def insert_claim(self, claim: Document) -> bool:
@@ -122,8 +123,7 @@ class FakeDeskRepository:
         draft = self.drafts.get(draft_id)
         if draft is None or any(draft.get(k) != v for k, v in only_if.items()):
             return False
-        await _turn()  # as update_case: matched, then written
-        draft.update(copy.deepcopy(dict(changes)))
+        self.drafts[draft_id] = await _written_back(draft, changes)
         return True
 
     async def append_audit(self, entries: list[Document]) -> None:
