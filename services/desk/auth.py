@@ -57,16 +57,17 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=1024, description="The account's password.")
 
 
-class LoginResponse(BaseModel):
-    csrf_token: str = Field(description="Send back in X-CSRF-Token on every state-changing request.")
-    username: str = Field(description="Who is logged in.")
-    role: str = Field(description="operator, approver or admin.")
-
-
 class WhoAmI(BaseModel):
     username: str = Field(description="Who is logged in.")
     role: str = Field(description="operator, approver or admin.")
-    csrf_token: str = Field(description="The session's CSRF token (e.g. after a page reload).")
+    csrf_token: str = Field(
+        description="The session's CSRF token: send it back in X-CSRF-Token on every state-changing "
+        "request (read it here again after a page reload)."
+    )
+
+
+class LoginResponse(WhoAmI):
+    """The session just opened: who it is for and its CSRF token."""
 
 
 class LoggedOut(BaseModel):

@@ -41,14 +41,16 @@ class DeliveredPartShown(_Shown):
     )
 
 
-class Delivery(_Shown):
-    answer_id: str = Field(description="The delivered answer (draft id).")
+class _AnswerResult(_Shown):
+    answer_id: str = Field(description="The answer (draft id) the result is about.")
+
+
+class Delivery(_AnswerResult):
     delivered_at: datetime = Field(description="When the responder posted the last part.")
     parts: list[DeliveredPartShown] = Field(description="Posted parts in order.")
 
 
-class Failure(_Shown):
-    answer_id: str = Field(description="The answer (draft id) that could not be delivered.")
+class Failure(_AnswerResult):
     reason: str = Field(description="Why delivery failed, in words an operator understands.")
     code: str = Field(
         description="pii_in_public, channel_rejected, rate_limited, unknown_outcome, not_configured or "
@@ -59,18 +61,20 @@ class Failure(_Shown):
     failed_at: datetime = Field(description="When the responder gave up.")
 
 
-class Closing(_Shown):
+class _ByHand(_Shown):
+    """A decision a person took on a case, with what they said about it."""
+
+    comment: str = Field(description="What the person added: why, or what they checked.")
+    by: str = Field(description="Who decided (username).")
+    at: datetime = Field(description="When.")
+
+
+class Closing(_ByHand):
     reason: CloseReason = Field(description="Why the case was closed by hand.")
-    comment: str = Field(description="What the person who closed it added.")
-    by: str = Field(description="Who closed it.")
-    at: datetime = Field(description="When.")
 
 
-class Resolution(_Shown):
+class Resolution(_ByHand):
     outcome: ResolveOutcome = Field(description="What the person who checked the thread found.")
-    comment: str = Field(description="What they checked.")
-    by: str = Field(description="Who resolved it.")
-    at: datetime = Field(description="When.")
     answer_id: str | None = Field(description="The answer whose unclear outcome was resolved.")
 
 
