@@ -102,6 +102,27 @@ class DeskSettings(ServiceSettings):
         description="An open case is 'due soon' in this last stretch before its deadline.",
     )
 
+    # The statutory terms, in Kazakhstan's working days (working_days.py; the table in the README).
+    deadline_email_days: int = Field(
+        default=15,
+        ge=1,
+        le=15,
+        description="Working days to answer an e-mail (a formal appeal; the law's 15).",
+    )
+    deadline_webform_days: int = Field(
+        default=15, ge=1, le=15, description="Working days to answer a web-form appeal (the law's 15)."
+    )
+    deadline_x_days: int = Field(
+        default=1, ge=1, le=15, description="Working days to a first reply on X (a public thread)."
+    )
+    deadline_telegram_days: int = Field(default=3, ge=1, le=15, description="Working days on Telegram.")
+    deadline_whatsapp_days: int = Field(default=3, ge=1, le=15, description="Working days on WhatsApp.")
+
+    @property
+    def deadline_policy(self) -> dict[str, int]:
+        """Working days to answer, by channel: every channel has a term (each field is required)."""
+        return {channel.value: getattr(self, f"deadline_{channel.value}_days") for channel in Channel}
+
     @model_validator(mode="after")
     def _publish_ends_before_its_claim_goes_stale(self) -> Self:
         if self.publish_timeout_s >= self.approval_claim_stale_s:
