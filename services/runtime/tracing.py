@@ -38,23 +38,23 @@ OTLP_ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-(?P<trace_id>[0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _PROPAGATOR = TraceContextTextMapPropagator()
 _provider = TracerProvider(resource=Resource.create({"service.name": "jauap"}))
+_tracer = _provider.get_tracer(
+    "jauap"
+)  # one per provider: getting a tracer per span costs more than the span
 
 EV = TypeVar("EV", bound=Event)
 
 
 def configure_tracing(service: str) -> None:
     """This process's spans are the service's; exported only when a collector is configured."""
-    global _provider
+    global _provider, _tracer
     _provider = TracerProvider(resource=Resource.create({"service.name": f"jauap-{service}"}))
+    _tracer = _provider.get_tracer("jauap")
     if os.environ.get(OTLP_ENDPOINT_VARIABLE):
         # Imported only here: without a collector the exporter's protobuf stack is never loaded.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-
-
-def _tracer() -> trace.Tracer:
-    return _provider.get_tracer("jauap")
 
 
 def trace_id_of(carrier: Mapping[str, str]) -> str | None:
@@ -98,7 +98,7 @@ def publishing(event: EV) -> Iterator[EV]:
         yield event
         return
     parent = _parent_of(event.trace)
-    with _tracer().start_as_current_span(f"publish {event.TOPIC}", context=parent, kind=SpanKind.PRODUCER):
+    with _tracer.start_as_current_span(f"publish {event.TOPIC}", context=parent, kind=SpanKind.PRODUCER):
         carrier = {k: v for k, v in event.trace.items() if k not in (TRACEPARENT, TRACESTATE)}
         _PROPAGATOR.inject(carrier)
         yield event.model_copy(update={"trace": carrier})
@@ -108,7 +108,7 @@ def publishing(event: EV) -> Iterator[EV]:
 def consuming(name: str, carrier: Mapping[str, str]) -> Iterator[None]:
     """A CONSUMER span under the event's trace: log lines inside carry its trace id."""
     parent = _PROPAGATOR.extract(dict(carrier))
-    with _tracer().start_as_current_span(name, context=parent, kind=SpanKind.CONSUMER):
+    with _tracer.start_as_current_span(name, context=parent, kind=SpanKind.CONSUMER):
         yield
 
 
