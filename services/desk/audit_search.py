@@ -16,10 +16,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from pymongo import DESCENDING
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 
 from .audit import Action
+from .store import AUDIT, create_indexes
 
 Document = dict[str, Any]
 PAGE_SIZE = 50
@@ -29,6 +31,15 @@ ORDER = [("at", DESCENDING), ("_id", DESCENDING)]
 COLUMNS = ("at", "actor", "action", "case_id", "draft_id", "detail")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ACTIONS = tuple(a.value for a in Action)
+# The searches beside the store's own (by case, newest first): by who and by what, newest first.
+AUDIT_SEARCH_INDEXES = (
+    IndexModel([("actor", ASCENDING), ("at", DESCENDING)], name="by_actor"),
+    IndexModel([("action", ASCENDING), ("at", DESCENDING)], name="by_action"),
+)
+
+
+async def ensure_audit_search_indexes(db: AsyncDatabase[Document]) -> None:
+    await create_indexes(db[AUDIT], AUDIT_SEARCH_INDEXES)
 
 
 def _day(value: str | None) -> date | None:

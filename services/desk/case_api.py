@@ -13,6 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from . import versions
 from .accounts import UnknownUser
 from .assignees import AssignRequest, assign, ensure_assignee_indexes
+from .audit_search import ensure_audit_search_indexes
 from .auth import CurrentSession
 from .context import Context, DeskContext
 from .core import User
@@ -80,11 +81,12 @@ async def assign_case(case_id: str, body: AssignRequest, ctx: Context, session: 
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
-    """The indexes of corrections, assignees, the conversation history and presence, made at start."""
+    """The indexes of corrections, assignees, history, presence and the audit search, made at start."""
     await ensure_correction_indexes(db)
     await ensure_assignee_indexes(db)
     await ensure_history_indexes(db)
     await ensure_presence_indexes(db)
+    await ensure_audit_search_indexes(db)
 
 
 def install(app: FastAPI) -> None:
