@@ -135,6 +135,21 @@ async def test_correction_version_check_and_export_round_trip(
         same = await op.post(f"/api/cases/{case_id}/classification", json={"topic": "disability"})
         assert same.status_code == 422 and "nothing to correct" in same.json()["detail"]
 
+    # An approval names the draft, not the case: the draft's case is checked, and a version from
+    # before the draft was written (or before a correction) is refused.
+    marat = await user(f"marat-{tag}", "approver")
+    async with logged_in(desk_app, marat) as boss:
+        draft_id = fresh.json()["id"]
+        before_draft = shown["version"]
+        refused = await boss.post(f"/api/drafts/{draft_id}/approve", headers={"If-Match": before_draft})
+        assert refused.status_code == 409 and refused.json()["code"] == "stale_version"
+        assert (await boss.get(f"/api/cases/{case_id}")).json()["status"] == "drafted"
+        current = (await boss.get(f"/api/cases/{case_id}")).json()["version"]
+        rejected = await boss.post(
+            f"/api/drafts/{draft_id}/reject", json={"comment": "Уточните"}, headers={"If-Match": current}
+        )
+        assert rejected.status_code == 200, rejected.text
+
     exported = tmp_path / "labels.jsonl"
     assert await asyncio.to_thread(export_labels_cmd.main, ["--output", str(exported)]) == 0
     rows = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
