@@ -152,8 +152,14 @@ class Responder:
     async def _reconciled(
         self, event: AnswerApproved, sender: Sender, entry: LedgerEntry, reply_to: str | None
     ) -> str:
-        """A part an earlier attempt left without an answer (a crash mid-send) is looked up on the
-        channel where its API allows it, before a human is asked; it is never re-posted blindly."""
+        """A part an earlier attempt left `sending` is settled by what this process knows of it (the
+        store failed to record the channel's answer, sending.py `resume`); else (a crash mid-send) it
+        is looked up on the channel where its API allows it, before a human is asked; it is never
+        re-posted blindly."""
+        if entry.state == "sending":
+            known = await self._poster.resume(event, sender, entry, reply_to)
+            if known is not None:
+                return known
         if entry.state == "sending" and isinstance(sender, Reconciles):
             found = await sender.find_posted(outbound_part(event, entry.text, reply_to))
             if found is not None:

@@ -41,6 +41,9 @@ class LedgerEntry(BaseModel):
     state: PartState = Field(description="sending (outcome unknown until sent), sent or failed.")
     channel_message_id: str | None = Field(default=None, description="The channel's id once sent.")
     reason: str | None = Field(default=None, description="Why the channel refused the part.")
+    claim_id: str | None = Field(
+        default=None, description="Which attempt recorded the intent (absent on entries from before it)."
+    )
     updated_at: datetime = Field(default_factory=utc_now, description="Last state change (UTC).")
 
 

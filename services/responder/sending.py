@@ -18,14 +18,20 @@ How each channel error is treated:
   no message could be. The intent is released, an ERROR names the setting to fix, and
   ChannelMisconfigured, an outage, keeps the answer waiting: nothing is marked failed, and the
   answers go out once the setting is fixed and the service restarted.
-- Anything else (a bug, the store failing after the post) propagates with the entry still `sending`:
-  the guard's retry then finds it and reports unknown_outcome rather than posting again.
+- The store failing to record what the channel said (an outage after the post or the refusal, or
+  while recording or releasing the intent): the outage goes to the guard with the entry still
+  `sending`, and the outcome this process knows is kept in memory (unrecorded.py), so the guard's
+  retry records it (`resume`) instead of reporting unknown_outcome. Only after a crash is a
+  `sending` part of unknown outcome: the retry then reports unknown_outcome rather than posting again.
 """
 
 from __future__ import annotations
 
 import socket
 import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Sender, Unreachable
 from channels.splitting import TextPart
@@ -36,6 +42,9 @@ from .ledger import DeliveryLedger, LedgerEntry
 from .metrics import PARTS_SENT, SEND_SECONDS
 from .policy import DeliveryPolicy
 from .ratelimit import Clock, Sleep, TokenBucket
+from .unrecorded import NotPosted, Outcome, Posted, Refused, UnrecordedOutcomes
+
+T = TypeVar("T")
 
 # Exceptions (by class name, so no HTTP client is imported here) raised while connecting, before any
 # byte of the request left: aiohttp (aiogram's session) and httpx.
@@ -107,6 +116,9 @@ class PartPoster:
         self._clock = clock
         self._sleep = sleep
         self._buckets: dict[Channel, TokenBucket] = {}
+        self.unrecorded = UnrecordedOutcomes()
+        # Marks the intents this process records: after a failed write, the retry knows its own claim.
+        self._claim_id = uuid.uuid4().hex
 
     async def post(self, event: AnswerApproved, sender: Sender, part: TextPart, reply_to: str | None) -> str:
         """The channel's message id of the part, once posted and recorded `sent`."""
@@ -118,78 +130,127 @@ class PartPoster:
             conversation_id=event.conversation_id,
             text=part.text,
             state="sending",
+            claim_id=self._claim_id,
         )
         # The rate-limit wait comes before the intent is recorded: a crash while waiting must leave
         # the part unclaimed (certainly not posted), not `sending` (outcome unknown, a human's job).
         await self._bucket(event.channel).acquire()
-        if not await self.ledger.claim(intent):
-            raise DeliveryFailed(
-                "unknown_outcome",
-                f"part {part.index + 1}/{part.count} was claimed by another "
-                "attempt meanwhile; check the thread before retrying",
-            )
-        outbound = outbound_part(event, part.text, reply_to)
+        earlier = self.unrecorded.take(event.answer_id, part.index)
+        if not await self._record(intent, NotPosted(), lambda: self.ledger.claim(intent)):
+            intent = await self._own_earlier_claim(intent, earlier)
+        return await self._send_claimed(event, sender, intent, reply_to, first_token_taken=True)
+
+    async def _own_earlier_claim(self, intent: LedgerEntry, earlier: Outcome | None) -> LedgerEntry:
+        """The part is claimed already: by this process, if an earlier insert of the intent timed out
+        but landed once the store was back (then nothing was posted); else by another attempt."""
+        if isinstance(earlier, NotPosted):
+            stored = {e.part_index: e for e in await self.ledger.entries(intent.answer_id)}
+            entry = stored.get(intent.part_index)
+            if entry is not None and entry.state == "sending" and entry.claim_id == self._claim_id:
+                return entry
+        raise DeliveryFailed(
+            "unknown_outcome",
+            f"part {_numbered(intent)} was claimed by another attempt meanwhile; check the thread "
+            "before retrying",
+        )
+
+    async def resume(
+        self, event: AnswerApproved, sender: Sender, entry: LedgerEntry, reply_to: str | None
+    ) -> str | None:
+        """Settle a part left `sending` by an earlier attempt of this process whose ledger write failed:
+        record what the channel said, or post it under that attempt's claim if it certainly was not
+        posted. None if this process knows nothing of the part (its outcome is unknown)."""
+        known = self.unrecorded.take(event.answer_id, entry.part_index)
+        match known:
+            case Posted(message_id):
+                return await self._record_sent(entry, message_id)
+            case Refused(reason):
+                await self._record(entry, known, lambda: self.ledger.mark_failed(*_key(entry), reason))
+                raise DeliveryFailed("channel_rejected", _refusal(entry, reason))
+            case NotPosted() if entry.claim_id == self._claim_id:
+                return await self._send_claimed(event, sender, entry, reply_to, first_token_taken=False)
+        return None
+
+    async def _send_claimed(
+        self,
+        event: AnswerApproved,
+        sender: Sender,
+        claim: LedgerEntry,
+        reply_to: str | None,
+        *,
+        first_token_taken: bool,
+    ) -> str:
+        """Post a part whose intent this attempt holds, and record its message id."""
+        outbound = outbound_part(event, claim.text, reply_to)
         for attempt in range(1, self.policy.send_attempts + 1):
-            message_id = await self._attempt(event, sender, outbound, part, attempt)
+            if attempt > 1 or not first_token_taken:
+                await self._bucket(event.channel).acquire()
+            message_id = await self._attempt(event, sender, outbound, claim, attempt)
             if message_id is not None:
-                await self.ledger.mark_sent(event.answer_id, part.index, message_id)
                 PARTS_SENT.labels(event.channel.value).inc()
-                return message_id
+                return await self._record_sent(claim, message_id)
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
+    async def _record(self, part: LedgerEntry, outcome: Outcome, write: Callable[[], Awaitable[T]]) -> T:
+        return await self.unrecorded.record(part.answer_id, part.part_index, outcome, write)
+
+    async def _record_sent(self, claim: LedgerEntry, message_id: str) -> str:
+        await self._record(claim, Posted(message_id), lambda: self.ledger.mark_sent(*_key(claim), message_id))
+        return message_id
+
+    async def _release(self, claim: LedgerEntry) -> None:
+        await self._record(claim, NotPosted(), lambda: self.ledger.release(*_key(claim)))
+
     async def _attempt(
-        self, event: AnswerApproved, sender: Sender, outbound: OutboundPart, part: TextPart, attempt: int
+        self, event: AnswerApproved, sender: Sender, outbound: OutboundPart, claim: LedgerEntry, attempt: int
     ) -> str | None:
         """One call to the channel: the message id, None to try again, or an exception."""
-        if attempt > 1:  # the first attempt's token was taken before the claim
-            await self._bucket(event.channel).acquire()
         started = time.perf_counter()
         try:
             return await sender.send(outbound)
         except RateLimited as exc:
-            await self._rate_limited(event, part, attempt, exc)
+            await self._rate_limited(event, claim, attempt, exc)
             return None
         except Misconfigured as exc:
-            await self.ledger.release(event.answer_id, part.index)
+            await self._release(claim)
             raise ChannelMisconfigured(event.channel, str(exc)) from exc
         except Rejected as exc:
-            await self.ledger.mark_failed(event.answer_id, part.index, str(exc))
-            raise DeliveryFailed(
-                "channel_rejected", f"{event.channel} refused part {part.index + 1}/{part.count}: {exc}"
-            ) from exc
+            refused = Refused(str(exc))
+            await self._record(claim, refused, lambda: self.ledger.mark_failed(*_key(claim), refused.reason))
+            raise DeliveryFailed("channel_rejected", _refusal(claim, refused.reason)) from exc
         except Unreachable as exc:
-            await self._unreachable(event, part, attempt, exc)
+            await self._unreachable(event, claim, attempt, exc)
             return None
         finally:
             SEND_SECONDS.labels(event.channel.value).observe(time.perf_counter() - started)
 
     async def _rate_limited(
-        self, event: AnswerApproved, part: TextPart, attempt: int, exc: RateLimited
+        self, event: AnswerApproved, part: LedgerEntry, attempt: int, exc: RateLimited
     ) -> None:
         wait = max(exc.retry_after_s, self.policy.min_retry_after_s)
         if attempt == self.policy.send_attempts or wait > self.policy.max_retry_after_s:
-            await self.ledger.release(event.answer_id, part.index)
+            await self._release(part)
             raise DeliveryFailed(
                 "rate_limited",
-                f"{event.channel} kept rate-limiting part {part.index + 1}/{part.count} "
+                f"{event.channel} kept rate-limiting part {_numbered(part)} "
                 f"(retry after {wait:g}s); nothing of it was posted, retrying later is safe",
                 needs_human=False,
             ) from exc
         self._bucket(event.channel).pause(wait)  # the next acquire() waits it out, for every sender
 
     async def _unreachable(
-        self, event: AnswerApproved, part: TextPart, attempt: int, exc: Unreachable
+        self, event: AnswerApproved, part: LedgerEntry, attempt: int, exc: Unreachable
     ) -> None:
         if not nothing_was_sent(exc):
             raise DeliveryFailed(
                 "unknown_outcome",
-                f"no answer from {event.channel} for part {part.index + 1}/{part.count}; it may have "
+                f"no answer from {event.channel} for part {_numbered(part)}; it may have "
                 "been posted: check the thread, then resend by hand if it is missing",
             ) from exc
         if attempt == self.policy.send_attempts:
-            await self.ledger.release(event.answer_id, part.index)
+            await self._release(part)
             raise ChannelUnavailable(
-                event.channel, f"part {part.index + 1}/{part.count}: the connection was refused: {exc}"
+                event.channel, f"part {_numbered(part)}: the connection was refused: {exc}"
             ) from exc
         await self._sleep(self.policy.unreachable_backoff_s * 2 ** (attempt - 1))
 
@@ -200,3 +261,15 @@ class PartPoster:
                 rate, self.policy.burst, clock=self._clock, sleep=self._sleep
             )
         return self._buckets[channel]
+
+
+def _key(part: LedgerEntry) -> tuple[str, int]:
+    return part.answer_id, part.part_index
+
+
+def _numbered(part: LedgerEntry) -> str:
+    return f"{part.part_index + 1}/{part.part_count}"
+
+
+def _refusal(part: LedgerEntry, reason: str) -> str:
+    return f"{part.channel} refused part {_numbered(part)}: {reason}"

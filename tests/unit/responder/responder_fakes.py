@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import REGISTRY
+from pymongo.errors import NetworkTimeout
 
 from channels.base import DeliveryError, OutboundPart, Unreachable
 from schemas import AnswerApproved, Channel, Event
@@ -176,3 +177,56 @@ def refused() -> Unreachable:
         error = Unreachable("cannot connect")
         error.__cause__ = cause
         return error
+
+
+class FlakyLedger(MemoryLedger):
+    """A ledger whose store times out on the named writes (of part `on_part` only, if given), once
+    each, then recovers. A failing claim is applied before the timeout, as a frozen store applies a
+    write it received once it thaws."""
+
+    def __init__(self, *failing: str, on_part: int | None = None) -> None:
+        super().__init__()
+        self.failing = list(failing)
+        self.on_part = on_part
+
+    async def claim(self, entry: LedgerEntry) -> bool:
+        claimed = await super().claim(entry)
+        self._fail_if_named("claim", entry.part_index)
+        return claimed
+
+    async def mark_sent(self, answer_id: str, part_index: int, channel_message_id: str) -> None:
+        self._fail_if_named("mark_sent", part_index)
+        await super().mark_sent(answer_id, part_index, channel_message_id)
+
+    async def mark_failed(self, answer_id: str, part_index: int, reason: str) -> None:
+        self._fail_if_named("mark_failed", part_index)
+        await super().mark_failed(answer_id, part_index, reason)
+
+    async def release(self, answer_id: str, part_index: int) -> None:
+        self._fail_if_named("release", part_index)
+        await super().release(answer_id, part_index)
+
+    def _fail_if_named(self, write: str, part_index: int) -> None:
+        if write in self.failing and self.on_part in (None, part_index):
+            self.failing.remove(write)
+            raise NetworkTimeout(f"{write}: the store did not answer in time")
+
+
+class LateInsert(FlakyLedger):
+    """The first claim times out and its insert lands only after the retry has read the ledger."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight: list[LedgerEntry] = []
+
+    async def claim(self, entry: LedgerEntry) -> bool:
+        if not self.in_flight and not self.rows:
+            self.in_flight.append(entry)
+            raise NetworkTimeout("claim: the store did not answer in time")
+        return await super().claim(entry)
+
+    async def entries(self, answer_id: str) -> list[LedgerEntry]:
+        found = await super().entries(answer_id)
+        for entry in self.in_flight:
+            self.rows[(entry.answer_id, entry.part_index)] = entry
+        return found
