@@ -131,24 +131,31 @@ class TraceIdFilter(logging.Filter):
         return True
 
 
+# Probes and scrapes: a span each would only be noise.
+_UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
 class IncomingTraceparent:
-    """ASGI middleware: a request's `traceparent` (and `tracestate`) becomes the current context,
-    so what the request publishes continues the caller's trace. A malformed header is ignored."""
+    """ASGI middleware: each request runs in a SERVER span, under the caller's `traceparent` (and
+    `tracestate`) when it sent one, else in a new trace; so what the request publishes, and every log
+    line it writes, carries that trace. A malformed header is ignored (a new trace)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in _UNTRACED_PATHS:
+            await self.app(scope, receive, send)
+            return
         carrier = {
             name.decode("latin-1"): value.decode("latin-1")
             for name, value in scope.get("headers", ())
             if name in (b"traceparent", b"tracestate")
         }
-        if scope["type"] != "http" or trace_id_of(carrier) is None:
+        # An explicit empty context, not None (the current one): a request never joins another's trace.
+        parent = _PROPAGATOR.extract(carrier) if trace_id_of(carrier) else otel_context.Context()
+        # The method only: a path holds ids, and span names must stay few.
+        with _tracer.start_as_current_span(
+            f"HTTP {scope.get('method', '')}", context=parent, kind=SpanKind.SERVER
+        ):
             await self.app(scope, receive, send)
-            return
-        token = otel_context.attach(_PROPAGATOR.extract(carrier))
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            otel_context.detach(token)

@@ -108,7 +108,9 @@ def test_log_lines_inside_a_traced_event_carry_its_trace_id() -> None:
 
 async def publish_in_request(request: Request) -> JSONResponse:
     with publishing(question()) as stamped:
-        return JSONResponse(stamped.trace)
+        pass
+    # What a log line written after the publish, still in the request, would carry.
+    return JSONResponse({**stamped.trace, "logged_trace_id": current_trace_id() or ""})
 
 
 async def post(headers: dict[str, str]) -> dict[str, str]:
@@ -120,6 +122,22 @@ async def post(headers: dict[str, str]) -> dict[str, str]:
 
 async def test_a_requests_traceparent_becomes_the_questions_trace() -> None:
     assert trace_id_of(await post(CALLER)) == CALLER_TRACE
+
+
+async def test_a_request_without_a_traceparent_starts_the_questions_trace() -> None:
+    first, second = await post({}), await post({})
+    assert None not in (trace_id_of(first), trace_id_of(second))
+    assert trace_id_of(first) != trace_id_of(second)
+    assert first["logged_trace_id"] == trace_id_of(first)
+
+
+async def test_probes_run_outside_any_trace() -> None:
+    async def probe(request: Request) -> JSONResponse:
+        return JSONResponse({"trace_id": current_trace_id()})
+
+    app = IncomingTraceparent(Starlette(routes=[Route("/readyz", probe)]))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        assert (await client.get("/readyz", headers=CALLER)).json() == {"trace_id": None}
 
 
 async def test_a_request_with_a_malformed_traceparent_gets_a_new_trace() -> None:
