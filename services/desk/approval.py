@@ -1,4 +1,4 @@
-"""Approving a draft publishes the answer; rejecting sends it back to its author.
+"""Approving a draft publishes the answer (rejecting it is in `rejection.py`).
 
 One case, one answer: an approval first claims the *case*: it inserts the claim of the case's
 current approval round (`<case id>#<n>`, unique `_id`), then moves the case to `approving` with the
@@ -10,6 +10,10 @@ approved. A claim left unconfirmed (a crash, or a publish that timed out and may
 stale after `claim_stale`; only the same draft can then finish it, so the answer published again has
 the same `answer_id` and the responder posts it once. The publish itself times out well before the
 claim goes stale.
+
+Before it publishes, the approval also inserts the claim of deciding the draft in that round
+(`<draft id>#decided:<round>`), the one a reject inserts: if a reject took it first, the case is
+released and the rejection finished instead, so a draft is never both published and rejected.
 
 Calling an action again on a draft that already made the move completes what a failure may have
 left undone (the audit entry above all), publishing nothing again.
@@ -26,15 +30,16 @@ from schemas import AnswerApproved
 
 from . import metrics
 from .audit import Action, entry
-from .cases import CaseStatus, DraftStatus, TransitionError, require_approvable, status_after_reject
-from .core import DeskCore, Invalid, PublishFailed, User, claim_id, created_entry
+from .cases import CaseStatus, DraftStatus, TransitionError, require_approvable
+from .core import Invalid, PublishFailed, User, claim_id, created_entry, decision_claim_id
 from .outcomes import restore_result
-from .policy import Role, check_four_eyes, require_role
+from .policy import Role, check_four_eyes
 from .private_route import answers_publicly, recipient_fields
+from .rejection import Rejection
 from .store import Document
 
 
-class Approval(DeskCore):
+class Approval(Rejection):
     async def approve(self, draft_id: str, user: User) -> Document:
         draft = await self.draft_of(draft_id)
         check_four_eyes(
@@ -54,7 +59,8 @@ class Approval(DeskCore):
         if answers_publicly(case, draft):  # not when a public mention is answered by direct message
             self._guard_public_pii(case, draft["text"])
         now = self._now()
-        await self._claim(case, draft_id, user, now)
+        round_ = await self._claim(case, draft_id, user, now)
+        await self._decide(case, draft, round_, user, now)
         await self._publish(answer_event(case, draft, user.username), case, draft_id, now)
         approved = {
             **draft,
@@ -67,7 +73,7 @@ class Approval(DeskCore):
         metrics.DRAFTS.labels("approved").inc()
         return approved
 
-    async def _claim(self, case: Document, draft_id: str, user: User, now: datetime) -> None:
+    async def _claim(self, case: Document, draft_id: str, user: User, now: datetime) -> int:
         """Take the case for this draft, so no other approval of the case publishes.
 
         The gate is the insert of the claim of the case's current approval round (`<case>#<n>`):
@@ -91,6 +97,21 @@ class Approval(DeskCore):
             "updated_at": now,
         }
         await self.repo.update_case(case["_id"], claim)
+        return round_
+
+    async def _decide(self, case: Document, draft: Document, round_: int, user: User, now: datetime) -> None:
+        """Take the draft's decision for this round; a reject that took it first wins."""
+        slot = decision_claim_id(draft["_id"], round_)
+        claim = {"_id": slot, "case_id": case["_id"], "answer_id": draft["_id"], "decision": "approved"}
+        if await self.repo.insert_claim({**claim, "at": now, "by": user.username}):
+            return
+        held = await self.repo.get_claim(slot) or {}
+        if held.get("decision") == "approved":  # this draft's own approval, finished after a crash
+            return
+        await self._release(case, draft["_id"], now)
+        rejection = dict(held["rejection"])
+        await self._finish_rejection(case["_id"], draft, rejection)
+        raise TransitionError(f"'{rejection['rejected_by']}' rejected this draft meanwhile; reload the case")
 
     async def _take_over(self, case: Document, round_: int, draft_id: str, now: datetime) -> None:
         held = await self.repo.get_claim(claim_id(case["_id"], round_))
@@ -116,15 +137,20 @@ class Approval(DeskCore):
                 f"'approving': approve this same draft again after {self.claim_stale.seconds} s"
             ) from exc
         except Exception as exc:
-            released = {"status": CaseStatus.drafted.value, "answer_id": case.get("answer_id")}
-            await self.repo.update_case(
-                case["_id"],
-                {**released, "updated_at": now},
-                only_if={"status": CaseStatus.approving.value, "answer_id": draft_id, "approving_at": now},
-            )
+            await self._release(case, draft_id, now)
             raise PublishFailed(
                 "the answer could not be queued for sending; nothing was sent, try again"
             ) from exc
+
+    async def _release(self, case: Document, draft_id: str, now: datetime) -> None:
+        """Nothing was published: the case goes back to 'drafted' in its next round, and any draft
+        may be approved again."""
+        released = {"status": CaseStatus.drafted.value, "answer_id": case.get("answer_id")}
+        await self.repo.update_case(
+            case["_id"],
+            {**released, "updated_at": now},
+            only_if={"status": CaseStatus.approving.value, "answer_id": draft_id, "approving_at": now},
+        )
 
     async def _complete_approval(self, case_id: str, draft: Document) -> None:
         """Idempotent: after the answer is published, record it on the draft and the case, supersede
@@ -155,50 +181,6 @@ class Approval(DeskCore):
                 "remove it, or answer the citizen privately instead (an X mention: write the draft with "
                 "'private' set, and it goes by direct message)"
             )
-
-    async def reject(self, draft_id: str, user: User, comment: str) -> Document:
-        require_role(user.role, Role.approver, "reject a draft")
-        comment = comment.strip()
-        if not comment:
-            raise Invalid("say why the draft is rejected in 'comment', so its author can fix it")
-        draft = await self.draft_of(draft_id)
-        case = await self.case(draft["case_id"])
-        if draft["status"] == DraftStatus.rejected:
-            await self._complete_reject(case["_id"], draft)  # rejected before: finish, change nothing
-            return draft
-        require_approvable(case["status"], draft["status"])
-        now = self._now()
-        changes = {
-            "status": DraftStatus.rejected.value,
-            "rejected_by": user.username,
-            "rejected_at": now,
-            "comment": comment,
-        }
-        if not await self.repo.update_draft(draft_id, changes, only_if={"status": DraftStatus.pending.value}):
-            raise TransitionError("this draft was decided meanwhile; reload the case")
-        rejected = {**draft, **changes}
-        await self._complete_reject(case["_id"], rejected)
-        metrics.DRAFTS.labels("rejected").inc()
-        return rejected
-
-    async def _complete_reject(self, case_id: str, draft: Document) -> None:
-        at = draft["rejected_at"]
-        pending = [d for d in await self.repo.drafts_of_case(case_id) if d["status"] == DraftStatus.pending]
-        await self.repo.update_case(
-            case_id,
-            {"status": status_after_reject(len(pending)).value, "updated_at": at},
-            only_if_status=[CaseStatus.drafted.value],
-        )
-        rejected = entry(
-            draft["rejected_by"],
-            Action.draft_rejected,
-            at,
-            case_id=case_id,
-            draft_id=draft["_id"],
-            key=draft["_id"],
-            comment=draft["comment"],
-        )
-        await self.repo.append_audit([created_entry(draft), rejected])
 
 
 def answer_event(case: Document, draft: Document, approved_by: str) -> AnswerApproved:

@@ -17,7 +17,7 @@ from .cases import (
     require_closable,
     require_resolvable,
 )
-from .core import DeskCore, Invalid, User, claim_id
+from .core import DeskCore, Invalid, User, claim_id, require_same_person
 from .policy import Role, require_role
 from .store import Document
 
@@ -44,7 +44,7 @@ class Closing(DeskCore):
             await self.repo.update_case(case_id, changes)
             case = {**case, **changes}
         await self._complete_close(case)
-        _require_same_person(case["closed"], user, reason=reason.value, comment=comment)
+        require_same_person(case["closed"], user, reason=reason.value, comment=comment)
         return case
 
     async def _claim_for_closing(self, case: Document, asked: Document) -> Document:
@@ -93,7 +93,7 @@ class Closing(DeskCore):
         resolution = await self._claim_resolution(case, asked)
         case = await self._apply_resolution(case, resolution)
         await self._complete_resolve(case["_id"], resolution)
-        _require_same_person(resolution, user, outcome=outcome.value, comment=comment)
+        require_same_person(resolution, user, outcome=outcome.value, comment=comment)
         return case
 
     async def _claim_resolution(self, case: Document, asked: Document) -> Document:
@@ -141,12 +141,3 @@ def resolution_claim_id(case_id: str, answer_id: str | None) -> str:
     """The claim of resolving the unclear delivery of one answer: a case resolved as not delivered
     gets a new answer, and if that one ends unclear too, it is resolved under its own id."""
     return f"{case_id}#resolved:{answer_id}"
-
-
-def _require_same_person(decision: Document, user: User, **asked: str) -> None:
-    """A retry by the same person with the same decision is answered as the first call; anyone else
-    learns that the case was decided meanwhile, and how (HTTP 409)."""
-    if decision["by"] == user.username and all(decision.get(k) == v for k, v in asked.items()):
-        return
-    said = ", ".join(f"{k} '{decision.get(k)}'" for k in asked if decision.get(k))
-    raise TransitionError(f"'{decision['by']}' decided this case meanwhile ({said}); reload it")

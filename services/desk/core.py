@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from schemas import AnswerApproved
 
 from .audit import Action, entry
-from .cases import CaseView, DraftStatus
+from .cases import CaseView, DraftStatus, TransitionError
 from .store import DeskRepository, Document
 
 Publish = Callable[[AnswerApproved], Awaitable[None]]
@@ -83,6 +83,13 @@ class DeskCore:
                 )
 
 
+def decision_claim_id(draft_id: str, round_: int) -> str:
+    """The claim of deciding a draft in an approval round: approving and rejecting insert the same
+    one, so a draft is approved or rejected, never both. Per round: an approval whose publish was
+    refused decided nothing, and the draft is decided again in the case's next round."""
+    return f"{draft_id}#decided:{round_}"
+
+
 def claim_id(case_id: str, round_: int) -> str:
     """The claim of a case's n-th approval round, taken by the approval or the close that ends the
     round: a case gets a new round when an answer failed or a publish was refused, never while an
@@ -100,3 +107,12 @@ def created_entry(draft: Document) -> Document:
         draft_id=draft["_id"],
         key=draft["_id"],
     )
+
+
+def require_same_person(decision: Document, user: User, **asked: str) -> None:
+    """A retry by the same person with the same decision is answered as the first call; anyone else
+    learns that the case was decided meanwhile, and how (HTTP 409)."""
+    if decision["by"] == user.username and all(decision.get(k) == v for k, v in asked.items()):
+        return
+    said = ", ".join(f"{k} '{decision.get(k)}'" for k in asked if decision.get(k))
+    raise TransitionError(f"'{decision['by']}' decided this case meanwhile ({said}); reload it")

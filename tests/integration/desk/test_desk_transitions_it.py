@@ -169,3 +169,44 @@ async def test_concurrent_closes_of_each_case_close_it_once_as_its_audit_entry_s
         (entry,) = audited[winner["_id"]]
         assert (case["status"], case["closed"]["by"]) == ("closed", entry["actor"])
         assert case["closed"]["reason"] == entry["detail"]["reason"] == winner["closed"]["reason"]  # type: ignore[index]
+
+
+async def test_an_approval_and_rejects_of_each_draft_at_once_decide_it_once(db: Db) -> None:
+    await ensure_indexes(db)
+    repo = MongoDeskRepository(db)
+    published: list[str] = []
+
+    async def publish(event: AnswerApproved) -> None:
+        await asyncio.sleep(0.02)  # the broker's round trip
+        published.append(event.answer_id)
+
+    desk = Desk(repo, publish)
+    drafts, decisions = {}, []
+    for case_id in await new_cases(repo):
+        draft_id = str((await desk.write_draft(case_id, OPERATORS[0], "Ответ"))["_id"])
+        drafts[draft_id] = case_id
+        decisions += [
+            desk.approve(draft_id, APPROVERS[0]),
+            desk.reject(draft_id, APPROVERS[1], "укажите срок"),
+            desk.reject(draft_id, APPROVERS[2], "укажите сумму"),
+        ]
+
+    results = await asyncio.gather(*decisions, return_exceptions=True)
+
+    won = [r for r in results if isinstance(r, dict)]
+    assert sorted(r["_id"] for r in won) == sorted(drafts), f"{len(won)} decisions of {CASES} drafts won"
+    assert all(isinstance(r, TransitionError) for r in results if not isinstance(r, dict)), results
+    rejected = await audit_of(db, list(drafts.values()), "draft_rejected")
+    approved = await audit_of(db, list(drafts.values()), "draft_approved")
+    for winner in won:
+        case_id, draft = drafts[winner["_id"]], await desk.draft_of(winner["_id"])
+        case = await desk.case(case_id)
+        if winner["status"] == "approved":
+            assert winner["_id"] in published
+            assert (case["status"], draft["status"]) == ("approved", "approved")
+            assert (len(approved[case_id]), len(rejected[case_id])) == (1, 0)
+        else:
+            assert winner["_id"] not in published and (case["status"], draft["status"]) == ("new", "rejected")
+            (entry,) = rejected[case_id]
+            assert not approved[case_id] and draft["rejected_by"] == entry["actor"] == winner["rejected_by"]
+            assert draft["comment"] == entry["detail"]["comment"]  # type: ignore[index]

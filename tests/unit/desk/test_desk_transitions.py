@@ -3,6 +3,7 @@ and then writes, as FerretDB 1.24 does, so a conditional update is no guard here
 
 import asyncio
 from collections.abc import Awaitable
+from typing import TypeVar
 
 import pytest
 from desk_fakes import FakeClock, FakeDeskRepository, FakePublisher, classified
@@ -20,6 +21,7 @@ OLGA = User("olga", "operator")
 BOSS = User("boss", "approver")
 CASE = "telegram:1001"
 APPROVERS = [User(f"approver-{i}", "approver") for i in range(6)]
+T = TypeVar("T")
 
 
 async def sent_case() -> tuple[Desk, DeskHandlers, FakeDeskRepository, str]:
@@ -84,10 +86,10 @@ async def test_duplicate_delivery_results_at_once_answer_the_case_once() -> None
     assert repo.actions().count("answer_delivered") == 1
 
 
-async def after_turns(turns: int, step: Awaitable[None]) -> None:
+async def after_turns(turns: int, step: Awaitable[T]) -> T:
     for _ in range(turns):
         await asyncio.sleep(0)
-    await step
+    return await step
 
 
 @pytest.mark.parametrize("failure_later_by", range(-6, 7))
@@ -166,3 +168,46 @@ async def test_a_result_arriving_while_the_approval_finishes_is_kept_on_the_case
         assert (case["status"], stored["delivery"]["answer_id"]) == ("answered", draft["_id"])
     else:
         assert (case["status"], stored["delivery_failure"]["code"]) == ("needs_human", "unknown_outcome")
+
+
+async def test_concurrent_rejects_of_one_draft_reject_it_once_as_its_audit_entry_says() -> None:
+    repo, clock = FakeDeskRepository(), FakeClock()
+    await DeskHandlers(repo, clock).on_classified([classified()])
+    desk = Desk(repo, FakePublisher(), clock=clock)
+    draft = await desk.write_draft(CASE, OLGA, "Ответ")
+
+    results = await asyncio.gather(
+        *(desk.reject(draft["_id"], who, f"исправьте ({who.username})") for who in APPROVERS[:3]),
+        return_exceptions=True,
+    )
+
+    won = [r for r in results if not isinstance(r, BaseException)]
+    assert len(won) == 1 and all(isinstance(r, TransitionError) for r in results if r not in won), results
+    (audited,) = [a for a in repo.audit if a["action"] == "draft_rejected"]
+    stored = repo.drafts[draft["_id"]]
+    assert stored["rejected_by"] == audited["actor"] == won[0]["rejected_by"]
+    assert stored["comment"] == audited["detail"]["comment"]
+
+
+@pytest.mark.parametrize("reject_later_by", range(-4, 10))
+async def test_a_reject_racing_the_approval_of_the_same_draft_decides_it_once(reject_later_by: int) -> None:
+    repo, clock, publisher = FakeDeskRepository(), FakeClock(), FakePublisher()
+    await DeskHandlers(repo, clock).on_classified([classified()])
+    desk = Desk(repo, publisher, clock=clock)
+    draft = await desk.write_draft(CASE, OLGA, "Ответ")
+
+    approval, rejection = await asyncio.gather(
+        after_turns(max(-reject_later_by, 0), desk.approve(draft["_id"], BOSS)),
+        after_turns(max(reject_later_by, 0), desk.reject(draft["_id"], APPROVERS[0], "нет")),
+        return_exceptions=True,
+    )
+
+    decided = [a for a in repo.actions() if a in ("draft_approved", "draft_rejected")]
+    if publisher.events:
+        assert isinstance(rejection, TransitionError) and not isinstance(approval, BaseException)
+        assert (repo.drafts[draft["_id"]]["status"], repo.cases[CASE]["status"]) == ("approved", "approved")
+        assert decided == ["draft_approved"]
+    else:
+        assert isinstance(approval, TransitionError) and not isinstance(rejection, BaseException)
+        assert (repo.drafts[draft["_id"]]["status"], repo.cases[CASE]["status"]) == ("rejected", "new")
+        assert decided == ["draft_rejected"]
