@@ -8,7 +8,9 @@
 ARG PYTHON_IMAGE=python:3.11-slim
 
 FROM ${PYTHON_IMAGE} AS build
-ENV PYTHONDONTWRITEBYTECODE=1 UV_PROJECT_ENVIRONMENT=/app/.venv UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
+# The image's own Python, never one uv downloads; bytecode compiled now, since the runtime cannot write.
+ENV PYTHONDONTWRITEBYTECODE=1 UV_PROJECT_ENVIRONMENT=/app/.venv UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never
 WORKDIR /app
 RUN --mount=type=cache,target=/root/.cache/pip pip install "uv==0.13.9"
 # Dependencies first: a code change then rebuilds only the layers below.
@@ -25,7 +27,8 @@ RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev \
 FROM ${PYTHON_IMAGE} AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH="/app/.venv/bin:$PATH" \
     JAUAP_HOST=0.0.0.0 JAUAP_LOG_FORMAT=json
-RUN useradd --system --uid 10001 --user-group --no-create-home jauap
+RUN groupadd --system --gid 10001 jauap \
+    && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin jauap
 WORKDIR /app
 COPY --from=build /app /app
 USER 10001:10001
