@@ -102,16 +102,25 @@ _SITUATIONS: dict[str, tuple[str, str]] = {
     "accident_without_gear": (_ACCIDENT, _NO_GEAR),
     "pregnant_intimidated": (_PREGNANT, _INTIMIDATION),
 }
-_SITUATION_RES = {
-    name: (re.compile(rf"(?<!\w)(?:{first})"), re.compile(rf"(?<!\w)(?:{second})"))
-    for name, (first, second) in _SITUATIONS.items()
-}
+# The first cues of all situations in one alternation: one scan finds which situations are
+# possible, and only their second cue is searched (one pass instead of five per message).
+_FIRST_CUES_RE = re.compile(
+    r"\b(?:" + "|".join(f"(?P<{name}>{first})" for name, (first, _) in _SITUATIONS.items()) + ")"
+)
+# Cues can overlap («ребенку три месяца» is a helpless infant and a child): at each match every
+# first cue is tried, so one situation's match does not hide another's.
+_FIRST_CUE_RES = {name: re.compile(first) for name, (first, _) in _SITUATIONS.items()}
+_SECOND_CUE_RES = {name: re.compile(rf"(?<!\w)(?:{second})") for name, (_, second) in _SITUATIONS.items()}
 
 
 def danger_markers(model_text: str) -> tuple[str, ...]:
     """Names of the described dangers found in the folded text (both cues of a pair present)."""
-    return tuple(
+    possible = {
         name
-        for name, (first, second) in _SITUATION_RES.items()
-        if first.search(model_text) and second.search(model_text)
+        for match in _FIRST_CUES_RE.finditer(model_text)
+        for name, first in _FIRST_CUE_RES.items()
+        if first.match(model_text, match.start())
+    }
+    return tuple(
+        name for name in _SITUATIONS if name in possible and _SECOND_CUE_RES[name].search(model_text)
     )

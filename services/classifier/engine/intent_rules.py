@@ -68,6 +68,8 @@ def grievance_question(model_text: str) -> bool:
 
 def insult_only(model_text: str) -> bool:
     """A short insult with nothing to act on («вы все идиоты»)."""
+    if model_text.count(" ") >= _INSULT_ONLY_MAX_WORDS:  # cheap bound before the word count
+        return False
     return len(words(model_text)) <= _INSULT_ONLY_MAX_WORDS and bool(_INSULT_RE.search(model_text))
 
 

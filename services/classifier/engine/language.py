@@ -131,6 +131,8 @@ _FOREIGN_LATIN_WORDS = _word_set(
 # Letters of the 2021 Kazakh alphabet that English lacks: ñ, ū, ä, ı (Turkish and German share
 # some; their function words are counted first) and q not followed by u («qazaq», not «question»).
 _KK_2021_LETTER_RE = re.compile("[ñūäı]|q(?!u)")
+# Letters only Kazakh (of ru/kk/en) writes in Latin script: ä ö ü ū ı ğ ş ñ, and q.
+_KK_LATIN_LETTERS_RE = re.compile("[äöüūığşñqÄÖÜŪİĞŞÑQ]")
 # Turkish ı is a back vowel (with a, o, y); the 2021 Kazakh ı is і, a front vowel that never
 # shares a native word with them.  So «maaşımı», «yapmadı» are Turkish, «berılmeidı» Kazakh.
 _TURKISH_I_RE = re.compile("ı.*[aoyū]|[aoyū].*ı")
@@ -174,7 +176,7 @@ def _cyrillic_votes(tokens: list[str]) -> tuple[int, int]:
     return kazakh, russian
 
 
-def _latin_votes(tokens: list[str]) -> tuple[int, int, int]:
+def _latin_votes(tokens: list[str], kazakh_letters: bool) -> tuple[int, int, int]:
     """(Kazakh, English, Turkish/German) votes from Latin word tokens.
 
     A word not in the Latin lists is transliterated and checked against the Cyrillic Kazakh
@@ -187,15 +189,17 @@ def _latin_votes(tokens: list[str]) -> tuple[int, int, int]:
             english += 1
         elif lowered in _FOREIGN_LATIN_WORDS or _TURKISH_I_RE.search(lowered):
             foreign += 1
-        elif _kazakh_latin_word(lowered):
+        elif _kazakh_latin_word(lowered, kazakh_letters):
             kazakh += 1
     return kazakh, english, foreign
 
 
-def _kazakh_latin_word(lowered: str) -> bool:
+def _kazakh_latin_word(lowered: str, kazakh_letters: bool) -> bool:
+    """A Kazakh word in Latin script; transliterated only when the text has Kazakh Latin letters
+    (plain English is not worth transliterating word by word)."""
     if lowered in _KK_LATIN_WORDS or (len(lowered) > 4 and _KK_LATIN_SUFFIX_RE.search(lowered)):
         return True
-    return _kazakh_when_transliterated(lowered)
+    return kazakh_letters and _kazakh_when_transliterated(lowered)
 
 
 def _kazakh_when_transliterated(latin_word: str) -> bool:
@@ -224,7 +228,7 @@ def rule_language(text: str) -> LanguageResult | None:
     if latin_share(text) > 0.5:
         if _UZBEK_LATIN_RE.search(text):
             return LanguageResult("other", 0.9)
-        kazakh, english, foreign = _latin_votes(tokens)
+        kazakh, english, foreign = _latin_votes(tokens, bool(_KK_LATIN_LETTERS_RE.search(text)))
         if foreign >= _MIN_VOTES and foreign >= kazakh and foreign > english:
             return LanguageResult("other", round(min(0.99, 0.5 + foreign / (2 * len(tokens))), 3))
         if kazakh == 1 and english == foreign == 0 and len(tokens) <= _SHORT_TEXT:

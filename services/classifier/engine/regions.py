@@ -34,6 +34,9 @@ _CITY_WORD_AFTER_RE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?…]\s*|\n\s*)$")
+# «г. Аксай», «г.Шу» read as «город …»: one pattern per town covers both (a pattern starting
+# with «г.» has no three-letter key and would be tried at every word).
+_CITY_ABBREVIATION_RE = re.compile(r"(?<![\w-])г\.\s*")
 # Where a place name may start: a word character not preceded by a word character or hyphen.
 _WORD_START_RE = re.compile(r"(?<![\w-])\w")
 _KEY_LENGTH = 3
@@ -51,6 +54,7 @@ _ORIGIN_BEFORE_RE = re.compile(
 _ORIGIN_AFTER_RE = re.compile(r"^\S*?(?:дан|ден|тан|тен|нан|нен)(?:мын|мин)(?!\w)|^\S+\s+тумасы")
 # In text that is not Kazakh, a transliterated match must be this long («oral» is an English word).
 _MIN_TRANSLITERATED_MATCH = 5
+_CAPITALISED_RE = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*")
 
 REGION_CONFIDENCE_TEXT = 0.95
 REGION_CONFIDENCE_HINT = 0.6
@@ -92,13 +96,16 @@ class Gazetteer:
     def find_in_text(self, text: str, latin_kazakh: bool = False) -> str | None:
         """The region of the place the message is about (the first named, unless it is only
         the writer's origin), or None.  Latin-script text is also read transliterated."""
-        folded = fold(text)
+        folded = _CITY_ABBREVIATION_RE.sub("город ", fold(text))
         place = self._place_after(folded, 0, 1)
         semey_at = _bare_semey_position(text)
         if semey_at is not None and semey_at < (place[0] if place else len(folded)):
             return "KZ-10"
         if place is None and latin_share(text) > 0:
-            folded = fold(latin_to_cyrillic(text))
+            # Latin Kazakh is read whole; in other Latin text (English) only capitalised words can
+            # be places, and transliterating just those keeps the cost down.
+            latin = text if latin_kazakh else " ".join(_CAPITALISED_RE.findall(text))
+            folded = fold(latin_to_cyrillic(latin))
             place = self._place_after(folded, 0, 1 if latin_kazakh else _MIN_TRANSLITERATED_MATCH)
         if place is None:
             return None

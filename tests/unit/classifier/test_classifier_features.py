@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,8 @@ from services.classifier.engine import Engine, features
 from services.classifier.engine import engine as engine_module
 from services.classifier.engine.features import FastTfidf
 from services.classifier.engine.model import DEFAULT_MODEL_PATH
+from services.classifier.engine.text import model_text
+from services.classifier.engine.topics import _TOPIC_STEMS, keyword_hits
 
 pytestmark = pytest.mark.unit
 
@@ -71,3 +74,23 @@ def test_load_ignores_the_old_environment_variable(monkeypatch: pytest.MonkeyPat
     Engine.load()
     Engine.load(Path("/tmp/given.joblib"))
     assert seen == [DEFAULT_MODEL_PATH, Path("/tmp/given.joblib")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ребенку-инвалиду срочно нужна операция, денег нет, пособие не платят.",
+        "great job, guys! the job center helped",
+        "зейнетақы мен жәрдемақы, пенсия и пенсионные накопления в ЕНПФ, пенсионный счет",
+        "Road is broken, the bus stop and the school have no streetlight",
+    ],
+)
+def test_keyword_hits_count_like_one_findall_per_topic(text: str) -> None:
+    """The single-scan keyword count equals the plain definition: non-overlapping matches of
+    each topic's stems at word starts."""
+    folded = model_text(text, False)
+    expected = {
+        topic: len(re.findall(r"(?<!\w)(?:" + "|".join(stems) + ")", folded))
+        for topic, stems in _TOPIC_STEMS.items()
+    }
+    assert keyword_hits(folded) == expected
