@@ -28,7 +28,7 @@ from schemas import Channel
 from tests.processes import ServiceProcess, free_port
 
 SERVICES = ("intake", "classifier", "desk", "responder", "sandbox-telegram")
-READY_PATH = {"sandbox-telegram": "/sandbox/sent"}
+READY_PATH = {"sandbox-telegram": "/sandbox/sent", "sandbox-x": "/sandbox/sent"}
 OPERATOR = ("fault-operator", "operator-pass-1")
 APPROVER = ("fault-approver", "approver-pass-1")
 # A sentence of a long answer; 70 of them make about 6,000 characters (two Telegram messages),
@@ -43,6 +43,7 @@ class System:
     stack: StackSettings
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    names: tuple[str, ...] = SERVICES  # the processes to run; a scenario may add a sandbox
 
     @property
     def database(self) -> str:
@@ -69,14 +70,14 @@ class System:
         }
 
     def start(self) -> None:
-        ports = {name: free_port() for name in SERVICES}
+        ports = {name: free_port() for name in self.names}
         env = self.env(ports)
         # Logs in the fault stack's directory: the shared test stack empties var/test-logs on a fresh start.
         logs = self.stack.data_dir / "service-logs"
         self.services = {n: ServiceProcess(n, p, env, f"{self.run}-{n}", logs) for n, p in ports.items()}
         for service in self.services.values():
             service.start()
-        for name in SERVICES:
+        for name in self.names:
             self.wait_ready(name)
         self.add_user(*OPERATOR, role="operator")
         self.add_user(*APPROVER, role="approver")
