@@ -19,6 +19,7 @@ Impatience («СРОЧНО ответьте») is not a cue: urgency comes from 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _WORSENING = (
     r"(?:все|всё|еще|ещё|становит\w*|стало|с\s+каждым\s+днем)\s+(?:\w+\s+)?хуже|ухудш\w*|"
@@ -113,14 +114,26 @@ _FIRST_CUE_RES = {name: re.compile(first) for name, (first, _) in _SITUATIONS.it
 _SECOND_CUE_RES = {name: re.compile(rf"(?<!\w)(?:{second})") for name, (_, second) in _SITUATIONS.items()}
 
 
+@dataclass(frozen=True)
+class DangerScan:
+    markers: tuple[str, ...]  # situations with both cues present
+    partial: bool  # some situation's first cue without its second: worth a human look
+
+
 def danger_markers(model_text: str) -> tuple[str, ...]:
     """Names of the described dangers found in the folded text (both cues of a pair present)."""
+    return scan_danger(model_text).markers
+
+
+def scan_danger(model_text: str) -> DangerScan:
+    """The described dangers in the folded text, and whether half of one was seen."""
     possible = {
         name
         for match in _FIRST_CUES_RE.finditer(model_text)
         for name, first in _FIRST_CUE_RES.items()
         if first.match(model_text, match.start())
     }
-    return tuple(
+    markers = tuple(
         name for name in _SITUATIONS if name in possible and _SECOND_CUE_RES[name].search(model_text)
     )
+    return DangerScan(markers=markers, partial=bool(possible) and not markers)

@@ -33,6 +33,8 @@ _KEYWORDS_COUNTED = 2
 _KEYWORDS_ONLY_CONFIDENCE = 0.6
 # Below this the urgency head alone does not raise urgency; the rules catch the clear cases.
 _MODEL_URGENT_MIN = 0.6
+# Normal, but half of a described danger was seen: a confidence this low asks for a human look.
+_UNCERTAIN_URGENCY_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,8 @@ def _urgency(head: HeadPrediction, row: int, signals: rules.RuleSignals) -> tupl
         return "high", round(max(0.9, model_high), 3)
     if model_high >= _MODEL_URGENT_MIN:
         return "high", round(model_high, 3)
+    if signals.urgency_uncertain:
+        return "normal", round(min(1.0 - model_high, _UNCERTAIN_URGENCY_CONFIDENCE), 3)
     return "normal", round(1.0 - model_high, 3)
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from . import topics
+from .danger import scan_danger
 from .intent_rules import grievance_question, insult_only, resolved
 from .urgency import urgency_markers
 
@@ -105,6 +106,9 @@ class RuleSignals:
     how_to: bool = False
     grievance_question: bool = False
     resolved_thanks: bool = False
+    # Half of a described danger (a bedridden person, but no deprivation named): not urgent, but
+    # the urgency is uncertain and gets a low confidence so a person looks.
+    urgency_uncertain: bool = False
 
     @property
     def urgent(self) -> bool:
@@ -140,8 +144,10 @@ def signals(model_text: str) -> RuleSignals:
     gratitude = is_gratitude(model_text)
     # Thanks for a solved problem: the hardship it recalls is over, so it raises no urgency.
     resolved_thanks = gratitude and resolved(model_text)
+    danger = scan_danger(model_text)
+    markers = () if resolved_thanks else urgency_markers(model_text, danger)
     return RuleSignals(
-        urgency_markers=() if resolved_thanks else urgency_markers(model_text),
+        urgency_markers=markers,
         gratitude=gratitude,
         proposal=bool(_PROPOSAL_RE.search(model_text)),
         needs_analysis=bool(_NEEDS_ANALYSIS_RE.search(model_text)),
@@ -150,4 +156,5 @@ def signals(model_text: str) -> RuleSignals:
         how_to=how_to,
         grievance_question=not how_to and grievance_question(model_text),
         resolved_thanks=resolved_thanks,
+        urgency_uncertain=danger.partial and not markers and not resolved_thanks,
     )

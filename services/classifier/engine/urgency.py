@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .danger import danger_markers
+from .danger import DangerScan, scan_danger
 
 _MONTHS_RU = (
     r"(?:\d+|два|двух|три|трех|четыре|четырех|пять|пяти|шесть|несколько|нескольких|полгода|"
@@ -138,7 +138,7 @@ _LATIN_RE = re.compile("[a-z]")
 _CYRILLIC_RE = re.compile("[а-я]")
 
 
-def urgency_markers(model_text: str) -> tuple[str, ...]:
+def urgency_markers(model_text: str, danger: DangerScan | None = None) -> tuple[str, ...]:
     """Names of the urgency patterns found in the (folded) text.
 
     English patterns need Latin letters and the others Cyrillic (Latin-script Kazakh arrives
@@ -152,4 +152,4 @@ def urgency_markers(model_text: str) -> tuple[str, ...]:
     )
     if _SINCE_MONTH_RE.search(model_text) and _wages_since_month(model_text):
         found += ("wages_since_ru",)
-    return found + danger_markers(model_text)
+    return found + (danger or scan_danger(model_text)).markers

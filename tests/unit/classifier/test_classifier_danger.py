@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from services.classifier.data.make_dataset import to_latin_2021, to_plain
+from services.classifier.engine import Engine
 from services.classifier.engine.danger import danger_markers
+from services.classifier.engine.engine import ClassifyInput
 from services.classifier.engine.language import LanguageIdentifier
 from services.classifier.engine.rules import signals
 from services.classifier.engine.text import model_text
@@ -111,3 +113,21 @@ def test_impatience_and_single_cues_stay_normal(text: str) -> None:
 def test_thanks_for_a_solved_problem_is_not_urgent() -> None:
     assert not _urgent("Спасибо, после жалобы наконец выплатили зарплату за четыре месяца.")
     assert _urgent("Зарплату не выплачивают уже четыре месяца.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Мама лежачая, как оформить уход?",
+        "Я беременна, когда оформлять декретные?",
+        "Папа после инсульта, положено ли пособие по уходу?",
+    ],
+)
+def test_half_a_danger_is_normal_with_a_low_confidence(engine: Engine, text: str) -> None:
+    result = engine.classify(ClassifyInput(id="1", text=text))
+    assert result.urgency == "normal" and result.confidence["urgency"] <= 0.5
+
+
+def test_no_danger_cue_keeps_a_confident_normal(engine: Engine) -> None:
+    result = engine.classify(ClassifyInput(id="1", text="Когда индексация пенсий в следующем году?"))
+    assert result.urgency == "normal" and result.confidence["urgency"] > 0.5
