@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pymongo import errors as mongo_errors
 
 from schemas import Channel, Topic, Urgency
@@ -51,6 +51,15 @@ class CloseRequest(BaseModel):
         "duplicate, or other (then say why in `comment`)."
     )
     comment: str = Field(default="", max_length=2000, description="Anything the next reader should know.")
+
+    @field_validator("reason")
+    @classmethod
+    def _forwarded_only_by_forward(cls, reason: CloseReason) -> CloseReason:
+        if reason is CloseReason.forwarded:
+            raise ValueError(
+                "forward the case with POST /api/cases/{id}/forward: it closes once the citizen is told"
+            )
+        return reason
 
 
 class ResolveRequest(BaseModel):

@@ -13,7 +13,7 @@ from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, QuestionClass
 from services.runtime.broker import publish_event
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
-from . import api, auth, case_api, console, metrics, users_api
+from . import api, auth, case_api, console, metrics, notice_api, users_api
 from .accounts import accounts_from_settings, ensure_account_indexes
 from .cases import CaseView
 from .context import DeskContext
@@ -51,7 +51,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         )
         accounts = accounts_from_settings(runtime.db, settings)
         app.state.desk = DeskContext(settings=settings, repo=repo, desk=desk, accounts=accounts)
-        handlers = DeskHandlers(repo)
+        handlers = DeskHandlers(repo, deadline_policy=settings.deadline_policy)
         runtime.subscribe_batches(
             "cases",
             event=QuestionClassified,
@@ -75,6 +75,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         app.include_router(auth.router)
         app.include_router(api.router)
         case_api.install(app)
+        notice_api.install(app)
         users_api.install(app)
         console.install(app)
 

@@ -38,6 +38,8 @@ class Action(StrEnum):
     case_resolved = "case_resolved"
     case_corrected = "case_corrected"  # the classification, by an operator
     case_assigned = "case_assigned"
+    case_extended = "case_extended"  # the term, by an approver, with the holding reply drafted
+    case_forwarded = "case_forwarded"  # to another body, with the redirect notice drafted
 
 
 def entry(

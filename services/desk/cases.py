@@ -11,6 +11,8 @@ from typing import Any
 
 from schemas import QuestionClassified
 
+from .due_dates import deadline_fields
+
 Document = dict[str, Any]
 
 
@@ -30,6 +32,7 @@ class CloseReason(StrEnum):
     spam = "spam"
     duplicate = "duplicate"
     other = "other"
+    forwarded = "forwarded"  # set when a forward's redirect notice is delivered (notices.py), not by hand
 
 
 class ResolveOutcome(StrEnum):
@@ -147,6 +150,9 @@ NULLABLE_CASE_FIELDS = (
     "approved_at",
     "closed",
     "resolution",
+    "due_at",
+    "extension",
+    "forwarded",
 )
 
 
@@ -162,6 +168,7 @@ class CaseView:
         shown["delivery_overdue"] = self.delivery_overdue(doc, now)
         shown["reply_channel_available"] = self.can_reply(doc)
         shown["note"] = None if shown["reply_channel_available"] else self.no_reply_channel(doc["channel"])
+        shown.update(deadline_fields(doc, now))
         return shown
 
     def can_reply(self, doc: Document) -> bool:

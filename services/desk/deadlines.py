@@ -1,10 +1,12 @@
 """Open cases against the ministry's response target: on time, due soon, or breached.
 
-A case has no deadline of its own yet: the target is one for all (`JAUAP_RESPONSE_TARGET_S`, counted
-from when Jauap received the question, the same clock as time to first answer), and a case is "due
-soon" in the last `JAUAP_DEADLINE_WARNING_S` before it. The gauge is recounted from the store with the
-open-cases gauge, so every desk instance reports the same numbers; the alert
-`JauapCasesNearDeadline` (deploy/prometheus/rules/cases.yml) reads it.
+A case's deadline is its own `due_at` (its channel's statutory term in working days, or the date an
+approver extended it to: `due_dates.py`); a case stored before due dates existed falls back to one
+target for all (`JAUAP_RESPONSE_TARGET_S`, counted from when Jauap received the question). A case is
+"due soon" in the last `JAUAP_DEADLINE_WARNING_S` before its deadline. The breached ones are also
+counted by channel and topic (`jauap_cases_breached`, every label pair from the start). The gauges
+are recounted from the store with the open-cases gauge, so every desk instance reports the same
+numbers; the alert `JauapCasesNearDeadline` (deploy/prometheus/rules/cases.yml) reads it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Literal
 from prometheus_client import Gauge
 from pymongo.asynchronous.collection import AsyncCollection
 
+from schemas import Channel, Topic
 from services.runtime.store import Document
 
 from .cases import OPEN_STATUSES
@@ -31,8 +34,16 @@ CASES_BY_DEADLINE = Gauge(
 RESPONSE_TARGET = Gauge(
     "jauap_response_target_seconds", "The response target open cases are measured against."
 )
+CASES_BREACHED = Gauge(
+    "jauap_cases_breached",
+    "Open cases past their due date, by channel and topic.",
+    ["channel", "topic"],
+)
 for _state in DEADLINE_STATES:  # every series from the start, at 0
     CASES_BY_DEADLINE.labels(_state)
+CASES_BREACHED_LABELS = tuple((c.value, t.value) for c in Channel for t in Topic)
+for _channel, _topic in CASES_BREACHED_LABELS:
+    CASES_BREACHED.labels(_channel, _topic)
 
 
 def deadline_state(received_at: datetime, now: datetime, target_s: float, warning_s: float) -> DeadlineState:
@@ -40,6 +51,17 @@ def deadline_state(received_at: datetime, now: datetime, target_s: float, warnin
     if age_s >= target_s:
         return "breached"
     return "due_soon" if age_s >= target_s - warning_s else "on_time"
+
+
+def case_deadline_state(case: Document, now: datetime, target_s: float, warning_s: float) -> DeadlineState:
+    """Against the case's own `due_at` when it has one, else the one target from its arrival."""
+    due_at = case.get("due_at")
+    if due_at is None:
+        return deadline_state(case["received_at"], now, target_s, warning_s)
+    left_s = (_utc(due_at) - now).total_seconds()
+    if left_s <= 0:
+        return "breached"
+    return "due_soon" if left_s <= warning_s else "on_time"
 
 
 def count_by_deadline(
@@ -54,12 +76,24 @@ def count_by_deadline(
 async def refresh_deadline_gauge(
     cases: AsyncCollection[Document], target_s: float, warning_s: float, now: datetime | None = None
 ) -> dict[DeadlineState, int]:
-    """Recount the open cases by deadline state (only their arrival times are read)."""
-    cursor = cases.find({"status": {"$in": [s.value for s in OPEN_STATUSES]}}, {"received_at": 1})
-    received = [doc["received_at"] async for doc in cursor if doc.get("received_at") is not None]
-    counts = count_by_deadline(received, now or datetime.now(UTC), target_s, warning_s)
+    """Recount the open cases by deadline state, and the breached ones by channel and topic."""
+    now = now or datetime.now(UTC)
+    shown = {"received_at": 1, "due_at": 1, "channel": 1, "topic": 1}
+    cursor = cases.find({"status": {"$in": [s.value for s in OPEN_STATUSES]}}, shown)
+    counts = dict.fromkeys(DEADLINE_STATES, 0)
+    breached = dict.fromkeys(CASES_BREACHED_LABELS, 0)
+    async for doc in cursor:
+        if doc.get("received_at") is None:
+            continue
+        state = case_deadline_state(doc, now, target_s, warning_s)
+        counts[state] += 1
+        labels = (doc.get("channel"), doc.get("topic"))
+        if state == "breached" and labels in breached:
+            breached[labels] += 1
     for state, count in counts.items():
         CASES_BY_DEADLINE.labels(state).set(count)
+    for (channel, topic), count in breached.items():
+        CASES_BREACHED.labels(channel, topic).set(count)
     RESPONSE_TARGET.set(target_s)
     return counts
 

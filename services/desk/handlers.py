@@ -13,7 +13,7 @@ a late result of a superseded answer is audited and recorded on its draft, and l
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +23,7 @@ from schemas import AnswerDelivered, AnswerFailed, QuestionClassified
 from . import metrics
 from .audit import SYSTEM, Action, entry
 from .cases import CaseStatus, case_from_event
+from .due_dates import DEFAULT_POLICY, notice_of, with_due_date
 from .outcomes import (
     AWAITING_RESULT,
     apply_delivered,
@@ -52,11 +53,13 @@ def _utc_now() -> datetime:
 class DeskHandlers:
     repo: DeskRepository
     clock: Callable[[], datetime] = field(default=_utc_now)
+    # Working days to answer, by channel (DeskSettings.deadline_policy): each case's `due_at`.
+    deadline_policy: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_POLICY))
 
     async def on_classified(self, events: list[QuestionClassified]) -> None:
         """One bulk insert per batch; cases that already exist are left as they are."""
         now = self.clock()
-        docs = [case_from_event(e, now) for e in events]
+        docs = [with_due_date(case_from_event(e, now), self.deadline_policy) for e in events]
         created = await self.repo.insert_new_cases(docs)
         # Every case of the batch, not only those created now: if this write failed before, the
         # retry finds the cases stored (created == []) and must still write their entries.
@@ -84,6 +87,9 @@ class DeskHandlers:
             "delivered_at": event.occurred_at,
             "parts": [p.model_dump(mode="json") for p in event.parts],
         }
+        notice = notice_of(case, event.answer_id)
+        if notice is not None:
+            delivery["notice"] = notice
         if case.get("answer_id") != event.answer_id:
             await self._record_on_draft(event, {"delivery": delivery})
             log.warning("delivery of a superseded answer: case left as it is")
@@ -94,7 +100,7 @@ class DeskHandlers:
         await self._record_on_draft(event, {"delivery": delivery, **approval_on_draft(case)})
         if not first and (case.get("delivery") or {}).get("answer_id") == event.answer_id:
             return  # a replay of a delivery applied before
-        if first and case.get("first_answered_at") is None:
+        if first and case.get("first_answered_at") is None and notice is None:
             # Observed once per case, by the one copy of the result that claimed it.
             waited = (event.occurred_at - case["received_at"]).total_seconds()
             metrics.TIME_TO_FIRST_ANSWER.labels(case["channel"]).observe(max(waited, 0.0))

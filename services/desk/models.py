@@ -78,6 +78,25 @@ class Resolution(_ByHand):
     answer_id: str | None = Field(description="The answer whose unclear outcome was resolved.")
 
 
+class Extension(_Shown):
+    due_at: datetime = Field(description="The new due time, at most two months after receipt.")
+    previous_due_at: datetime | None = Field(description="The due time before the extension.")
+    reason: str = Field(description="Why the answer needs longer (the reasoned decision).")
+    by: str = Field(description="The approver who extended it.")
+    at: datetime = Field(description="When.")
+    notice_draft_id: str = Field(description="The holding reply telling the citizen the new date.")
+    notice_due_at: datetime = Field(description="The holding reply is due by then (three working days).")
+
+
+class Forwarding(_Shown):
+    to: str = Field(description="The body the appeal was forwarded to.")
+    comment: str = Field(description="Anything the next reader should know.")
+    by: str = Field(description="Who forwarded it.")
+    at: datetime = Field(description="When.")
+    notice_draft_id: str = Field(description="The redirect notice telling the citizen where it went.")
+    notice_due_at: datetime = Field(description="The notice is due by then (three working days).")
+
+
 class Case(_Shown):
     id: str = Field(description="The case id: the question id `channel:channel_message_id`.")
     question_id: str = Field(description="Identity of the question (same as `id`).")
@@ -125,6 +144,20 @@ class Case(_Shown):
     )
     note: str | None = Field(description="What the operator should know before answering.")
     assignee: str | None = Field(default=None, description="Who works on the case; null for nobody.")
+    due_at: datetime | None = Field(
+        default=None,
+        description="When the answer is due: the channel's term in working days (README, deadline "
+        "policy), or the extended date; null for cases older than deadlines.",
+    )
+    overdue: bool = Field(default=False, description="Still open after `due_at`: the deadline is breached.")
+    extension: Extension | None = Field(default=None, description="Set when an approver extended the term.")
+    forwarded: Forwarding | None = Field(default=None, description="Set when the appeal was forwarded.")
+    notice_due: bool = Field(
+        default=False,
+        description="Extended or forwarded, and the citizen has not yet been told: the holding reply or "
+        "redirect notice is to be approved and delivered by `notice_due_at`.",
+    )
+    notice_due_at: datetime | None = Field(default=None, description="When that notice is due.")
 
 
 class Draft(_Shown):

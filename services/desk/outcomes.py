@@ -22,6 +22,7 @@ from typing import get_args
 from schemas import AnswerFailed
 
 from .cases import CaseStatus, DraftStatus
+from .due_dates import notice_outcome
 from .store import DeskRepository, Document
 
 # The answer is on its way: no result of it has moved the case yet.
@@ -56,6 +57,7 @@ async def apply_delivered(repo: DeskRepository, case_id: str, delivery: Document
         "failure": None,
         "first_answered_at": delivery["delivered_at"],
         "updated_at": now,
+        **notice_outcome(delivery),  # a holding reply or redirect notice does not answer the case
     }
     await repo.update_case(case_id, changes, only_if={"answer_id": delivery["answer_id"]})
 

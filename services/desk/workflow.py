@@ -17,6 +17,7 @@ from .approval import Approval
 from .cases import DRAFTABLE, CaseStatus, DraftStatus, public, require_draftable
 from .closing import Closing
 from .core import Invalid, User, created_entry
+from .notices import Notices
 from .policy import Role, require_role
 from .private_route import check_private_choice
 from .store import CaseFilter, Document
@@ -24,7 +25,7 @@ from .store import CaseFilter, Document
 MAX_DRAFT_CHARS = 20000
 
 
-class Desk(Approval, Closing):
+class Desk(Approval, Closing, Notices):
     # Drafts
 
     async def write_draft(self, case_id: str, user: User, text: str, *, private: bool = False) -> Document:

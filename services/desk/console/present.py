@@ -42,6 +42,21 @@ def age(received_at: datetime | None, now: datetime, _: Translator) -> str:
     return _("age.days", n=minutes // (24 * 60))
 
 
+def time_left(due_at: datetime | None, now: datetime, _: Translator) -> str:
+    """Time to the case's due date, negative once it is breached ("−2 d")."""
+    if due_at is None:
+        return ""
+    if due_at.tzinfo is None:
+        due_at = due_at.replace(tzinfo=UTC)
+    minutes = int((due_at - now).total_seconds() // 60)
+    sign, left = ("−" if minutes < 0 else ""), abs(minutes)
+    if left < 60:
+        return _("left.minutes", n=f"{sign}{left}")
+    if left < 48 * 60:
+        return _("left.hours", n=f"{sign}{left // 60}")
+    return _("left.days", n=f"{sign}{left // (24 * 60)}")
+
+
 @dataclass(frozen=True)
 class Segment:
     text: str

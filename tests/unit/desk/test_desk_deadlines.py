@@ -10,7 +10,12 @@ from typing import Any, cast
 import pytest
 from prometheus_client import REGISTRY
 
-from services.desk.deadlines import count_by_deadline, deadline_state, refresh_deadline_gauge
+from services.desk.deadlines import (
+    case_deadline_state,
+    count_by_deadline,
+    deadline_state,
+    refresh_deadline_gauge,
+)
 from services.desk.settings import DeskSettings
 
 NOW = datetime(2025, 3, 2, 12, 0, tzinfo=UTC)
@@ -75,3 +80,45 @@ def test_the_target_and_warning_come_from_the_environment(monkeypatch: pytest.Mo
     monkeypatch.setenv("JAUAP_DEADLINE_WARNING_S", "600")
     settings = DeskSettings()
     assert (settings.response_target_s, settings.deadline_warning_s) == (3600, 600)
+
+
+def test_a_case_with_a_due_date_is_measured_against_it() -> None:
+    due_in = {"received_at": ago(100), "due_at": NOW + timedelta(hours=5)}
+    assert case_deadline_state(due_in, NOW, DAY, FOUR_HOURS) == "on_time"  # older than the target
+    assert (
+        case_deadline_state({**due_in, "due_at": NOW + timedelta(hours=3)}, NOW, DAY, FOUR_HOURS)
+        == "due_soon"
+    )
+    assert case_deadline_state({**due_in, "due_at": NOW}, NOW, DAY, FOUR_HOURS) == "breached"
+    assert case_deadline_state({"received_at": ago(30), "due_at": None}, NOW, DAY, FOUR_HOURS) == "breached"
+
+
+class DueCases(OpenCases):
+    def find(self, query: dict[str, Any], projection: dict[str, int]) -> AsyncIterator[dict[str, Any]]:
+        wanted = set(query["status"]["$in"])
+
+        async def matching() -> AsyncIterator[dict[str, Any]]:
+            for case in self.cases:
+                if case["status"] in wanted:
+                    yield {k: v for k, v in case.items() if k in projection}
+
+        return matching()
+
+
+async def test_breaches_are_counted_by_channel_and_topic() -> None:
+    def breached(channel: str, topic: str) -> float | None:
+        return REGISTRY.get_sample_value("jauap_cases_breached", {"channel": channel, "topic": topic})
+
+    late = {"status": "new", "received_at": ago(50), "due_at": ago(1), "channel": "x", "topic": "pension"}
+    cases = DueCases(
+        [
+            late,
+            {**late, "channel": "email"},
+            {**late, "due_at": NOW + timedelta(days=3)},  # on time after an extension
+            {**late, "status": "answered"},
+        ]
+    )
+    counts = await refresh_deadline_gauge(cast(Any, cases), DAY, FOUR_HOURS, now=NOW)
+    assert counts == {"on_time": 1, "due_soon": 0, "breached": 2}
+    assert (breached("x", "pension"), breached("email", "pension")) == (1, 1)
+    assert breached("telegram", "other") == 0  # every pair from the start

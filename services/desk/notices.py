@@ -1,0 +1,186 @@
+"""Extending a case's term and forwarding it to another body, each with its notice to the citizen
+(docs/architecture.md, Deadlines).
+
+The law (Administrative Procedural Code, article 76) lets the head extend an appeal's term by a
+reasoned decision to at most two months after receipt, and sends an appeal outside the body's remit
+to the right body; either way the citizen is told within three working days. Here:
+- `extend` (approvers): records the extension on the case, moves `due_at`, and writes the holding
+  reply ("we are checking … and will answer by <date>") as a pending draft in the citizen's language;
+- `forward` (operators and up): records where the appeal went and writes the redirect notice.
+
+The notice goes through the ordinary approval (four-eyes: its author cannot approve it) and is posted
+in the thread like any answer. Its delivery does not answer the case: a holding reply sends the case
+back to `new` (the real answer is still owed, by the new date), a redirect notice closes it with the
+reason `forwarded` (`due_dates.notice_outcome`). Until the notice is delivered the case shows
+`notice_due`.
+
+Each decision is a claim with a deterministic id (`<case>#extension`, `<case>#forward`) holding it, as
+closing does: of concurrent requests exactly one decides; a retry of the same decision completes
+what a failure left undone (the draft, the case, the one audit entry), anyone else gets 409.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from .audit import Action, entry
+from .cases import CaseStatus, DraftStatus, TransitionError, require_draftable
+from .core import DeskCore, Invalid, User, created_entry
+from .notice_texts import holding_reply, redirect_notice
+from .policy import Role, require_role
+from .store import Document
+from .working_days import (
+    NOTICE_WORKING_DAYS,
+    due_after,
+    end_of,
+    is_working_day,
+    latest_extension,
+    local_day,
+)
+
+Decision = dict[str, Any]
+
+
+class Notices(DeskCore):
+    async def extend(self, case_id: str, user: User, due_day: date, reason: str) -> Document:
+        """Extend the case's term to the end of `due_day` (Almaty) and draft the holding reply."""
+        require_role(user.role, Role.approver, "extend a case's term")
+        reason = reason.strip()
+        if not reason:
+            raise Invalid(
+                "say why the answer needs longer in 'reason' (the law asks for a reasoned decision)"
+            )
+        case = await self.case(case_id)
+        if not case.get("extension"):
+            _require_open_for_notice(case, "extended")
+            _check_new_due_day(case, due_day)
+        now = self._now()
+        asked = {
+            "due_at": end_of(due_day),
+            "previous_due_at": case.get("due_at"),
+            "reason": reason,
+            "by": user.username,
+            "at": now,
+            "notice_draft_id": uuid.uuid4().hex,
+            "notice_due_at": due_after(now, NOTICE_WORKING_DAYS),
+        }
+        extension = await self._notice_decision(case, "extension", asked)
+        text = holding_reply(case.get("lang", ""), local_day(extension["due_at"]))
+        case = await self._complete_notice(
+            case, "extension", extension, {"due_at": extension["due_at"]}, text
+        )
+        _require_same_decision(extension, user, due_at=end_of(due_day), reason=reason)
+        return case
+
+    async def forward(self, case_id: str, user: User, to: str, comment: str = "") -> Document:
+        """Record that the appeal went to `to`, and draft the redirect notice; the case closes as
+        forwarded once the notice is delivered."""
+        require_role(user.role, Role.operator, "forward a case")
+        to, comment = to.strip(), comment.strip()
+        if not to:
+            raise Invalid("name the body the appeal is forwarded to in 'to'")
+        case = await self.case(case_id)
+        if not case.get("forwarded"):
+            _require_open_for_notice(case, "forwarded")
+        now = self._now()
+        asked = {
+            "to": to,
+            "comment": comment,
+            "by": user.username,
+            "at": now,
+            "notice_draft_id": uuid.uuid4().hex,
+            "notice_due_at": due_after(now, NOTICE_WORKING_DAYS),
+        }
+        forwarded = await self._notice_decision(case, "forwarded", asked)
+        text = redirect_notice(case.get("lang", ""), forwarded["to"])
+        case = await self._complete_notice(case, "forwarded", forwarded, {}, text)
+        _require_same_decision(forwarded, user, to=to)
+        return case
+
+    async def _notice_decision(self, case: Document, kind: str, asked: Decision) -> Decision:
+        """The decision stored on the case, else the one whose claim is held, else `asked` if its
+        claim is inserted now."""
+        if case.get(kind):
+            return dict(case[kind])
+        slot = f"{case['_id']}#{kind}"
+        claim = {"_id": slot, "case_id": case["_id"], "answer_id": None, kind: asked}
+        if await self.repo.insert_claim({**claim, "at": asked["at"], "by": asked["by"]}):
+            return asked
+        held = await self.repo.get_claim(slot)
+        return dict((held or {}).get(kind) or asked)
+
+    async def _complete_notice(
+        self, case: Document, kind: str, decision: Decision, changes: Document, text: str
+    ) -> Document:
+        """Idempotent: the notice draft, the decision on the case, and its one audit entry."""
+        draft = await self._notice_draft(case, decision, kind, text)
+        if not case.get(kind):
+            moved = {kind: decision, **changes, "updated_at": decision["at"]}
+            await self.repo.update_case(case["_id"], moved)
+            await self.repo.update_case(
+                case["_id"],
+                {"status": CaseStatus.drafted.value},
+                only_if_status=[CaseStatus.new.value, CaseStatus.failed.value, CaseStatus.needs_human.value],
+            )
+        action = Action.case_extended if kind == "extension" else Action.case_forwarded
+        detail = {k: v for k, v in decision.items() if k not in ("by", "at")}
+        audited = entry(
+            decision["by"], action, decision["at"], case_id=case["_id"], key=case["_id"], **detail
+        )
+        await self.repo.append_audit([created_entry(draft), audited])
+        return await self.case(case["_id"])
+
+    async def _notice_draft(self, case: Document, decision: Decision, kind: str, text: str) -> Document:
+        draft_id = decision["notice_draft_id"]
+        stored = await self.repo.get_draft(draft_id)
+        if stored is not None:
+            return stored
+        draft: Document = {
+            "_id": draft_id,
+            "case_id": case["_id"],
+            "text": text,
+            "status": DraftStatus.pending.value,
+            "drafted_by": decision["by"],
+            "drafted_by_role": Role.approver.value if kind == "extension" else Role.operator.value,
+            "created_at": decision["at"],
+            "notice": "holding" if kind == "extension" else "redirect",
+        }
+        await self.repo.add_draft(draft)
+        return draft
+
+
+def _require_open_for_notice(case: Document, what: str) -> None:
+    """The notice is a draft: the case must take one (no answer on its way, not closed)."""
+    if case.get("forwarded"):
+        raise TransitionError(f"the case was forwarded to '{case['forwarded']['to']}'; it cannot be {what}")
+    require_draftable(case["status"])
+
+
+def _check_new_due_day(case: Document, due_day: date) -> None:
+    latest = local_day(latest_extension(case["received_at"]))
+    current = case.get("due_at")
+    if current is not None and due_day <= local_day(current):
+        raise Invalid(f"the new date must be after the current due date, {local_day(current).isoformat()}")
+    if due_day > latest:
+        raise Invalid(
+            f"the law allows at most two months after receipt: pick {latest.isoformat()} or earlier"
+        )
+    if not is_working_day(due_day):
+        raise Invalid(f"{due_day.isoformat()} is not a working day in Kazakhstan; pick a working day")
+
+
+def _require_same_decision(decision: Decision, user: User, **asked: Any) -> None:
+    """A retry by the same person with the same decision is answered as the first call; anyone else
+    learns that the case was decided meanwhile, and how (HTTP 409)."""
+    if decision["by"] == user.username and all(_same(decision.get(k), v) for k, v in asked.items()):
+        return
+    said = ", ".join(f"{k} '{decision.get(k)}'" for k in asked)
+    raise TransitionError(f"'{decision['by']}' decided this already ({said}); reload the case")
+
+
+def _same(stored: Any, asked: Any) -> bool:
+    if isinstance(stored, datetime) and isinstance(asked, datetime):
+        return local_day(stored) == local_day(asked)
+    return bool(stored == asked)
