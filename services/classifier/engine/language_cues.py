@@ -83,22 +83,24 @@ KK_LATIN_SUFFIX_RE = re.compile(
     r"derdi|tardy|terdi|leri|dary|tary|myz|miz|siz)$"
 )
 # Turkish and German in Latin script are "other"; their own function words outvote Kazakh cues
-# (they share ö, ü, ş, ğ, ı with the 2021 Kazakh alphabet).
+# (they share ö, ü, ş, ğ, ı with the 2021 Kazakh alphabet).  Words casual Latin Kazakh also writes
+# («bir», «siz», «den») are left out.
 FOREIGN_LATIN_WORDS = _word_set(
     """
-    ve bir bu için icin ile çok cok daha ama gibi değil degil nasıl nasil neden merhaba lütfen
-    lutfen teşekkür tesekkur ederim benim bana beni siz sizin olan olarak hangi gerekiyor
+    ve için icin ile çok cok daha ama gibi değil degil nasıl nasil neden merhaba lütfen
+    lutfen teşekkür tesekkur ederim benim bana beni olan olarak hangi gerekiyor
     yapmalıyım yapmaliyim maaş maas maaşımı maasimi işveren isveren emekli ödedi odedi
     ich und der die das nicht ist mein meine meinen mir mich wir wann wird kann was wie wo guten
     tag bitte danke arbeite arbeitgeber zahlt lohn rente urlaub habe haben auf mit für fur von
-    zu bei nach oder aber auch noch schon den dem des ein eine einen sind erhöht nachlesen
+    zu bei nach oder aber auch noch schon dem des ein eine einen sind erhöht nachlesen
     """
 )
 # Letters of the 2021 Kazakh alphabet that English lacks: ñ, ū, ä, ı (Turkish and German share
 # some; their function words are counted first) and q not followed by u («qazaq», not «question»).
 KK_2021_LETTER_RE = re.compile("[ñūäı]|q(?!u)")
-# Letters only Kazakh (of ru/kk/en) writes in Latin script: ä ö ü ū ı ğ ş ñ, and q.
-KK_LATIN_LETTERS_RE = re.compile("[äöüūığşñqÄÖÜŪİĞŞÑQ]")
+# Letters only Kazakh (of ru/kk/en) writes in Latin script: ä ö ü ū ı ğ ş ñ, q, and the casual «zh»
+# (ж); English almost never has them, so only such text is worth transliterating word by word.
+KK_LATIN_LETTERS_RE = re.compile("[äöüūığşñqÄÖÜŪİĞŞÑQ]|zh|Zh|ZH")
 # Turkish ı is a back vowel (with a, o, y); the 2021 Kazakh ı is і, a front vowel that never
 # shares a native word with them.  So «maaşımı», «yapmadı» are Turkish, «berılmeidı» Kazakh.
 TURKISH_I_RE = re.compile("ı.*[aoyū]|[aoyū].*ı")

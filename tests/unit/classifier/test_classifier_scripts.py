@@ -125,3 +125,11 @@ def test_the_matters_place_beats_the_writers_origin(gazetteer: Gazetteer, text: 
 )
 def test_words_that_look_like_places_are_not_places(gazetteer: Gazetteer, text: str) -> None:
     assert gazetteer.find_in_text(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Dobryi den, bizge bir zharym zhyl boiy komek bermeidi", "Kaiyrly kesh, siz bir zhauap beriniz"],
+)
+def test_casual_latin_kazakh_with_words_turkish_shares_stays_kazakh(text: str) -> None:
+    assert LanguageIdentifier().detect_batch([text])[0].lang == "kk"
