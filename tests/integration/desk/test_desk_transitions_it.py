@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
@@ -82,6 +84,14 @@ async def audit_of(db: Db, case_ids: list[str], action: str) -> dict[str, list[d
     return found
 
 
+def one_winner_each(results: Sequence[object], ids: list[str], what: str) -> list[dict[str, Any]]:
+    """Exactly one call per case (or draft) succeeded, and every other one was refused with 409."""
+    won = [r for r in results if isinstance(r, dict)]
+    assert sorted(r["_id"] for r in won) == sorted(ids), f"{len(won)} {what} of {CASES} won"
+    assert all(isinstance(r, TransitionError) for r in results if not isinstance(r, dict)), results
+    return won
+
+
 def first_answers_observed() -> float:
     for metric in TIME_TO_FIRST_ANSWER.collect():
         for sample in metric.samples:
@@ -103,9 +113,7 @@ async def test_concurrent_resolves_of_each_case_resolve_it_once_as_its_audit_ent
 
     results = await asyncio.gather(*resolves, return_exceptions=True)
 
-    won = [r for r in results if isinstance(r, dict)]
-    assert sorted(r["_id"] for r in won) == sorted(answers), f"{len(won)} resolves of {CASES} cases won"
-    assert all(isinstance(r, TransitionError) for r in results if not isinstance(r, dict)), results
+    won = one_winner_each(results, list(answers), "resolves")
     audited = await audit_of(db, list(answers), "case_resolved")
     for winner in won:
         case = await desk.case(winner["_id"])
@@ -160,9 +168,7 @@ async def test_concurrent_closes_of_each_case_close_it_once_as_its_audit_entry_s
 
     results = await asyncio.gather(*closes, return_exceptions=True)
 
-    won = [r for r in results if isinstance(r, dict)]
-    assert sorted(r["_id"] for r in won) == sorted(case_ids), f"{len(won)} closes of {CASES} cases won"
-    assert all(isinstance(r, TransitionError) for r in results if not isinstance(r, dict)), results
+    won = one_winner_each(results, case_ids, "closes")
     audited = await audit_of(db, case_ids, "case_closed")
     for winner in won:
         case = await desk.case(winner["_id"])
@@ -193,9 +199,7 @@ async def test_an_approval_and_rejects_of_each_draft_at_once_decide_it_once(db: 
 
     results = await asyncio.gather(*decisions, return_exceptions=True)
 
-    won = [r for r in results if isinstance(r, dict)]
-    assert sorted(r["_id"] for r in won) == sorted(drafts), f"{len(won)} decisions of {CASES} drafts won"
-    assert all(isinstance(r, TransitionError) for r in results if not isinstance(r, dict)), results
+    won = one_winner_each(results, list(drafts), "decisions")
     rejected = await audit_of(db, list(drafts.values()), "draft_rejected")
     approved = await audit_of(db, list(drafts.values()), "draft_approved")
     for winner in won:
