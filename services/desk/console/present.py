@@ -13,6 +13,7 @@ from schemas import Author, PiiSpan
 
 from ..cases import APPROVABLE, CLOSABLE, DRAFTABLE, CaseStatus, DraftStatus
 from ..policy import Forbidden, Role, check_four_eyes, has_role
+from ..working_days import local_day
 from .i18n import Translator
 
 Document = dict[str, Any]
@@ -55,6 +56,11 @@ def time_left(due_at: datetime | None, now: datetime, _: Translator) -> str:
     if left < 48 * 60:
         return _("left.hours", n=f"{sign}{left // 60}")
     return _("left.days", n=f"{sign}{left // (24 * 60)}")
+
+
+def due_day(moment: datetime | None) -> str:
+    """A due time as its day in Almaty, dd.mm.yyyy (the day the law counts)."""
+    return local_day(moment).strftime("%d.%m.%Y") if moment is not None else ""
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,8 @@ async def test_an_extended_case_gets_its_holding_reply_and_stays_open(
     boss, chief = await user(f"boss-{tag}", "approver"), await user(f"chief-{tag}", "approver")
     new_day = add_working_days(date.today(), 25)
     async with logged_in(desk_app, boss) as b, logged_in(desk_app, chief) as c:
+        page = await b.get(f"/case/{case_id}")
+        assert 'id="extend-form"' in page.text and 'id="forward-form"' in page.text
         body = {"due_date": new_day.isoformat(), "reason": "a request to the pension fund"}
         extended = await b.post(f"/api/cases/{case_id}/extend", json=body)
         assert extended.status_code == 200, extended.text
@@ -119,6 +121,8 @@ async def test_an_extended_case_gets_its_holding_reply_and_stays_open(
         assert (await c.post(f"/api/drafts/{notice_id}/approve")).status_code == 200
         await handlers.on_delivered(delivered(case_id, notice_id))
         case = (await b.get(f"/api/cases/{case_id}")).json()
+        page = await b.get(f"/case/{case_id}")
+    assert "Срок продлил(а)" in page.text and 'id="extend-form"' not in page.text
 
     assert case["status"] == "new" and case["notice_due"] is False and case["overdue"] is False
     assert local_day(datetime.fromisoformat(case["due_at"])) == new_day
@@ -140,6 +144,8 @@ async def test_a_forwarded_case_closes_once_its_notice_is_delivered_and_the_queu
         forwarded = await o.post(f"/api/cases/{case_id}/forward", json={"to": "Министерство здравоохранения"})
         assert forwarded.status_code == 200, forwarded.text
         queue = await o.get("/queue")
+        page = await o.get(f"/case/{case_id}")
+        assert "Гражданина нужно уведомить до" in page.text and 'id="extend-form"' not in page.text
         notice_id = forwarded.json()["forwarded"]["notice_draft_id"]
         assert (await b.post(f"/api/drafts/{notice_id}/approve")).status_code == 200
         await handlers.on_delivered(delivered(case_id, notice_id))

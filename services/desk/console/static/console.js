@@ -276,6 +276,25 @@ function initClose(root) {
   });
 }
 
+function initNotices(root) {
+  // Extending drafts the holding reply, forwarding the redirect notice: both wait for approval.
+  const post = (form, action, body) =>
+    form?.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await api("POST", `${root.dataset.api}/${action}`, body(form));
+        reload();
+      } catch (problem) {
+        showError(document.getElementById("action-error"), problem);
+      }
+    });
+  post(document.getElementById("extend-form"), "extend", (form) => ({
+    due_date: form.elements.due_date.value,
+    reason: form.elements.reason.value.trim(),
+  }));
+  post(document.getElementById("forward-form"), "forward", (form) => ({ to: form.elements.to.value.trim() }));
+}
+
 function initResolve(root) {
   const form = document.getElementById("resolve-form");
   form?.addEventListener("submit", async (event) => {
@@ -348,6 +367,7 @@ function initCase() {
   initApproval();
   initClose(root);
   initResolve(root);
+  initNotices(root);
   // Someone else changed the case: reload, unless that would throw away what this user is typing.
   const drafting = () => Boolean(document.getElementById("draft-text")?.value.trim());
   const query = () => ({
