@@ -70,7 +70,10 @@ class _ByHand(_Shown):
 
 
 class Closing(_ByHand):
-    reason: CloseReason = Field(description="Why the case was closed by hand.")
+    reason: CloseReason = Field(
+        description="Why the case was closed: by hand, or `forwarded` once a forward's redirect notice "
+        "reached the citizen."
+    )
 
 
 class Resolution(_ByHand):
