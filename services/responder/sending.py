@@ -27,6 +27,7 @@ How each channel error is treated:
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 import uuid
@@ -45,6 +46,8 @@ from .ratelimit import Clock, Sleep, TokenBucket
 from .unrecorded import NotPosted, Outcome, Posted, Refused, UnrecordedOutcomes
 
 T = TypeVar("T")
+
+log = logging.getLogger("responder.delivery")
 
 # Exceptions (by class name, so no HTTP client is imported here) raised while connecting, before any
 # byte of the request left: aiohttp (aiogram's session) and httpx.
@@ -147,6 +150,7 @@ class PartPoster:
             stored = {e.part_index: e for e in await self.ledger.entries(intent.answer_id)}
             entry = stored.get(intent.part_index)
             if entry is not None and entry.state == "sending" and entry.claim_id == self._claim_id:
+                _settling(entry, earlier)
                 return entry
         raise DeliveryFailed(
             "unknown_outcome",
@@ -161,6 +165,8 @@ class PartPoster:
         record what the channel said, or post it under that attempt's claim if it certainly was not
         posted. None if this process knows nothing of the part (its outcome is unknown)."""
         known = self.unrecorded.take(event.answer_id, entry.part_index)
+        if known is not None:
+            _settling(entry, known)
         match known:
             case Posted(message_id):
                 return await self._record_sent(entry, message_id)
@@ -273,3 +279,12 @@ def _numbered(part: LedgerEntry) -> str:
 
 def _refusal(part: LedgerEntry, reason: str) -> str:
     return f"{part.channel} refused part {_numbered(part)}: {reason}"
+
+
+def _settling(part: LedgerEntry, known: Outcome) -> None:
+    # Says the store missed a write and the retry made up for it, so an operator sees why no human
+    # was asked (and the fault tier can tell which write it was).
+    log.info(
+        "settling a part whose outcome the store failed to record",
+        extra={"answer_id": part.answer_id, "part_index": part.part_index, "known": type(known).__name__},
+    )
