@@ -69,7 +69,7 @@ class Approval(Rejection):
             "approved_at": now,
             "published_at": now,
         }
-        await self._complete_approval(case["_id"], approved)
+        await self._complete_approval(case["_id"], approved, claimed_round=round_)
         metrics.DRAFTS.labels("approved").inc()
         return approved
 
@@ -152,7 +152,9 @@ class Approval(Rejection):
             only_if={"status": CaseStatus.approving.value, "answer_id": draft_id, "approving_at": now},
         )
 
-    async def _complete_approval(self, case_id: str, draft: Document) -> None:
+    async def _complete_approval(
+        self, case_id: str, draft: Document, claimed_round: int | None = None
+    ) -> None:
         """Idempotent: after the answer is published, record it on the draft and the case, supersede
         the other drafts, and audit the approval exactly once."""
         at, draft_id = draft["approved_at"], draft["_id"]
@@ -164,12 +166,27 @@ class Approval(Rejection):
             {"status": CaseStatus.approved.value, "approved_at": at, "updated_at": at},
             only_if={"status": CaseStatus.approving.value, "answer_id": draft_id},
         )
+        if claimed_round is not None:
+            await self._keep_claim(case_id, draft, claimed_round)
         await restore_result(self.repo, case_id, draft_id, at)  # a fast result is kept
         await self._retire_pending_drafts(case_id, DraftStatus.superseded, at, keep=draft_id)
         approved = entry(
             draft["approved_by"], Action.draft_approved, at, case_id=case_id, draft_id=draft_id, key=draft_id
         )
         await self.repo.append_audit([created_entry(draft), approved])
+
+    async def _keep_claim(self, case_id: str, draft: Document, claimed_round: int) -> None:
+        """A write that read the case before this approval claimed it (a draft written at that
+        moment, moving the case to 'drafted') writes back the whole document it read, undoing the
+        claim. The case then shows the round before the claim; the answer is out, so the case is
+        put back as this approval left it."""
+        if int((await self.case(case_id)).get("approval_round", 0)) > claimed_round:
+            return  # the claim stands; anything since moved the case on from it
+        at = draft["approved_at"]
+        approved = {"status": CaseStatus.approved.value, "answer_id": draft["_id"], "approved_at": at}
+        claim = {"approving_by": draft["approved_by"], "approving_at": at}
+        claim["approval_round"] = claimed_round + 1
+        await self.repo.update_case(case_id, {**approved, **claim, "updated_at": at})
 
     def _guard_public_pii(self, case: Document, text: str) -> None:
         if not case.get("public"):

@@ -211,3 +211,25 @@ async def test_a_reject_racing_the_approval_of_the_same_draft_decides_it_once(re
         assert isinstance(approval, TransitionError) and not isinstance(rejection, BaseException)
         assert (repo.drafts[draft["_id"]]["status"], repo.cases[CASE]["status"]) == ("rejected", "new")
         assert decided == ["draft_rejected"]
+
+
+@pytest.mark.parametrize("draft_later_by", range(-3, 10))
+async def test_a_draft_written_while_another_is_approved_never_undoes_the_approval(
+    draft_later_by: int,
+) -> None:
+    repo, clock, publisher = FakeDeskRepository(), FakeClock(), FakePublisher()
+    await DeskHandlers(repo, clock).on_classified([classified()])
+    desk = Desk(repo, publisher, clock=clock)
+    first = await desk.write_draft(CASE, OLGA, "Ответ")
+    repo.cases[CASE]["status"] = "new"  # as after a reject of an earlier draft: the write moves it again
+
+    await asyncio.gather(
+        after_turns(max(-draft_later_by, 0), desk.approve(first["_id"], BOSS)),
+        after_turns(max(draft_later_by, 0), desk.write_draft(CASE, OLGA, "Ещё ответ")),
+        return_exceptions=True,
+    )
+
+    assert [e.answer_id for e in publisher.events] == [first["_id"]]
+    case = repo.cases[CASE]
+    assert (case["status"], case["answer_id"]) == ("approved", first["_id"])
+    assert [d["status"] for d in repo.drafts.values() if d["_id"] != first["_id"]] in ([], ["superseded"])
