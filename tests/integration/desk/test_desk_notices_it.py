@@ -46,7 +46,7 @@ def classified(tag: str, days_ago: int) -> QuestionClassified:
         channel_message_id=f"notice-{tag}",
         conversation_id=f"conv-{tag}",
         author=Author(id=f"citizen-{tag}"),
-        text="Почему не пришло пособие?",
+        text=f"Почему не пришло пособие? {tag}",
         public=False,
         sent_at=at,
         occurred_at=at,
@@ -143,7 +143,7 @@ async def test_a_forwarded_case_closes_once_its_notice_is_delivered_and_the_queu
         breached = (await o.get(f"/api/cases/{case_id}")).json()
         forwarded = await o.post(f"/api/cases/{case_id}/forward", json={"to": "Министерство здравоохранения"})
         assert forwarded.status_code == 200, forwarded.text
-        queue = await o.get("/queue")
+        queue = await o.get("/queue", params={"q": tag})  # the database is shared with other tests
         page = await o.get(f"/case/{case_id}")
         assert "Гражданина нужно уведомить до" in page.text and 'id="extend-form"' not in page.text
         notice_id = forwarded.json()["forwarded"]["notice_draft_id"]
