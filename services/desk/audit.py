@@ -40,6 +40,7 @@ class Action(StrEnum):
     case_assigned = "case_assigned"
     case_extended = "case_extended"  # the term, by an approver, with the holding reply drafted
     case_forwarded = "case_forwarded"  # to another body, with the redirect notice drafted
+    notice_redrafted = "notice_redrafted"  # the owed notice again, after one was rejected or failed
 
 
 def entry(

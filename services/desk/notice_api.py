@@ -59,5 +59,14 @@ async def forward_case(case_id: str, body: ForwardRequest, ctx: Context, session
     return Case.model_validate(ctx.desk.present(case))
 
 
+@router.post(
+    "/cases/{case_id:path}/notice",
+    summary="Draft the owed holding reply or redirect notice again (the last was rejected or failed)",
+)
+async def notice_again(case_id: str, ctx: Context, session: CurrentSession) -> Case:
+    case = await ctx.desk.notice_again(case_id, User(session.username, session.role))
+    return Case.model_validate(ctx.desk.present(case))
+
+
 def install(app: FastAPI) -> None:
     app.include_router(router)

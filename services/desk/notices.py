@@ -28,6 +28,7 @@ from typing import Any
 from .audit import Action, entry
 from .cases import CaseStatus, DraftStatus, TransitionError, require_draftable
 from .core import DeskCore, Invalid, User, created_entry
+from .due_dates import pending_notice
 from .notice_texts import holding_reply, redirect_notice
 from .policy import Role, require_role
 from .store import Document
@@ -62,12 +63,13 @@ class Notices(DeskCore):
             "previous_due_at": case.get("due_at"),
             "reason": reason,
             "by": user.username,
+            "role": user.role,
             "at": now,
             "notice_draft_id": uuid.uuid4().hex,
             "notice_due_at": due_after(now, NOTICE_WORKING_DAYS),
         }
         extension = await self._notice_decision(case, "extension", asked)
-        text = holding_reply(case.get("lang", ""), local_day(extension["due_at"]))
+        text = _notice_text(case, "extension", extension)
         case = await self._complete_notice(
             case, "extension", extension, {"due_at": extension["due_at"]}, text
         )
@@ -89,15 +91,53 @@ class Notices(DeskCore):
             "to": to,
             "comment": comment,
             "by": user.username,
+            "role": user.role,
             "at": now,
             "notice_draft_id": uuid.uuid4().hex,
             "notice_due_at": due_after(now, NOTICE_WORKING_DAYS),
         }
         forwarded = await self._notice_decision(case, "forwarded", asked)
-        text = redirect_notice(case.get("lang", ""), forwarded["to"])
+        text = _notice_text(case, "forwarded", forwarded)
         case = await self._complete_notice(case, "forwarded", forwarded, {}, text)
         _require_same_decision(forwarded, user, to=to)
         return case
+
+    async def notice_again(self, case_id: str, user: User) -> Document:
+        """Draft the owed notice again, when the last one was rejected or did not reach the citizen
+        (e.g. WhatsApp's 24-hour window). One new draft per notice replaced, whoever asks."""
+        require_role(user.role, Role.operator, "draft the notice again")
+        case = await self.case(case_id)
+        kind = _owed_notice(case)
+        decision = dict(case[kind])
+        last = await self.repo.get_draft(decision["notice_draft_id"])
+        if last is not None and last["status"] == DraftStatus.pending:
+            raise TransitionError("the notice waits for approval already: approve or reject that draft")
+        require_draftable(case["status"])
+        now = self._now()
+        slot = f"{case_id}#{kind}-notice:{decision['notice_draft_id']}"
+        renewal = {"_id": slot, "case_id": case_id, "answer_id": None, "notice_draft_id": uuid.uuid4().hex}
+        if not await self.repo.insert_claim({**renewal, "at": now, "by": user.username, "role": user.role}):
+            renewal = dict(await self.repo.get_claim(slot) or renewal)
+        renewed = {**decision, "notice_draft_id": renewal["notice_draft_id"]}
+        by: Document = {"by": renewal.get("by", user.username), "at": renewal.get("at", now)}
+        drafter = {**renewed, **by, "role": renewal.get("role", user.role)}
+        draft = await self._notice_draft(case, drafter, kind, _notice_text(case, kind, renewed))
+        await self.repo.update_case(case_id, {kind: renewed, "updated_at": by["at"]})
+        await self.repo.update_case(
+            case_id,
+            {"status": CaseStatus.drafted.value},
+            only_if_status=[CaseStatus.new.value, CaseStatus.failed.value, CaseStatus.needs_human.value],
+        )
+        redrafted = entry(
+            by["by"],
+            Action.notice_redrafted,
+            by["at"],
+            case_id=case_id,
+            draft_id=draft["_id"],
+            key=draft["_id"],
+        )
+        await self.repo.append_audit([created_entry(draft), redrafted])
+        return await self.case(case_id)
 
     async def _notice_decision(self, case: Document, kind: str, asked: Decision) -> Decision:
         """The decision stored on the case, else the one whose claim is held, else `asked` if its
@@ -125,7 +165,7 @@ class Notices(DeskCore):
                 only_if_status=[CaseStatus.new.value, CaseStatus.failed.value, CaseStatus.needs_human.value],
             )
         action = Action.case_extended if kind == "extension" else Action.case_forwarded
-        detail = {k: v for k, v in decision.items() if k not in ("by", "at")}
+        detail = {k: v for k, v in decision.items() if k not in ("by", "at", "role")}
         audited = entry(
             decision["by"], action, decision["at"], case_id=case["_id"], key=case["_id"], **detail
         )
@@ -143,12 +183,28 @@ class Notices(DeskCore):
             "text": text,
             "status": DraftStatus.pending.value,
             "drafted_by": decision["by"],
-            "drafted_by_role": Role.approver.value if kind == "extension" else Role.operator.value,
+            "drafted_by_role": decision.get("role", Role.operator.value),
             "created_at": decision["at"],
             "notice": "holding" if kind == "extension" else "redirect",
         }
         await self.repo.add_draft(draft)
         return draft
+
+
+def _owed_notice(case: Document) -> str:
+    """Which decision's notice the citizen is still owed: the forward's, else the extension's."""
+    owed = pending_notice(case)
+    if owed is None:
+        raise TransitionError(
+            "no notice is owed on this case: extend or forward it first, or it was delivered"
+        )
+    return "forwarded" if owed == case.get("forwarded") else "extension"
+
+
+def _notice_text(case: Document, kind: str, decision: Decision) -> str:
+    if kind == "extension":
+        return holding_reply(case.get("lang", ""), local_day(decision["due_at"]))
+    return redirect_notice(case.get("lang", ""), decision["to"])
 
 
 def _require_open_for_notice(case: Document, what: str) -> None:

@@ -103,3 +103,15 @@ def test_time_left_counts_down_and_goes_negative() -> None:
     assert time_left(now - timedelta(minutes=30), now, say) == "−30 min"
     assert time_left((now - timedelta(days=4)).replace(tzinfo=None), now, say) == "−4 d"
     assert time_left(None, now, say) == ""
+
+
+async def test_the_owed_notice_is_drafted_again_after_a_rejection(app: FastAPI) -> None:
+    async with session(app, "olga") as olga, session(app, "marat") as marat:
+        forwarded = (await olga.post(f"/api/cases/{CASE}/forward", json={"to": "Akimat"})).json()
+        first = forwarded["forwarded"]["notice_draft_id"]
+        early = await olga.post(f"/api/cases/{CASE}/notice")
+        await marat.post(f"/api/drafts/{first}/reject", json={"comment": "name the akimat's city"})
+        again = await olga.post(f"/api/cases/{CASE}/notice")
+    assert early.status_code == 409 and "waits for approval" in early.json()["detail"]
+    assert again.status_code == 200 and again.json()["forwarded"]["notice_draft_id"] != first
+    assert again.json()["status"] == "drafted" and again.json()["notice_due"] is True

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 from desk_fakes import FakeClock, FakeDeskRepository, FakePublisher, classified
 
-from schemas import AnswerDelivered, Channel, DeliveredPart
+from schemas import AnswerDelivered, AnswerFailed, Channel, DeliveredPart
 from services.desk.cases import CaseView, TransitionError
 from services.desk.core import Invalid, User
 from services.desk.handlers import DeskHandlers
@@ -177,3 +177,40 @@ async def test_a_forwarded_case_cannot_be_extended_or_forwarded_elsewhere() -> N
         await world.desk.forward(CASE, BOSS, "Ministry of Health")
     with pytest.raises(Invalid, match="name the body"):
         await world.desk.forward("email:1001", OLGA, "  ")
+
+
+async def test_a_rejected_or_failed_notice_is_drafted_again_once() -> None:
+    world = World()
+    await world.arrive()
+    case = await world.desk.extend(CASE, BOSS, date(2026, 2, 13), "analysis")
+    first = case["extension"]["notice_draft_id"]
+    with pytest.raises(TransitionError, match="waits for approval already"):
+        await world.desk.notice_again(CASE, OLGA)
+    await world.desk.reject(first, CHIEF, "say which records")
+    again = await asyncio.gather(world.desk.notice_again(CASE, OLGA), world.desk.notice_again(CASE, OLGA))
+    second = again[0]["extension"]["notice_draft_id"]
+    assert second != first and again[1]["extension"]["notice_draft_id"] == second
+    assert world.repo.drafts[second]["drafted_by"] == "olga" and len(world.repo.drafts) == 2
+    assert len(world.audit("notice_redrafted")) == 1
+
+    await world.desk.approve(second, BOSS)
+    await world.handlers.on_failed(
+        AnswerFailed(
+            answer_id=second,
+            case_id=CASE,
+            question_id=CASE,
+            channel=Channel.email,
+            conversation_id="chat-42",
+            reason="mailbox full",
+            needs_human=False,
+            code="channel_rejected",
+        )
+    )
+    assert world.desk.present(world.repo.cases[CASE])["notice_due"] is True
+    third = (await world.desk.notice_again(CASE, OLGA))["extension"]["notice_draft_id"]
+    await world.desk.approve(third, CHIEF)
+    await world.deliver(third)
+    case = world.repo.cases[CASE]
+    assert case["status"] == "new" and world.desk.present(case)["notice_due"] is False
+    with pytest.raises(TransitionError, match="no notice is owed"):
+        await world.desk.notice_again(CASE, OLGA)

@@ -293,6 +293,7 @@ function initNotices(root) {
     reason: form.elements.reason.value.trim(),
   }));
   post(document.getElementById("forward-form"), "forward", (form) => ({ to: form.elements.to.value.trim() }));
+  post(document.getElementById("notice-form"), "notice", () => ({}));
 }
 
 function initResolve(root) {
