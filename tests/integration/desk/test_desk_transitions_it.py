@@ -214,3 +214,30 @@ async def test_an_approval_and_rejects_of_each_draft_at_once_decide_it_once(db: 
             (entry,) = rejected[case_id]
             assert not approved[case_id] and draft["rejected_by"] == entry["actor"] == winner["rejected_by"]
             assert draft["comment"] == entry["detail"]["comment"]  # type: ignore[index]
+
+
+async def test_a_draft_written_while_another_is_approved_never_undoes_the_approval(db: Db) -> None:
+    """The case is 'new' with a pending draft (as after a reject of an earlier one), so writing a new
+    draft moves the case: a write-back of the case read before the approval's claim."""
+    await ensure_indexes(db)
+    repo = MongoDeskRepository(db)
+    published: list[str] = []
+
+    async def publish(event: AnswerApproved) -> None:
+        published.append(event.answer_id)
+
+    desk, approved, steps = Desk(repo, publish), {}, []
+    for case_id in await new_cases(repo):
+        draft_id = str((await desk.write_draft(case_id, OPERATORS[0], "Ответ"))["_id"])
+        await repo.update_case(case_id, {"status": "new"})
+        approved[case_id] = draft_id
+        steps += [desk.approve(draft_id, APPROVERS[0]), desk.write_draft(case_id, OPERATORS[1], "Ещё ответ")]
+
+    await asyncio.gather(*steps, return_exceptions=True)
+
+    assert sorted(published) == sorted(approved.values())
+    shown = {case_id: await desk.case(case_id) for case_id in approved}
+    undone = [
+        c for c, case in shown.items() if (case["status"], case.get("answer_id")) != ("approved", approved[c])
+    ]
+    assert not undone, f"{len(undone)} of {CASES} approved cases no longer show their answer"
