@@ -25,6 +25,8 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from .audit import Action, entry
 from .cases import CaseStatus, DraftStatus, TransitionError, require_draftable
 from .core import DeskCore, Invalid, User, created_entry
@@ -187,7 +189,10 @@ class Notices(DeskCore):
             "created_at": decision["at"],
             "notice": "holding" if kind == "extension" else "redirect",
         }
-        await self.repo.add_draft(draft)
+        try:
+            await self.repo.add_draft(draft)
+        except DuplicateKeyError:  # a concurrent request finishing the same decision wrote it first
+            return await self.draft_of(draft_id)
         return draft
 
 

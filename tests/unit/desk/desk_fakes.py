@@ -9,6 +9,8 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from schemas import (
     AnswerApproved,
     Author,
@@ -105,7 +107,8 @@ class FakeDeskRepository:
 
     async def add_draft(self, draft: Document) -> None:
         await _turn()
-        assert draft["_id"] not in self.drafts
+        if draft["_id"] in self.drafts:  # as the store refuses it
+            raise DuplicateKeyError(f"E11000 duplicate key: draft {draft['_id']}")
         self.drafts[draft["_id"]] = copy.deepcopy(draft)
 
     async def get_draft(self, draft_id: str) -> Document | None:

@@ -214,3 +214,25 @@ async def test_a_rejected_or_failed_notice_is_drafted_again_once() -> None:
     assert case["status"] == "new" and world.desk.present(case)["notice_due"] is False
     with pytest.raises(TransitionError, match="no notice is owed"):
         await world.desk.notice_again(CASE, OLGA)
+
+
+class SlowDraftInserts(FakeDeskRepository):  # type: ignore[misc]  # desk_fakes is untyped to mypy here
+    """A draft insert that takes a while, so another request reads 'no such draft' meanwhile."""
+
+    async def add_draft(self, draft: dict[str, object]) -> None:
+        for _ in range(3):
+            await asyncio.sleep(0)
+        await super().add_draft(draft)
+
+
+async def test_the_same_forward_sent_twice_at_once_makes_one_notice() -> None:
+    world = World()
+    world.repo = SlowDraftInserts()
+    world.handlers = DeskHandlers(world.repo, world.clock)
+    world.desk = Desk(world.repo, world.publisher, clock=world.clock)
+    await world.arrive()
+    both = await asyncio.gather(
+        world.desk.forward(CASE, OLGA, "Akimat"), world.desk.forward(CASE, OLGA, "Akimat")
+    )
+    assert both[0]["forwarded"] == both[1]["forwarded"]
+    assert len(world.repo.drafts) == 1 and len(world.audit("case_forwarded")) == 1
