@@ -146,7 +146,13 @@ async def test_a_forwarded_case_closes_once_its_notice_is_delivered_and_the_queu
         queue = await o.get("/queue", params={"q": tag})  # the database is shared with other tests
         page = await o.get(f"/case/{case_id}")
         assert "Гражданина нужно уведомить до" in page.text and 'id="extend-form"' not in page.text
-        notice_id = forwarded.json()["forwarded"]["notice_draft_id"]
+        first_id = forwarded.json()["forwarded"]["notice_draft_id"]
+        rejected = await b.post(f"/api/drafts/{first_id}/reject", json={"comment": "name the city"})
+        assert rejected.status_code == 200, rejected.text
+        again = await o.post(f"/api/cases/{case_id}/notice")
+        assert again.status_code == 200, again.text
+        notice_id = again.json()["forwarded"]["notice_draft_id"]
+        assert notice_id != first_id and again.json()["notice_due"] is True
         assert (await b.post(f"/api/drafts/{notice_id}/approve")).status_code == 200
         await handlers.on_delivered(delivered(case_id, notice_id))
         await handlers.on_delivered(delivered(case_id, notice_id))  # a replay
@@ -156,5 +162,6 @@ async def test_a_forwarded_case_closes_once_its_notice_is_delivered_and_the_queu
     assert '<td class="due due-breached">−' in queue.text and "notice-due" in queue.text
     assert case["status"] == "closed" and case["closed"]["reason"] == "forwarded"
     assert case["overdue"] is False and case["first_answered_at"] is None
-    assert "Министерство здравоохранения" in case["drafts"][0]["text"]
+    assert "Министерство здравоохранения" in case["drafts"][1]["text"]
+    assert [a["action"] for a in case["audit"]].count("notice_redrafted") == 1
     assert [a["action"] for a in case["audit"]].count("case_forwarded") == 1
