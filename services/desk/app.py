@@ -58,11 +58,17 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
             handle_batch=handlers.on_classified,
             description="Classified questions become cases (one bulk insert per batch).",
         )
+        statuses = install_delivery_status(runtime, app, repo)
+
+        async def on_delivered(event: AnswerDelivered) -> None:
+            await handlers.on_delivered(event)
+            await statuses.on_delivered(event)  # which case each posted part belongs to
+
         runtime.subscribe(
             "delivery",
             event=AnswerDelivered,
-            handle=handlers.on_delivered,
-            description="A delivered answer marks its case answered.",
+            handle=on_delivered,
+            description="A delivered answer marks its case answered and records its parts.",
         )
         runtime.subscribe(
             "delivery-failed",
@@ -70,7 +76,6 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
             handle=handlers.on_failed,
             description="A failed delivery marks its case failed or needing a human.",
         )
-        install_delivery_status(runtime, app, repo)
         api.install_error_handlers(app)
         app.include_router(auth.router)
         app.include_router(api.router)

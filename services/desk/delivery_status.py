@@ -197,23 +197,22 @@ def statuses_of_app(request: Request) -> StatusRepository | None:
 Statuses = Annotated[StatusRepository | None, Depends(statuses_of_app)]
 
 
-def install(runtime: Runtime, app: FastAPI, audit: AuditLog) -> None:
-    """Wire the two consumers and put the repository where the case routes find it."""
+def install(runtime: Runtime, app: FastAPI, audit: AuditLog) -> DeliveryStatusHandlers:
+    """Wire the status consumer and put the repository where the case routes find it.
+
+    The handlers' `on_delivered` is for the desk's own AnswerDelivered consumer to call: a second
+    consumer group on that topic would dead-letter a poison record twice, and a replay from the
+    dead-letter topic would reach both groups."""
     statuses = MongoStatusRepository(runtime.db)
     app.state.delivery_statuses = statuses
     handlers = DeliveryStatusHandlers(statuses, audit)
-    runtime.subscribe(
-        "delivery-parts",
-        event=AnswerDelivered,
-        handle=handlers.on_delivered,
-        description="Which case and answer each delivered part belongs to, for its channel statuses.",
-    )
     runtime.subscribe(
         "delivery-status",
         event=DeliveryStatus,
         handle=handlers.on_status,
         description="Channel statuses of delivered parts (sent, delivered, read, failed), audited.",
     )
+    return handlers
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

@@ -21,6 +21,7 @@ from schemas import (
     AnswerDelivered,
     AnswerFailed,
     Channel,
+    DeliveryStatus,
     QuestionClassified,
     QuestionReceived,
     dlq_topic,
@@ -39,6 +40,7 @@ CONSUMED = (
     AnswerApproved.TOPIC,  # responder
     AnswerDelivered.TOPIC,  # desk
     AnswerFailed.TOPIC,  # desk
+    DeliveryStatus.TOPIC,  # desk
 )
 
 
