@@ -28,7 +28,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from .audit import Action, entry
-from .cases import CaseStatus, DraftStatus, TransitionError, require_draftable
+from .cases import DRAFTABLE, CaseStatus, DraftStatus, TransitionError, require_draftable
 from .core import DeskCore, Invalid, User, created_entry
 from .due_dates import pending_notice
 from .notice_texts import holding_reply, redirect_notice
@@ -159,13 +159,7 @@ class Notices(DeskCore):
         """Idempotent: the notice draft, the decision on the case, and its one audit entry."""
         draft = await self._notice_draft(case, decision, kind, text)
         if not case.get(kind):
-            moved = {kind: decision, **changes, "updated_at": decision["at"]}
-            await self.repo.update_case(case["_id"], moved)
-            await self.repo.update_case(
-                case["_id"],
-                {"status": CaseStatus.drafted.value},
-                only_if_status=[CaseStatus.new.value, CaseStatus.failed.value, CaseStatus.needs_human.value],
-            )
+            await self._record_decision(case["_id"], kind, {kind: decision, **changes}, draft["_id"])
         action = Action.case_extended if kind == "extension" else Action.case_forwarded
         detail = {k: v for k, v in decision.items() if k not in ("by", "at", "role")}
         audited = entry(
@@ -173,6 +167,27 @@ class Notices(DeskCore):
         )
         await self.repo.append_audit([created_entry(draft), audited])
         return await self.case(case["_id"])
+
+    async def _record_decision(self, case_id: str, kind: str, record: Document, draft_id: str) -> None:
+        """Put the decision on the case and move it to 'drafted' while it takes drafts. FerretDB writes
+        back the whole case it read, so a write racing this one (an approval claiming the case) can
+        drop it: it is read back, written again while the case takes drafts, and if an answer went out
+        meanwhile the notice draft is superseded, as the approval would have done (409)."""
+        for _ in range(2):
+            at = record[kind]["at"]
+            takes = [CaseStatus.new.value, CaseStatus.failed.value, CaseStatus.needs_human.value]
+            moved = {**record, "status": CaseStatus.drafted.value, "updated_at": at}
+            if not await self.repo.update_case(case_id, moved, only_if_status=takes):
+                await self.repo.update_case(case_id, {**record, "updated_at": at}, only_if_status=["drafted"])
+            case = await self.case(case_id)
+            if case["status"] not in DRAFTABLE:
+                superseded = {"status": DraftStatus.superseded.value, "superseded_at": at}
+                await self.repo.update_draft(
+                    draft_id, superseded, only_if={"status": DraftStatus.pending.value}
+                )
+                require_draftable(case["status"])
+            if case.get(kind):
+                return
 
     async def _notice_draft(self, case: Document, decision: Decision, kind: str, text: str) -> Document:
         draft_id = decision["notice_draft_id"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from desk_fakes import FakeClock, FakeDeskRepository, FakePublisher, classified
@@ -236,3 +237,25 @@ async def test_the_same_forward_sent_twice_at_once_makes_one_notice() -> None:
     )
     assert both[0]["forwarded"] == both[1]["forwarded"]
     assert len(world.repo.drafts) == 1 and len(world.audit("case_forwarded")) == 1
+
+
+class ApprovalClaimsAfterTheNoticeDraft(FakeDeskRepository):  # type: ignore[misc]  # untyped here
+    """An approval of another draft claims the case the moment the notice draft is stored."""
+
+    async def add_draft(self, draft: dict[str, Any]) -> None:
+        await super().add_draft(draft)
+        if draft.get("notice"):
+            self.cases[draft["case_id"]].update(status="approving", answer_id="the-other-draft")
+
+
+async def test_a_notice_drafted_as_an_approval_claims_the_case_is_superseded_and_refused() -> None:
+    world = World()
+    world.repo = ApprovalClaimsAfterTheNoticeDraft()
+    world.handlers = DeskHandlers(world.repo, world.clock)
+    world.desk = Desk(world.repo, world.publisher, clock=world.clock)
+    await world.arrive()
+    with pytest.raises(TransitionError, match="already on its way"):
+        await world.desk.extend(CASE, CHIEF, date(2026, 2, 13), "analysis")
+    case = world.repo.cases[CASE]
+    assert case["status"] == "approving"  # the approval's claim is not undone
+    assert [d["status"] for d in world.repo.drafts.values()] == ["superseded"]
