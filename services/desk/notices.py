@@ -124,12 +124,7 @@ class Notices(DeskCore):
         by: Document = {"by": renewal.get("by", user.username), "at": renewal.get("at", now)}
         drafter = {**renewed, **by, "role": renewal.get("role", user.role)}
         draft = await self._notice_draft(case, drafter, kind, _notice_text(case, kind, renewed))
-        await self.repo.update_case(case_id, {kind: renewed, "updated_at": by["at"]})
-        await self.repo.update_case(
-            case_id,
-            {"status": CaseStatus.drafted.value},
-            only_if_status=[CaseStatus.new.value, CaseStatus.failed.value, CaseStatus.needs_human.value],
-        )
+        await self._record_decision(case_id, kind, {kind: renewed}, draft["_id"], at=by["at"])
         redrafted = entry(
             by["by"],
             Action.notice_redrafted,
@@ -168,13 +163,15 @@ class Notices(DeskCore):
         await self.repo.append_audit([created_entry(draft), audited])
         return await self.case(case["_id"])
 
-    async def _record_decision(self, case_id: str, kind: str, record: Document, draft_id: str) -> None:
+    async def _record_decision(
+        self, case_id: str, kind: str, record: Document, draft_id: str, at: datetime | None = None
+    ) -> None:
         """Put the decision on the case and move it to 'drafted' while it takes drafts. FerretDB writes
         back the whole case it read, so a write racing this one (an approval claiming the case) can
         drop it: it is read back, written again while the case takes drafts, and if an answer went out
         meanwhile the notice draft is superseded, as the approval would have done (409)."""
         for _ in range(2):
-            at = record[kind]["at"]
+            at = at or record[kind]["at"]
             takes = [CaseStatus.new.value, CaseStatus.failed.value, CaseStatus.needs_human.value]
             moved = {**record, "status": CaseStatus.drafted.value, "updated_at": at}
             if not await self.repo.update_case(case_id, moved, only_if_status=takes):
