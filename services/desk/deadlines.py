@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Literal
 
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 from pymongo.asynchronous.collection import AsyncCollection
 
 from schemas import Channel, Topic
@@ -41,9 +41,25 @@ CASES_BREACHED = Gauge(
 )
 for _state in DEADLINE_STATES:  # every series from the start, at 0
     CASES_BY_DEADLINE.labels(_state)
+DEADLINES = Counter(
+    "jauap_deadlines",
+    "Cases answered within their due date (met) or after it (breached), counted at the first answer.",
+    ["channel", "topic", "outcome"],
+)
 CASES_BREACHED_LABELS = tuple((c.value, t.value) for c in Channel for t in Topic)
 for _channel, _topic in CASES_BREACHED_LABELS:
     CASES_BREACHED.labels(_channel, _topic)
+    for _outcome in ("met", "breached"):
+        DEADLINES.labels(_channel, _topic, _outcome)
+
+
+def count_answered(case: Document, answered_at: datetime) -> None:
+    """A case's first answer met its due date or breached it (cases without one are not counted)."""
+    due_at = case.get("due_at")
+    if due_at is None or (case.get("channel"), case.get("topic")) not in CASES_BREACHED_LABELS:
+        return
+    outcome = "met" if _utc(answered_at) <= _utc(due_at) else "breached"
+    DEADLINES.labels(case["channel"], case["topic"], outcome).inc()
 
 
 def deadline_state(received_at: datetime, now: datetime, target_s: float, warning_s: float) -> DeadlineState:

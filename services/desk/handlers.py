@@ -23,6 +23,7 @@ from schemas import AnswerDelivered, AnswerFailed, QuestionClassified
 from . import metrics
 from .audit import SYSTEM, Action, entry
 from .cases import CaseStatus, case_from_event
+from .deadlines import count_answered
 from .due_dates import DEFAULT_POLICY, notice_of, with_due_date
 from .outcomes import (
     AWAITING_RESULT,
@@ -104,6 +105,7 @@ class DeskHandlers:
             # Observed once per case, by the one copy of the result that claimed it.
             waited = (event.occurred_at - case["received_at"]).total_seconds()
             metrics.TIME_TO_FIRST_ANSWER.labels(case["channel"]).observe(max(waited, 0.0))
+            count_answered(case, event.occurred_at)
         await apply_delivered(self.repo, event.case_id, delivery, now)
 
     async def on_failed(self, event: AnswerFailed) -> None:

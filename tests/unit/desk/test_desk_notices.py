@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from desk_fakes import FakeClock, FakeDeskRepository, FakePublisher, classified
+from prometheus_client import REGISTRY
 
 from schemas import AnswerDelivered, AnswerFailed, Channel, DeliveredPart
 from services.desk.cases import CaseView, TransitionError
@@ -40,8 +41,9 @@ class World:
         in_lang = event.classification.model_copy(update={"lang": lang})
         await self.handlers.on_classified([event.model_copy(update={"classification": in_lang})])
 
-    async def deliver(self, answer_id: str, case_id: str = CASE) -> None:
+    async def deliver(self, answer_id: str, case_id: str = CASE, at: datetime | None = None) -> None:
         part = DeliveredPart(part_index=0, part_count=1, channel_message_id="m-1", text="…")
+        when = {"occurred_at": at} if at else {}
         await self.handlers.on_delivered(
             AnswerDelivered(
                 answer_id=answer_id,
@@ -50,6 +52,7 @@ class World:
                 channel=Channel.email,
                 conversation_id="chat-42",
                 parts=[part],
+                **when,
             )
         )
 
@@ -259,3 +262,33 @@ async def test_a_notice_drafted_as_an_approval_claims_the_case_is_superseded_and
     case = world.repo.cases[CASE]
     assert case["status"] == "approving"  # the approval's claim is not undone
     assert [d["status"] for d in world.repo.drafts.values()] == ["superseded"]
+
+
+def deadlines(outcome: str) -> float:
+    labels = {"channel": "email", "topic": "pension", "outcome": outcome}
+    return REGISTRY.get_sample_value("jauap_deadlines_total", labels) or 0.0
+
+
+@pytest.mark.parametrize(
+    ("answered", "outcome"), [(date(2026, 1, 9), "met"), (date(2026, 1, 12), "breached")]
+)
+async def test_a_first_answer_counts_as_meeting_or_breaching_the_deadline(
+    answered: date, outcome: str
+) -> None:
+    world = World()
+    await world.arrive()
+    before = {o: deadlines(o) for o in ("met", "breached")}
+    case = await world.desk.extend(CASE, BOSS, date(2026, 2, 13), "analysis")
+    await world.desk.approve(case["extension"]["notice_draft_id"], CHIEF)
+    await world.deliver(case["extension"]["notice_draft_id"], at=RECEIVED)  # a notice is no answer
+    assert {o: deadlines(o) for o in before} == before
+    answer = await world.desk.write_draft(CASE, OLGA, "Ответ.")
+    await world.desk.approve(answer["_id"], BOSS)
+    world.repo.cases[CASE]["due_at"] = datetime(2026, 1, 9, 23, 59, 59, tzinfo=ALMATY)
+    await world.deliver(
+        answer["_id"], at=datetime(answered.year, answered.month, answered.day, 12, tzinfo=ALMATY)
+    )
+    await world.deliver(
+        answer["_id"], at=datetime(answered.year, answered.month, answered.day, 12, tzinfo=ALMATY)
+    )
+    assert deadlines(outcome) == before[outcome] + 1  # once, whatever the replays
