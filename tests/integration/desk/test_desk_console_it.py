@@ -192,8 +192,12 @@ async def test_history_shows_the_thread_with_answers_and_the_senders_other_cases
     tag = uuid.uuid4().hex[:8]
     thread = f"thread-{tag}"
     first = case_doc(tag, 1, conversation=thread, minutes_ago=30)
+    # A whole delivery, as the desk stores it: the database is shared with other tests, whose queue
+    # pages would fail on a case the Case model cannot read.
     first["delivery"] = {
-        "parts": [{"part_index": 0, "part_count": 1, "channel_message_id": "m", "text": "Ответ 1"}]
+        "answer_id": f"answer-{tag}",
+        "delivered_at": datetime.now(UTC),
+        "parts": [{"part_index": 0, "part_count": 1, "channel_message_id": "m", "text": "Ответ 1"}],
     }
     second = case_doc(tag, 2, conversation=thread, minutes_ago=20)
     elsewhere = case_doc(tag, 3, minutes_ago=40)
