@@ -23,8 +23,10 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
+from .auth import current_session
 from .cases import TransitionError, public
 from .context import Context
+from .workflow import keyed_draft_id
 
 Document = dict[str, Any]
 STALE_CODE = "stale_version"
@@ -67,11 +69,24 @@ async def require_current_version(
         case_id = draft["case_id"] if draft else None
     if case_id is None:
         return
+    if await _retries_a_stored_draft(request, ctx, str(case_id)):
+        return
     case = await ctx.repo.get_case(str(case_id))
     if case is None:
         return
     drafts = [public(d) for d in await ctx.repo.drafts_of_case(str(case_id))]
     check_version(if_match, case_version(case, drafts))
+
+
+async def _retries_a_stored_draft(request: Request, ctx: Context, case_id: str) -> bool:
+    """A draft retried with its Idempotency-Key after the first attempt was stored: that attempt
+    changed the version itself, and the retry answers the same draft (workflow.py), so it is no
+    stale change (the console would reload and invite a second draft)."""
+    key = request.headers.get("Idempotency-Key")
+    if not key or request.method != "POST" or not request.url.path.endswith("/drafts"):
+        return False
+    session = await current_session(request, ctx)
+    return await ctx.repo.get_draft(keyed_draft_id(case_id, session.username, key)) is not None
 
 
 CurrentVersion = Depends(require_current_version)

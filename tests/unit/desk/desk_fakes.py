@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, NetworkTimeout
 
 from schemas import (
     AnswerApproved,
@@ -48,6 +48,10 @@ class FakeDeskRepository:
         self.audit: list[Document] = []
         self.claims: dict[str, Document] = {}
         self.audit_failures = 0  # how many of the next audit writes fail, as a store outage would
+        # How many of the next draft inserts time out; the store still writes them, later: just
+        # before the next draft insert, or at `land_late_drafts` (a frozen store catching up).
+        self.draft_insert_timeouts = 0
+        self.late_drafts: list[Document] = []
 
     async def insert_new_cases(self, docs: list[Document]) -> list[str]:
         await _turn()
@@ -107,9 +111,19 @@ class FakeDeskRepository:
 
     async def add_draft(self, draft: Document) -> None:
         await _turn()
+        self.land_late_drafts()
         if draft["_id"] in self.drafts:  # as the store refuses it
             raise DuplicateKeyError(f"E11000 duplicate key: draft {draft['_id']}")
+        if self.draft_insert_timeouts > 0:
+            self.draft_insert_timeouts -= 1
+            self.late_drafts.append(copy.deepcopy(draft))
+            raise NetworkTimeout("store timed out inserting the draft (the insert still lands)")
         self.drafts[draft["_id"]] = copy.deepcopy(draft)
+
+    def land_late_drafts(self) -> None:
+        for late in self.late_drafts:
+            self.drafts.setdefault(late["_id"], late)
+        self.late_drafts.clear()
 
     async def get_draft(self, draft_id: str) -> Document | None:
         await _turn()
