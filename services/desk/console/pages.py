@@ -28,6 +28,7 @@ from ..core import NotFound
 from ..delivery_status import annotate, statuses_of_app
 from ..models import Case, CaseDetails
 from ..policy import Role, has_role
+from ..private_route import check_private_choice
 from ..sources import client_source
 from ..store import MongoDeskRepository
 from ..users_api import User as UserShown
@@ -361,8 +362,11 @@ async def events(request: Request, ctx: Context) -> Response:
 @router.post("/console/preview")
 async def split_preview(body: PreviewRequest, ctx: Context, session: CurrentSession) -> Preview:
     case = await ctx.desk.case(body.case_id)
+    check_private_choice(case, body.private)  # the same refusal (422) as saving such a draft
     allowed = tuple(ctx.settings.public_contacts_allowed)
-    return preview(body.text, Channel(case["channel"]), bool(case.get("public")), allowed)
+    return preview(
+        body.text, Channel(case["channel"]), bool(case.get("public")), allowed, private=body.private
+    )
 
 
 def install(app: FastAPI) -> None:

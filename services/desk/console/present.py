@@ -13,6 +13,7 @@ from schemas import Author, PiiSpan
 
 from ..cases import APPROVABLE, CLOSABLE, DRAFTABLE, CaseStatus, DraftStatus
 from ..policy import Forbidden, Role, check_four_eyes, has_role
+from ..private_route import PRIVATE_ROUTES
 from ..working_days import local_day
 from .i18n import Translator
 
@@ -96,6 +97,8 @@ class Abilities:
     resolve: bool  # an unclear delivery (needs_human) is settled by an approver who checked the thread
     approver: bool
     approvable_drafts: frozenset[str]
+    # A public question that can be answered privately instead (an X mention, by direct message).
+    private_route: bool = False
 
 
 def abilities(case: Document, username: str, role: str, allow_self_approval: bool) -> Abilities:
@@ -115,6 +118,7 @@ def abilities(case: Document, username: str, role: str, allow_self_approval: boo
         resolve=approver and status == CaseStatus.needs_human,
         approver=approver,
         approvable_drafts=frozenset(approvable),
+        private_route=bool(case.get("public")) and case["channel"] in PRIVATE_ROUTES,
     )
 
 

@@ -1,6 +1,7 @@
 """The draft editor's live preview: the answer split as the responder will post it on the case's
 channel (channels/splitting.py) and, for a public reply, the personal data the server would refuse
-(channels/pii.py). The browser asks; the rules stay on the server."""
+(channels/pii.py). An X answer sent privately (by direct message) is split at the DM limit and is
+not public. The browser asks; the rules stay on the server."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from schemas import Channel
 class PreviewRequest(BaseModel):
     case_id: str = Field(min_length=1, max_length=600, description="The case the draft answers.")
     text: str = Field(max_length=20000, description="The draft as typed so far.")
+    private: bool = Field(
+        default=False, description="The draft will be sent privately (an X mention answered by DM)."
+    )
 
 
 class PreviewPart(BaseModel):
@@ -32,12 +36,17 @@ class Preview(BaseModel):
     pii: list[str] = Field(description="Kinds of personal data that forbid posting this publicly.")
 
 
-def preview(text: str, channel: Channel, public: bool, allowed_contacts: Iterable[str] = ()) -> Preview:
-    limit = limit_for(channel)
+def preview(
+    text: str, channel: Channel, public: bool, allowed_contacts: Iterable[str] = (), *, private: bool = False
+) -> Preview:
+    """`public`: the case is a public question; `private`: the draft answers it by the private route,
+    so it is split at that route's limit and the public personal-data guard does not apply."""
+    limit = limit_for(channel, public=not private)
+    public = public and not private
     parts = (
         [
             PreviewPart(text=part.text, length=limit.measure(part.text) if limit else len(part.text))
-            for part in split_for_channel(text, channel)
+            for part in split_for_channel(text, channel, public=not private)
         ]
         if text.strip()
         else []

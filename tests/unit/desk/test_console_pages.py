@@ -127,6 +127,39 @@ async def test_the_preview_needs_the_csrf_token_and_uses_the_cases_channel(app: 
     assert preview["pii"] == ["phone"]
 
 
+async def test_the_preview_of_a_private_x_answer_uses_the_dm_limit(app: FastAPI) -> None:
+    text = "Звоните: +7 701 234 56 78. " * 12
+    async with client(app) as http:
+        csrf = await logged_in(http, "olga")
+        headers = {"X-CSRF-Token": csrf}
+        shown = await http.post(
+            "/console/preview", json={"case_id": "x:777", "text": text, "private": True}, headers=headers
+        )
+        refused = await http.post(
+            "/console/preview", json={"case_id": CASE, "text": "ok", "private": True}, headers=headers
+        )
+    preview = shown.json()
+    assert shown.status_code == 200 and preview["max_length"] == 10000 and len(preview["parts"]) == 1
+    assert preview["pii"] == [] and preview["public"] is False
+    assert refused.status_code == 422 and "only X mentions" in refused.json()["detail"]
+
+
+async def test_a_public_x_case_offers_the_private_route_and_shows_a_private_draft(app: FastAPI) -> None:
+    async with client(app) as http:
+        csrf = await logged_in(http, "olga")
+        webform = await http.get("/case/" + CASE)
+        saved = await http.post(
+            "/api/cases/x:777/drafts",
+            json={"text": "Ответим лично.", "private": True},
+            headers={"X-CSRF-Token": csrf},
+        )
+        x_case = await http.get("/case/x:777")
+    assert 'id="reply-route"' not in webform.text and 'data-private="true"' not in webform.text
+    assert saved.status_code in (200, 201), saved.text
+    assert 'id="reply-route"' in x_case.text and 'value="private"' in x_case.text
+    assert 'data-private="true"' in x_case.text and "личное сообщение" in x_case.text
+
+
 async def test_logout_needs_the_csrf_token(app: FastAPI) -> None:
     async with client(app) as http:
         csrf = await logged_in(http, "olga")

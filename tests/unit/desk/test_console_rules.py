@@ -27,7 +27,7 @@ DYNAMIC = {
     "channel.short.": [c.value for c in Channel],
     "pii.": ["iin", "phone", "email", "card"],
     "js.pii.": ["iin", "phone", "email", "card"],
-    "js.unit.": ["x", "telegram", "whatsapp", "sms", "characters"],
+    "js.unit.": ["x", "x_dm", "telegram", "whatsapp", "sms", "characters"],
     "role.": ["operator", "approver", "admin"],
     "lang.": ["ru", "kk", "en", "other"],
     "view.": ["urgent", "awaiting", "failed", "mine", "to_approve"],
@@ -169,3 +169,19 @@ def test_preview_warns_about_personal_data_only_in_public_replies() -> None:
     assert preview(text, Channel.x, public=True, allowed_contacts=["87012345678"]).pii == []
     assert preview("   ", Channel.telegram, public=False).parts == []
     assert preview("ok", Channel.webform, public=False).max_length is None
+
+
+def test_a_private_x_answer_is_previewed_at_the_dm_limit_without_the_public_guard() -> None:
+    text = "Перезвоним вам на +7 701 234 56 78, выплата назначена. " * 8
+    public = preview(text, Channel.x, public=True)
+    private = preview(text, Channel.x, public=True, private=True)
+    assert len(public.parts) >= 2 and public.pii == ["phone"]
+    assert private.unit == "x_dm" and private.max_length == 10000 and not private.public
+    assert [part.text for part in private.parts] == [text.strip()] and private.pii == []
+
+
+def test_only_a_public_x_case_offers_the_private_route() -> None:
+    x_case = {**case_with("new"), "channel": "x", "public": True}
+    assert abilities(x_case, "olga", "operator", False).private_route
+    assert not abilities({**x_case, "public": False}, "olga", "operator", False).private_route
+    assert not abilities({**x_case, "channel": "telegram"}, "olga", "operator", False).private_route

@@ -42,7 +42,8 @@ function onStale() {
   const root = document.getElementById("case");
   if (text?.value.trim() && root) {
     // What was being typed survives the reload.
-    window.sessionStorage.setItem(KEPT_DRAFT, JSON.stringify({ caseId: root.dataset.caseId, text: text.value }));
+    const kept = { caseId: root.dataset.caseId, text: text.value, private: answersPrivately() };
+    window.sessionStorage.setItem(KEPT_DRAFT, JSON.stringify(kept));
   }
   const banner = document.getElementById("stale");
   if (banner) banner.hidden = false;
@@ -199,18 +200,28 @@ function renderPreview(preview) {
   }
 }
 
+// An X mention may be answered by direct message instead of in the public thread (the choice is
+// only on the page where the server allows it); the preview and the saved draft follow the choice.
+function answersPrivately() {
+  return document.querySelector('#reply-route input[name=route][value=private]')?.checked ?? false;
+}
+
 function initEditor(root) {
   const text = document.getElementById("draft-text");
   if (!text) return;
   const error = document.getElementById("draft-error");
   const refresh = debounce(async () => {
     try {
-      renderPreview(await api("POST", "/console/preview", { case_id: root.dataset.caseId, text: text.value }));
+      const body = { case_id: root.dataset.caseId, text: text.value, private: answersPrivately() };
+      renderPreview(await api("POST", "/console/preview", body));
     } catch (problem) {
       showError(error, problem);
     }
   }, 200);
   text.addEventListener("input", refresh);
+  document.querySelectorAll("#reply-route input[name=route]").forEach((radio) => {
+    radio.addEventListener("change", refresh);
+  });
   document.querySelectorAll("button.use-answer").forEach((button) => {
     button.addEventListener("click", () => {
       text.value = button.dataset.answer;
@@ -221,7 +232,8 @@ function initEditor(root) {
   document.getElementById("save-draft")?.addEventListener("click", async (event) => {
     event.target.disabled = true;
     try {
-      await api("POST", `${root.dataset.api}/drafts`, { text: text.value });
+      const body = answersPrivately() ? { text: text.value, private: true } : { text: text.value };
+      await api("POST", `${root.dataset.api}/drafts`, body);
       text.value = "";
       reload();
     } catch (problem) {
@@ -317,9 +329,11 @@ function restoreDraft(root) {
   const text = document.getElementById("draft-text");
   if (!kept) return;
   window.sessionStorage.removeItem(KEPT_DRAFT);
-  const { caseId, text: typed } = JSON.parse(kept);
+  const { caseId, text: typed, private: privately } = JSON.parse(kept);
   if (text && caseId === root.dataset.caseId && !text.value) {
     text.value = typed;
+    const route = document.querySelector(`#reply-route input[value=${privately ? "private" : "public"}]`);
+    if (route) route.checked = true;
     text.dispatchEvent(new Event("input"));
   }
 }
