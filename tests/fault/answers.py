@@ -1,11 +1,12 @@
 """Answers through the desk API, as an operator and an approver would give them, surviving a desk
-that dies under them: a request cut off is tried again once the desk is back, and a draft whose
-creation was cut off is looked up on the case before a second one is written (a reload of the page)."""
+that dies under them: a request cut off is tried again once the desk is back, and a draft is
+written under an Idempotency-Key its retries send again, so a retry never writes a second draft."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -80,10 +81,6 @@ class Store:
             assert time.monotonic() < deadline, f"case {case_id} never stored"
             await asyncio.sleep(0.5)
 
-    async def draft_with(self, case_id: str, text: str) -> str | None:
-        drafts = await patiently(lambda: self.db["drafts"].find({"case_id": case_id}, {"text": 1}).to_list())
-        return next((str(d["_id"]) for d in drafts if d["text"] == text), None)
-
     async def draft_status(self, draft_id: str) -> str | None:
         draft = await patiently(lambda: self.db["drafts"].find_one({"_id": draft_id}, {"status": 1}))
         return None if draft is None else str(draft["status"])
@@ -103,13 +100,15 @@ async def patiently(read: Callable[[], Awaitable[T]], timeout_s: float = 300) ->
 
 
 async def draft_once(operator: DeskUser, store: Store, case_id: str, text: str) -> str:
-    """Writes the draft; after a try cut off by a crash, looks whether it landed before writing it
-    again, as an operator reloading the page would."""
+    """Writes the draft under one Idempotency-Key, sent again with every retry after a try cut off
+    by a crash or a frozen store: the desk answers every retry with the same draft, even when the
+    first try's insert landed after its request failed, so the case gets one draft, audited once."""
     await store.wait_for_case(case_id)
+    key = uuid.uuid4().hex
     while True:
         try:
             await operator.login()
-            headers = {"X-CSRF-Token": operator.csrf}
+            headers = {"X-CSRF-Token": operator.csrf, "Idempotency-Key": key}
             response = await operator.client.post(
                 f"/api/cases/{case_id}/drafts", json={"text": text}, headers=headers
             )
@@ -120,8 +119,6 @@ async def draft_once(operator: DeskUser, store: Store, case_id: str, text: str) 
         if response is not None and response.status_code == 401:
             operator.csrf = ""
         await asyncio.sleep(0.5)
-        if (landed := await store.draft_with(case_id, text)) is not None:
-            return landed
 
 
 async def approve(approver: DeskUser, store: Store, draft_id: str, timeout_s: float = 180) -> None:
