@@ -50,8 +50,8 @@ function onStale() {
   window.setTimeout(() => reload(), 1500);
 }
 
-async function api(method, url, body) {
-  const headers = { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() };
+async function api(method, url, body, extraHeaders = {}) {
+  const headers = { "Content-Type": "application/json", "X-CSRF-Token": csrfToken(), ...extraHeaders };
   const version = caseVersion();
   if (version) headers["If-Match"] = version;
   const response = await fetch(url, {
@@ -74,6 +74,12 @@ async function api(method, url, body) {
     throw new ApiError(detail);
   }
   return data;
+}
+
+function newKey() {
+  // getRandomValues also works on plain HTTP, where crypto.randomUUID does not exist.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function showError(element, error) {
@@ -229,11 +235,16 @@ function initEditor(root) {
       refresh();
     });
   });
+  // One Idempotency-Key per draft: Save clicked again after a failure (a network error, a 5xx) with
+  // the same draft resends its key, so a first try that reached the store is not saved twice.
+  let unsaved = null;
   document.getElementById("save-draft")?.addEventListener("click", async (event) => {
     event.target.disabled = true;
+    const body = answersPrivately() ? { text: text.value, private: true } : { text: text.value };
+    if (unsaved?.json !== JSON.stringify(body)) unsaved = { json: JSON.stringify(body), key: newKey() };
     try {
-      const body = answersPrivately() ? { text: text.value, private: true } : { text: text.value };
-      await api("POST", `${root.dataset.api}/drafts`, body);
+      await api("POST", `${root.dataset.api}/drafts`, body, { "Idempotency-Key": unsaved.key });
+      unsaved = null;
       text.value = "";
       reload();
     } catch (problem) {
