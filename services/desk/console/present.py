@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from channels.pii import find_pii
-from schemas import Author, PiiSpan
+from schemas import REGIONS, Author, PiiSpan
 
 from ..cases import APPROVABLE, CLOSABLE, DRAFTABLE, CaseStatus, DraftStatus
 from ..policy import Forbidden, Role, check_four_eyes, has_role
@@ -62,6 +62,21 @@ def time_left(due_at: datetime | None, now: datetime, _: Translator) -> str:
 def due_day(moment: datetime | None) -> str:
     """A due time as its day in Almaty, dd.mm.yyyy (the day the law counts)."""
     return local_day(moment).strftime("%d.%m.%Y") if moment is not None else ""
+
+
+# Kazakh letters sort next to their Russian base letters (Қарағанды among the К), not after Я.
+_COLLATION = str.maketrans("ӘҒҚҢӨҰҮҺІәғқңөұүһі", "АГКНОУУХИагкноуухи")
+
+
+def region_name(code: str, _: Translator) -> str:
+    """A region's name in the interface language; its ISO 3166-2 code stays the value and tooltip."""
+    return _("region." + code)
+
+
+def region_choices(_: Translator) -> list[tuple[str, str]]:
+    """Every region as (code, name), ordered by name as the operator reads it."""
+    named = [(code, region_name(code, _)) for code in REGIONS]
+    return sorted(named, key=lambda item: (item[1].translate(_COLLATION), item[1]))
 
 
 @dataclass(frozen=True)

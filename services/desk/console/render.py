@@ -12,8 +12,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from schemas.questions import REGIONS
-
 from .i18n import LANG_COOKIE, LANGS, Translator, choose_lang
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,7 +42,6 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.globals["REGIONS"] = REGIONS
 environment.globals["LANGS"] = LANGS
 
 
