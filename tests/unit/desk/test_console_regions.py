@@ -102,3 +102,27 @@ async def test_the_case_screen_names_its_region_and_offers_regions_by_name(
     assert f'<span class="region" title="KZ-71">{name}</span>' in page.text
     karaganda = catalogue(lang)["region.KZ-35"]
     assert f'<option value="KZ-35" title="KZ-35">{karaganda}</option>' in page.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_region_filter_offers_names_with_codes_as_values(app: FastAPI, lang: str) -> None:
+    _ = Translator(lang)
+    _token, session = await app.state.desk.accounts.login("olga", PASSWORD, "127.0.0.1")
+    html = environment.get_template("queue.html").render(
+        _=_,
+        lang=lang,
+        messages={},
+        path="/queue",
+        query="",
+        now=None,
+        session=session,
+        where=QueueFilter(region="KZ-35"),
+        page=QueuePage(items=[], total=0, cluster_sizes={}),
+        rows=[],
+        approver=False,
+        p=present,
+    )
+    karaganda = catalogue(lang)["region.KZ-35"]
+    assert (
+        f'<option value="KZ-35" title="KZ-35" data-label="{karaganda}" selected>{karaganda}</option>' in html
+    )
