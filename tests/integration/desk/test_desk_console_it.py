@@ -5,7 +5,6 @@ conversation history, assignees, and the audit search with its CSV download."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
 import json
@@ -15,25 +14,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from jauap import classify_cmd, export_labels_cmd, users_cmd
+from jauap import classify_cmd, export_labels_cmd
 from schemas import Author, Channel, Classification, QuestionClassified, QuestionReceived
 from services.desk import presence
-from services.desk.app import create_app
 from services.desk.cases import case_from_event
 from services.desk.console.queue import QueueFilter, load_facets, load_page
 from services.desk.history import history_of
-from services.desk.settings import DeskSettings
 from services.desk.store import MongoDeskRepository
+from tests.integration.desk.desk_http import logged_in, running_desk, user
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "a long test password"
 Document = dict[str, Any]
 
 
@@ -67,27 +62,8 @@ def case_doc(
 
 @pytest.fixture
 async def desk_app(db_name: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FastAPI]:
-    monkeypatch.setenv("JAUAP_MONGO_DB", db_name)
-    monkeypatch.setenv("JAUAP_PASSWORD", PASSWORD)
-    app = create_app(DeskSettings(group_prefix=f"desk-console-it-{uuid.uuid4().hex[:8]}"))
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
-        yield manager.app  # type: ignore[misc]
-
-
-async def user(name: str, role: str) -> str:
-    assert await asyncio.to_thread(users_cmd.main, ["add", name, "--role", role]) == 0
-    return name
-
-
-@contextlib.asynccontextmanager
-async def logged_in(app: FastAPI, name: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://desk", timeout=30
-    ) as http:
-        response = await http.post("/api/auth/login", json={"username": name, "password": PASSWORD})
-        assert response.status_code == 200, response.text
-        http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-        yield http
+    async with running_desk(db_name, monkeypatch, "desk-console-it") as app:
+        yield app
 
 
 async def test_correction_version_check_and_export_round_trip(

@@ -4,20 +4,15 @@ page showing time left (red and negative once breached) and the notice that is o
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
-from jauap import users_cmd
 from schemas import (
     AnswerDelivered,
     Author,
@@ -27,15 +22,13 @@ from schemas import (
     QuestionClassified,
     QuestionReceived,
 )
-from services.desk.app import create_app
 from services.desk.handlers import DeskHandlers
-from services.desk.settings import DeskSettings
 from services.desk.store import MongoDeskRepository
 from services.desk.working_days import add_working_days, local_day
+from tests.integration.desk.desk_http import logged_in, running_desk, user
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "a long test password"
 Document = dict[str, Any]
 
 
@@ -59,27 +52,8 @@ def classified(tag: str, days_ago: int) -> QuestionClassified:
 
 @pytest.fixture
 async def desk_app(db_name: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FastAPI]:
-    monkeypatch.setenv("JAUAP_MONGO_DB", db_name)
-    monkeypatch.setenv("JAUAP_PASSWORD", PASSWORD)
-    app = create_app(DeskSettings(group_prefix=f"desk-notices-it-{uuid.uuid4().hex[:8]}"))
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
-        yield manager.app  # type: ignore[misc]
-
-
-async def user(name: str, role: str) -> str:
-    assert await asyncio.to_thread(users_cmd.main, ["add", name, "--role", role]) == 0
-    return name
-
-
-@contextlib.asynccontextmanager
-async def logged_in(app: FastAPI, name: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://desk", timeout=30
-    ) as http:
-        response = await http.post("/api/auth/login", json={"username": name, "password": PASSWORD})
-        assert response.status_code == 200, response.text
-        http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-        yield http
+    async with running_desk(db_name, monkeypatch, "desk-notices-it") as app:
+        yield app
 
 
 def delivered(case_id: str, answer_id: str) -> AnswerDelivered:
