@@ -1,6 +1,11 @@
 """The fault tier runs on a stack of its own (`fault_stack_settings`: other ports, var/fault-stack):
 its scenarios kill, stop and freeze the servers, which must never happen to the stack that other
-test runs share. Started fresh for the tier and stopped after."""
+test runs share.
+
+Started fresh for each module and stopped after it: every scenario's services join new consumer
+groups, which read their topics from the start, so on a stack an earlier module used they would
+replay its records (its poison, its delivery results for cases in another database) and dead-letter
+them again, and the scenario's exact counts would count another scenario's dead letters."""
 
 import fcntl
 from collections.abc import Iterator
@@ -12,7 +17,7 @@ from jauap.stack import servers
 from jauap.stack.settings import StackSettings, fault_stack_settings
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fault_stack() -> Iterator[StackSettings]:
     settings = fault_stack_settings()
     settings.data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -34,7 +39,7 @@ def _fresh_stack(settings: StackSettings) -> Iterator[StackSettings]:
         servers.stop(settings)  # also what a failed start left running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(fault_stack: StackSettings) -> StackSettings:
     """Everything in this tier that asks for `the stack` gets the fault stack, never the shared one."""
     return fault_stack
