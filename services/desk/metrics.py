@@ -10,6 +10,7 @@ from schemas import Channel
 from .cases import OPEN_STATUSES
 
 CASES_OPEN = Gauge("jauap_cases_open", "Cases not yet answered, by status.", ["status"])
+DRAFT_OUTCOMES = ("created", "approved", "rejected")
 DRAFTS = Counter("jauap_drafts", "Drafts by outcome (created, approved, rejected).", ["outcome"])
 CASES_CREATED = Counter("jauap_cases_created", "Cases created from classified questions.", ["channel"])
 TIME_TO_FIRST_ANSWER = Histogram(
@@ -21,6 +22,8 @@ TIME_TO_FIRST_ANSWER = Histogram(
 )
 
 
+for _outcome in DRAFT_OUTCOMES:
+    DRAFTS.labels(_outcome)
 for _status in OPEN_STATUSES:  # every series from the start, at 0
     CASES_OPEN.labels(_status.value)
 for _channel in Channel:

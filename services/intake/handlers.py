@@ -36,6 +36,7 @@ REFUSED = Counter(
 IGNORED = Counter("jauap_intake_ignored_total", "Valid channel updates that are not questions.", ["channel"])
 for _channel in Channel:  # every series from the start, at 0: a rate sees 0 rather than nothing
     QUESTIONS_RECEIVED.labels(_channel.value)
+    IGNORED.labels(_channel.value)
 
 
 class Refused(Exception):

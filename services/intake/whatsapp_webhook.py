@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -30,7 +30,7 @@ from channels.whatsapp import (
     verify_handshake,
     verify_signature,
 )
-from channels.whatsapp.models import Status
+from channels.whatsapp.models import Status, StatusName
 from schemas import Channel, DeliveryStatus, QuestionReceived
 
 from .deps import IntakeDep
@@ -45,6 +45,8 @@ STATUSES = Counter(
     "WhatsApp status updates about sent answers, per status.",
     ["status"],
 )
+for _status in get_args(StatusName):  # every series from the start, at 0
+    STATUSES.labels(_status)
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 

@@ -49,3 +49,14 @@ def test_a_subscribed_topic_declares_its_dlq_retry_and_outage_series() -> None:
     for dependency in ("store", "kafka", "network"):
         assert _value("jauap_outage_retries_total", topic="unit.series.topic", dependency=dependency) == 0
         assert _value("jauap_consumers_waiting_out_outage", dependency=dependency) is not None
+
+
+def test_intake_and_draft_series_exist_at_start() -> None:
+    import services.intake.whatsapp_webhook  # noqa: F401  (declares the WhatsApp status series)
+
+    for channel in Channel:
+        assert _value("jauap_intake_ignored_total", channel=channel.value) is not None
+    for status in ("sent", "delivered", "read", "failed"):
+        assert _value("jauap_whatsapp_statuses_total", status=status) is not None
+    for outcome in ("created", "approved", "rejected"):
+        assert _value("jauap_drafts_total", outcome=outcome) is not None
