@@ -12,12 +12,18 @@ from typing import get_args
 from prometheus_client import Counter, Histogram
 
 from schemas import Classification, QuestionClassified, QuestionReceived
-from schemas.questions import Intent, Lang, Topic
+from schemas.questions import REGIONS, Intent, Lang, Topic
 from services.classifier.engine import ClassifyInput, ClusterIndex, Engine, Signature
 
 log = logging.getLogger("classifier")
+NO_REGION = "none"
 
 CLASSIFIED = Counter("jauap_questions_classified_total", "Questions classified.", ["topic", "lang", "intent"])
+BY_REGION = Counter(
+    "jauap_questions_by_region_total",
+    "Questions classified, per region (ISO 3166-2:KZ code, or none when no place was named).",
+    ["region"],
+)
 CLASSIFY_SECONDS = Histogram(
     "jauap_classifier_seconds",
     "Time to classify one batch, per question.",
@@ -27,6 +33,8 @@ CLASSIFY_SECONDS = Histogram(
 # the intents stays a few hundred series.
 for _topic, _lang, _intent in itertools.product(Topic, get_args(Lang), Intent):
     CLASSIFIED.labels(_topic.value, _lang, _intent.value)
+for _region in (*REGIONS, NO_REGION):
+    BY_REGION.labels(_region)
 
 PublishMany = Callable[[list[QuestionClassified]], Awaitable[None]]
 
@@ -66,4 +74,5 @@ class ClassifyQuestions:
         for event in events:
             c = event.classification
             CLASSIFIED.labels(c.topic.value, c.lang, c.intent.value).inc()
+            BY_REGION.labels(c.region or NO_REGION).inc()
         log.info("questions classified", extra={"count": len(events)})

@@ -60,3 +60,10 @@ def test_intake_and_draft_series_exist_at_start() -> None:
         assert _value("jauap_whatsapp_statuses_total", status=status) is not None
     for outcome in ("created", "approved", "rejected"):
         assert _value("jauap_drafts_total", outcome=outcome) is not None
+
+
+def test_every_region_and_none_exists_at_start() -> None:
+    from schemas import REGIONS
+
+    for region in (*REGIONS, "none"):
+        assert _value("jauap_questions_by_region_total", region=region) is not None
