@@ -22,7 +22,8 @@ from schemas import AnswerDelivered, AnswerFailed, QuestionClassified
 
 from . import metrics
 from .audit import SYSTEM, Action, entry
-from .cases import CaseStatus, case_from_event
+from .cases import CaseStatus, DraftStatus, case_from_event
+from .core import created_entry
 from .deadlines import count_answered
 from .due_dates import DEFAULT_POLICY, notice_of, with_due_date
 from .outcomes import (
@@ -148,6 +149,24 @@ class DeskHandlers:
 
     async def _record_on_draft(self, event: AnswerDelivered | AnswerFailed, record: Document) -> None:
         await self.repo.update_draft(event.answer_id, record, only_if={"case_id": event.case_id})
+        await self._complete_approval_audit(event.answer_id)
+
+    async def _complete_approval_audit(self, answer_id: str) -> None:
+        """The approval's audit entry is its last write: a desk killed just before it leaves a draft
+        shown approved, which no approver approves again. The answer's result completes it (the
+        deterministic ids keep it to one entry)."""
+        draft = await self.repo.get_draft(answer_id)
+        if draft is None or draft.get("status") != DraftStatus.approved or not draft.get("approved_by"):
+            return
+        approved = entry(
+            draft["approved_by"],
+            Action.draft_approved,
+            draft["approved_at"],
+            case_id=draft["case_id"],
+            draft_id=answer_id,
+            key=answer_id,
+        )
+        await self.repo.append_audit([created_entry(draft), approved])
 
     async def _case_of(self, event: AnswerDelivered | AnswerFailed) -> Document:
         case = await self.repo.get_case(event.case_id)

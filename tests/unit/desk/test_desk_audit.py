@@ -91,3 +91,15 @@ async def test_close_and_resolve_are_audited_once() -> None:
     await handlers.on_failed(failed(draft["_id"], needs_human=True, case_id="telegram:2"))
     await retried(repo, lambda: desk.resolve("telegram:2", BOSS, ResolveOutcome.delivered, "в чате есть"))
     assert repo.actions().count("case_resolved") == 1
+
+
+async def test_an_approval_cut_off_before_its_audit_entry_is_audited_by_its_delivery() -> None:
+    # The desk killed after the draft shows approved, before the audit write: no approver approves an
+    # approved draft again, so the answer's result writes the entry.
+    desk, handlers, repo, _ = await setup()
+    draft = await desk.write_draft(CASE, OLGA, "Ответ")
+    await desk.approve(draft["_id"], BOSS)
+    repo.audit = [a for a in repo.audit if a["action"] != "draft_approved"]
+    await handlers.on_delivered(delivered(draft["_id"]))
+    await handlers.on_delivered(delivered(draft["_id"]))  # a replay
+    assert repo.actions() == ["case_created", "draft_created", "answer_delivered", "draft_approved"]
