@@ -24,6 +24,11 @@ class Action(StrEnum):
     draft_created = "draft_created"
     draft_approved = "draft_approved"
     draft_rejected = "draft_rejected"
+    # One answer for a near-duplicate cluster (cluster_drafts.py): written, cases left out, decided
+    cluster_draft_created = "cluster_draft_created"
+    cluster_draft_excluded = "cluster_draft_excluded"
+    cluster_draft_approved = "cluster_draft_approved"  # detail: the cases covered and those left out
+    cluster_draft_rejected = "cluster_draft_rejected"
     answer_delivered = "answer_delivered"
     answer_failed = "answer_failed"
     delivery_status = "delivery_status"  # what the channel said about a delivered part (read, failed)
@@ -41,6 +46,7 @@ class Action(StrEnum):
     case_extended = "case_extended"  # the term, by an approver, with the holding reply drafted
     case_forwarded = "case_forwarded"  # to another body, with the redirect notice drafted
     notice_redrafted = "notice_redrafted"  # the owed notice again, after one was rejected or failed
+    proposal_status_changed = "proposal_status_changed"  # by an approver, with the reason (proposals.py)
 
 
 def entry(

@@ -1,0 +1,180 @@
+"""The proposals board's API: the board (filtered, most supporters first), one proposal with its
+history, changing its status, and the board as CSV. Anyone logged in reads the board; approvers and
+admins change statuses (proposals.py, DECIDES)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from pymongo.asynchronous.database import AsyncDatabase
+
+from schemas import Topic
+
+from .auth import CurrentSession
+from .context import Context, DeskContext
+from .core import User
+from .proposals import MAX_REASON, Proposal, ProposalFilter, ProposalStatus, title_of
+from .proposals_board import change_status, load_all, load_board, load_proposal
+from .proposals_csv import board_csv
+from .proposals_store import MongoProposalStore, ensure_proposal_indexes
+from .responses import errors
+from .store import MongoDeskRepository
+
+Document = dict[str, Any]
+Region = Annotated[str | None, Query(max_length=8, description="ISO 3166-2:KZ code of the first case")]
+
+
+class StatusChange(BaseModel):
+    id: str = Field(description="`<proposal id>#<n>`: the proposal's n-th status change.")
+    previous: ProposalStatus = Field(description="The status before.")
+    status: ProposalStatus = Field(description="The status after.")
+    by: str = Field(description="Who changed it.")
+    role: str = Field(description="Their role then.")
+    reason: str = Field(description="Why, as they wrote it.")
+    at: datetime = Field(description="When.")
+
+
+class ProposalShown(BaseModel):
+    id: str = Field(description="The near-duplicate cluster id, or the case id for a proposal alone.")
+    title: str = Field(description="The first line of the first case's text, shortened.")
+    text: str = Field(description="The first case's text: the proposal as first received.")
+    topic: Topic = Field(description="The first case's topic.")
+    region: str | None = Field(description="The first case's ISO 3166-2:KZ region, if known.")
+    lang: str = Field(description="The first case's language.")
+    supporters: int = Field(description="Proposal-intent cases in the cluster, on every channel.")
+    channels: dict[str, int] = Field(description="Supporters per channel.")
+    first_case_id: str = Field(description="The case that came first; its page shows the whole cluster.")
+    first_received_at: datetime = Field(description="When the first case was received.")
+    last_received_at: datetime = Field(description="When the latest supporter was received.")
+    status: ProposalStatus = Field(
+        description="received (nobody decided yet), under_review, accepted, partly_accepted, declined "
+        "or implemented."
+    )
+    status_changed_by: str | None = Field(description="Who set the status; null while received.")
+    status_changed_at: datetime | None = Field(description="When; null while received.")
+    status_reason: str | None = Field(description="Why; null while received.")
+
+
+class ProposalDetails(ProposalShown):
+    case_ids: list[str] = Field(description="Every supporter's case, oldest first.")
+    history: list[StatusChange] = Field(description="The status changes, oldest first.")
+
+
+class ProposalList(BaseModel):
+    items: list[ProposalShown] = Field(description="Proposals, most supporters first, then oldest.")
+    total: int = Field(description="How many proposals match the filters.")
+
+
+class StatusRequest(BaseModel):
+    status: ProposalStatus = Field(description="The new status; see the allowed moves in the README.")
+    reason: str = Field(min_length=1, max_length=MAX_REASON, description="Why: kept in the history.")
+    expected: ProposalStatus | None = Field(
+        default=None,
+        description="The status you saw: if it changed meanwhile, the request is refused (409).",
+    )
+
+
+def shown(p: Proposal) -> Document:
+    first, changed = p.first, p.changed or {}
+    return {
+        "id": p.id,
+        "title": title_of(first["text"]),
+        "text": first["text"],
+        "topic": first["topic"],
+        "region": p.region,
+        "lang": first.get("lang") or "",
+        "supporters": p.supporters,
+        "channels": dict(sorted(p.channels.items())),
+        "first_case_id": str(first["_id"]),
+        "first_received_at": first["received_at"],
+        "last_received_at": p.last_received_at,
+        "status": p.status,
+        "status_changed_by": changed.get("by"),
+        "status_changed_at": changed.get("at"),
+        "status_reason": changed.get("reason"),
+    }
+
+
+def proposal_store(ctx: DeskContext) -> MongoProposalStore:
+    if not isinstance(ctx.repo, MongoDeskRepository):
+        raise RuntimeError("the proposals board needs the desk's MongoDB store")
+    return MongoProposalStore(ctx.repo.cases.database)
+
+
+router = APIRouter(prefix="/api", tags=["proposals"], responses=errors(400, 401, 403, 404, 409, 422, 503))
+
+
+@router.get("/proposals", summary="The proposals board, most supporters first")
+async def list_proposals(
+    ctx: Context,
+    session: CurrentSession,
+    status: ProposalStatus | None = None,
+    topic: Topic | None = None,
+    region: Region = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> ProposalList:
+    where = ProposalFilter(status, topic.value if topic else None, region)
+    page = await load_board(proposal_store(ctx), where, limit, offset)
+    return ProposalList(items=[ProposalShown.model_validate(shown(p)) for p in page.items], total=page.total)
+
+
+@router.get("/proposals.csv", summary="The proposals board as CSV (the same filters)")
+async def proposals_csv(
+    ctx: Context,
+    session: CurrentSession,
+    status: ProposalStatus | None = None,
+    topic: Topic | None = None,
+    region: Region = None,
+) -> Response:
+    where = ProposalFilter(status, topic.value if topic else None, region)
+    body = board_csv(shown(p) for p in await load_all(proposal_store(ctx), where))
+    name = f"jauap-proposals-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.csv"
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def details(ctx: DeskContext, proposal_id: str) -> ProposalDetails:
+    proposal, history = await load_proposal(proposal_store(ctx), proposal_id)
+    changes = [{**c, "id": c["_id"]} for c in history]
+    shown_ = {**shown(proposal), "case_ids": proposal.case_ids, "history": changes}
+    return ProposalDetails.model_validate(shown_)
+
+
+@router.get("/proposals/{proposal_id:path}", summary="A proposal with its supporters and history")
+async def get_proposal(proposal_id: str, ctx: Context, session: CurrentSession) -> ProposalDetails:
+    return await details(ctx, proposal_id)
+
+
+@router.post("/proposals/{proposal_id:path}/status", summary="Change a proposal's status, with a reason")
+@router.patch("/proposals/{proposal_id:path}/status", summary="Change a proposal's status (as POST)")
+async def set_status(
+    proposal_id: str, body: StatusRequest, ctx: Context, session: CurrentSession
+) -> ProposalDetails:
+    user = User(session.username, session.role)
+    await change_status(
+        proposal_store(ctx),
+        ctx.repo,
+        proposal_id,
+        user,
+        body.status,
+        body.reason,
+        datetime.now(UTC),
+        body.expected,
+    )
+    return await details(ctx, proposal_id)
+
+
+async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
+    await ensure_proposal_indexes(db)
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
