@@ -13,7 +13,7 @@ from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, QuestionClass
 from services.runtime.broker import publish_event
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
-from . import api, auth, case_api, console, knowledge_api, metrics, notice_api, proposals_api, users_api
+from . import api, auth, case_api, console, metrics, notice_api, proposals_api, users_api
 from .accounts import accounts_from_settings, ensure_account_indexes
 from .cases import CaseView
 from .context import DeskContext
@@ -83,7 +83,6 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         notice_api.install(app)
         proposals_api.install(app)
         users_api.install(app)
-        knowledge_api.install(app)
         console.install(app)
 
     async def on_start(runtime: Runtime) -> None:
@@ -91,14 +90,12 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         await ensure_account_indexes(runtime.db)
         await ensure_status_indexes(runtime.db)
         await case_api.ensure_indexes(runtime.db)
-        await knowledge_api.start(runtime)
         await proposals_api.ensure_indexes(runtime.db)
         runtime.state["gauge"] = asyncio.create_task(
             _refresh_open_cases(MongoDeskRepository(runtime.db), settings)
         )
 
     async def on_stop(runtime: Runtime) -> None:
-        await knowledge_api.stop(runtime)
         task = runtime.state.pop("gauge", None)
         if task is not None:
             task.cancel()
