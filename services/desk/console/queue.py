@@ -19,6 +19,7 @@ from schemas.questions import REGIONS
 from ..accounts import USERNAME
 from ..cases import OPEN_STATUSES, CaseStatus
 from ..facets import FACETS, facet_counts
+from ..proposals import PROPOSAL_INTENT
 from ..store import QUEUE_ORDER
 
 Document = dict[str, Any]
@@ -89,6 +90,8 @@ class QueueFilter:
         for name in ("channel", "topic", "intent", "region", "lang"):
             if (value := getattr(self, name)) is not None:
                 query[name] = value
+        if self.intent is None:  # proposals have their own board (proposals.py); the filter still shows them
+            query["intent"] = {"$ne": PROPOSAL_INTENT}
         if urgency is not None:
             query["urgency"] = urgency
         if self.assignee is not None:
@@ -115,6 +118,8 @@ class QueueFilter:
         chosen = {name: value for name in FACETS if (value := getattr(self, name)) is not None}
         unfiltered: dict[str, Any] = dict.fromkeys(FACETS)
         base = replace(self, **unfiltered).query(case_ids, username)
+        if self.intent:
+            base.pop("intent")  # counted by the facet, proposals too, once an intent is chosen
         if self.status:
             base["status"] = {"$in": sorted({*base["status"]["$in"], self.status})}
         if self.urgency:

@@ -203,9 +203,9 @@ def test_the_board_has_most_supporters_first_then_the_oldest() -> None:
 def test_the_board_filters_by_status_topic_and_region_of_the_first_case() -> None:
     proposals = group_proposals(
         [
-            case("t:1", cluster="c-1", topic="taxes", region="KZ-75"),
-            case("t:2", cluster="c-1", topic="health", region="KZ-11", minutes=1),
-            case("t:3", cluster="c-2", topic="health", region=None),
+            case("t:1", cluster="c-1", topic="pension", region="KZ-75"),
+            case("t:2", cluster="c-1", topic="employment", region="KZ-11", minutes=1),
+            case("t:3", cluster="c-2", topic="employment", region=None),
         ]
     )
     proposals["c-2"].status = S.declined
@@ -213,12 +213,12 @@ def test_the_board_filters_by_status_topic_and_region_of_the_first_case() -> Non
     def ids(where: ProposalFilter) -> list[str]:
         return [p.id for p in board_order(proposals.values(), where)]
 
-    assert ids(ProposalFilter(topic="taxes")) == ["c-1"]
-    assert ids(ProposalFilter(topic="health")) == ["c-2"]
+    assert ids(ProposalFilter(topic="pension")) == ["c-1"]
+    assert ids(ProposalFilter(topic="employment")) == ["c-2"]
     assert ids(ProposalFilter(region="KZ-75")) == ["c-1"]
     assert ids(ProposalFilter(region="KZ-11")) == []
     assert ids(ProposalFilter(status="declined")) == ["c-2"]
-    assert ids(ProposalFilter(status="received", topic="taxes")) == ["c-1"]
+    assert ids(ProposalFilter(status="received", topic="pension")) == ["c-1"]
 
 
 def test_a_title_is_the_first_line_cut_at_a_word() -> None:
