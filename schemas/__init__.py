@@ -11,6 +11,7 @@ from .answers import (
     DeliveryStatus,
 )
 from .base import Channel, Event, conversation_key, question_id, utc_now
+from .knowledge import KnowledgeEntryChanged, KnowledgeLang
 from .questions import (
     REGIONS,
     Author,
@@ -33,8 +34,11 @@ EVENTS: tuple[type[Event], ...] = (
     AnswerDelivered,
     AnswerFailed,
     DeliveryStatus,
+    KnowledgeEntryChanged,
 )
 TOPICS: tuple[str, ...] = tuple(e.TOPIC for e in EVENTS)
+# Compacted: the last version of every key stays (the knowledge base is read from the beginning).
+COMPACTED_TOPICS: frozenset[str] = frozenset({KnowledgeEntryChanged.TOPIC})
 
 
 def dlq_topic(topic: str) -> str:
@@ -42,6 +46,7 @@ def dlq_topic(topic: str) -> str:
 
 
 __all__ = [
+    "COMPACTED_TOPICS",
     "EVENTS",
     "REGIONS",
     "TOPICS",
@@ -58,6 +63,8 @@ __all__ = [
     "Event",
     "FaqMatch",
     "Intent",
+    "KnowledgeEntryChanged",
+    "KnowledgeLang",
     "Lang",
     "PiiKind",
     "PiiSpan",

@@ -10,6 +10,7 @@ from services.runtime.broker import publish_events
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
 from .handlers import ClassifyQuestions
+from .knowledge import KnowledgeFollower
 from .settings import ClassifierSettings
 
 
@@ -34,6 +35,15 @@ def create_app(settings: ClassifierSettings | None = None, engine: Engine | None
 
     async def on_start(runtime: Runtime) -> None:
         await runtime.state["clusters"].ensure_indexes()
+        knowledge = KnowledgeFollower(
+            settings.kafka_bootstrap, engine.faq, client_id=f"{settings.service_name}-knowledge"
+        )
+        runtime.state["knowledge"] = knowledge
+        await knowledge.start()  # the whole knowledge base before the first question
+
+    async def on_stop(runtime: Runtime) -> None:
+        if (knowledge := runtime.state.pop("knowledge", None)) is not None:
+            await knowledge.stop()
 
     return build_service(
         settings,
@@ -43,6 +53,7 @@ def create_app(settings: ClassifierSettings | None = None, engine: Engine | None
         wire=wire,
         uses_store=True,
         on_start=on_start,
+        on_stop=on_stop,
     )
 
 

@@ -6,7 +6,7 @@ import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from schemas import TOPICS, dlq_topic
+from schemas import COMPACTED_TOPICS, TOPICS, dlq_topic
 
 log = logging.getLogger("jauap.topics")
 
@@ -20,6 +20,11 @@ def all_topics(partitions: int = PARTITIONS) -> dict[str, int]:
     return wanted
 
 
+def topic_config(name: str) -> dict[str, str]:
+    """A compacted topic keeps the last record of every key for ever (the knowledge base)."""
+    return {"cleanup.policy": "compact"} if name in COMPACTED_TOPICS else {}
+
+
 async def ensure_topics(bootstrap: str, wanted: dict[str, int]) -> list[str]:
     """Create the missing topics; returns the names it created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="jauap-topics")
@@ -27,7 +32,7 @@ async def ensure_topics(bootstrap: str, wanted: dict[str, int]) -> list[str]:
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name, num_partitions=count, replication_factor=1)
+            NewTopic(name, num_partitions=count, replication_factor=1, topic_configs=topic_config(name))
             for name, count in wanted.items()
             if name not in existing
         ]

@@ -17,7 +17,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from schemas import TOPICS, dlq_topic
+from schemas import COMPACTED_TOPICS, TOPICS, dlq_topic
 from services.classifier.app import create_app as classifier_app
 from services.classifier.settings import ClassifierSettings
 from services.desk.app import create_app as desk_app
@@ -171,6 +171,8 @@ def test_the_strimzi_example_has_every_topic_with_the_partitions_jauap_topics_cr
         **dict.fromkeys(TOPICS, PARTITIONS),
         **{dlq_topic(topic): DLQ_PARTITIONS for topic in TOPICS},
     }
+    policies = {d["spec"]["topicName"]: d["spec"]["config"].get("cleanup.policy", "delete") for d in docs}
+    assert {name for name, policy in policies.items() if policy == "compact"} == COMPACTED_TOPICS
 
 
 def test_the_mongo_example_is_valid_for_kubernetes() -> None:

@@ -4,6 +4,10 @@ Entries are indexed by title + example questions + answer in the folded model te
 character n-grams so inflected and Kazakh-without-letters spellings still meet.  Suggestions are
 restricted to the question's language when the knowledge base has entries in it (an operator
 answers in the citizen's language); English questions get Russian entries.
+
+The shipped entries (`data/faq.jsonl`) are a seed: the desk's knowledge base (`knowledge.entries.v1`,
+applied by `services/classifier/knowledge.py`) adds entries, replaces a seed entry with the same id
+and retires entries (docs/architecture.md, Knowledge base).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -60,11 +65,21 @@ def load_entries(path: Path = FAQ_PATH) -> list[FaqEntry]:
     return [FaqEntry.model_validate(json.loads(line)) for line in lines if line.strip()]
 
 
+@dataclass(frozen=True)
+class FaqChange:
+    """One knowledge-base change: `entry` is the entry as it now is, or None when it is retired."""
+
+    entry_id: str
+    version: int
+    entry: FaqEntry | None
+
+
 class FaqIndex:
     def __init__(self, entries: Iterable[FaqEntry], min_score: float = MIN_SCORE) -> None:
         self.min_score = min_score
         self._lock = threading.Lock()
         self._entries: list[FaqEntry] = []
+        self._versions: dict[str, int] = {}  # knowledge-base version applied, per entry id
         self._vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
         )
@@ -82,6 +97,29 @@ class FaqIndex:
         by_id = {entry.id: entry for entry in self._entries}
         by_id.update({entry.id: entry for entry in entries})
         self._rebuild(list(by_id.values()))
+
+    def apply(self, changes: Iterable[FaqChange]) -> int:
+        """Merge knowledge-base changes into the index (the shipped seed included): an entry with a
+        known id replaces it, a retired one is removed. A version not newer than the one applied
+        for that id is ignored, so a change read twice or late never undoes a newer one. Returns
+        how many changes were applied; the index is refitted once for all of them."""
+        by_id = {entry.id: entry for entry in self._entries}
+        applied = 0
+        for change in changes:
+            if change.version <= self._versions.get(change.entry_id, 0):
+                continue
+            self._versions[change.entry_id] = change.version
+            applied += 1
+            if change.entry is None:
+                by_id.pop(change.entry_id, None)
+            else:
+                by_id[change.entry_id] = change.entry
+        if applied:
+            self._rebuild(list(by_id.values()))
+        return applied
+
+    def ids(self) -> set[str]:
+        return {entry.id for entry in self._entries}
 
     def _rebuild(self, entries: list[FaqEntry]) -> None:
         with self._lock:
