@@ -7,7 +7,7 @@ the case routes take the rest of the path as the id."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -22,6 +22,7 @@ from . import versions
 from .accounts import LoginRefused, LoginThrottled
 from .auth import CurrentSession
 from .cases import CaseStatus, CloseReason, ResolveOutcome, TransitionError, public
+from .cluster_api import ClusterDraft, clusters_of, shown_draft
 from .context import Context
 from .core import Invalid, NotFound, PublishFailed, User
 from .delivery_status import Statuses, annotate
@@ -39,6 +40,14 @@ class DraftRequest(BaseModel):
         default=False,
         description="Answer a public X mention privately, by direct message to its author (e.g. when the "
         "answer names the citizen's personal data, which a public reply may not). Only for X cases.",
+    )
+    scope: Literal["case", "cluster"] = Field(
+        default="case",
+        description="'cluster': one draft for every open case of the case's near-duplicate cluster, each "
+        "answered in its own thread on approval (POST /api/cluster-drafts/{id}/approve).",
+    )
+    excluded_case_ids: list[Annotated[str, Field(max_length=300)]] = Field(
+        default_factory=list, max_length=500, description="With scope 'cluster': the cases to leave out."
     )
 
 
@@ -146,9 +155,18 @@ DraftKey = Annotated[
     "body is refused (422).",
 )
 async def write_draft(
-    case_id: str, body: DraftRequest, ctx: Context, session: CurrentSession, key: DraftKey = None
-) -> Draft:
+    case_id: str,
+    body: DraftRequest,
+    ctx: Context,
+    session: CurrentSession,
+    request: Request,
+    key: DraftKey = None,
+) -> Draft | ClusterDraft:
     user = User(session.username, session.role)
+    if body.scope == "cluster":
+        clusters = clusters_of(request)
+        written = await clusters.write(case_id, user, body.text, body.excluded_case_ids, key=key)
+        return await shown_draft(clusters, written)
     draft = await ctx.desk.write_draft(case_id, user, body.text, private=body.private, key=key)
     return Draft.model_validate(public(draft))
 

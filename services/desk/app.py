@@ -13,9 +13,11 @@ from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, QuestionClass
 from services.runtime.broker import publish_event
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
-from . import api, auth, case_api, console, metrics, notice_api, proposals_api, users_api
+from . import api, auth, case_api, cluster_api, console, metrics, notice_api, proposals_api, users_api
 from .accounts import accounts_from_settings, ensure_account_indexes
 from .cases import CaseView
+from .cluster_drafts import ClusterAnswers
+from .cluster_store import MongoClusterDrafts, ensure_cluster_indexes
 from .context import DeskContext
 from .deadlines import refresh_deadline_gauge
 from .delivery_status import ensure_indexes as ensure_status_indexes
@@ -51,6 +53,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         )
         accounts = accounts_from_settings(runtime.db, settings)
         app.state.desk = DeskContext(settings=settings, repo=repo, desk=desk, accounts=accounts)
+        app.state.clusters = ClusterAnswers(desk, MongoClusterDrafts(runtime.db))
         handlers = DeskHandlers(repo, deadline_policy=settings.deadline_policy)
         runtime.subscribe_batches(
             "cases",
@@ -78,6 +81,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         )
         api.install_error_handlers(app)
         app.include_router(auth.router)
+        cluster_api.install(app)  # before api.router, whose /cases/{id} would take /cases/{id}/cluster
         app.include_router(api.router)
         case_api.install(app)
         notice_api.install(app)
@@ -90,6 +94,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         await ensure_account_indexes(runtime.db)
         await ensure_status_indexes(runtime.db)
         await case_api.ensure_indexes(runtime.db)
+        await ensure_cluster_indexes(runtime.db)
         await proposals_api.ensure_indexes(runtime.db)
         runtime.state["gauge"] = asyncio.create_task(
             _refresh_open_cases(MongoDeskRepository(runtime.db), settings)

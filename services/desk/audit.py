@@ -24,6 +24,11 @@ class Action(StrEnum):
     draft_created = "draft_created"
     draft_approved = "draft_approved"
     draft_rejected = "draft_rejected"
+    # One answer for a near-duplicate cluster (cluster_drafts.py): written, cases left out, decided
+    cluster_draft_created = "cluster_draft_created"
+    cluster_draft_excluded = "cluster_draft_excluded"
+    cluster_draft_approved = "cluster_draft_approved"  # detail: the cases covered and those left out
+    cluster_draft_rejected = "cluster_draft_rejected"
     answer_delivered = "answer_delivered"
     answer_failed = "answer_failed"
     delivery_status = "delivery_status"  # what the channel said about a delivered part (read, failed)

@@ -170,6 +170,10 @@ class Draft(_Shown):
     private: bool = Field(
         default=False, description="Sent privately (an X mention answered by direct message), not in public."
     )
+    cluster_draft_id: str | None = Field(
+        default=None,
+        description="The cluster draft whose approval wrote this case's answer (one text for many cases).",
+    )
     status: DraftStatus = Field(
         description="pending, approved, rejected, superseded (another draft was approved) or withdrawn "
         "(the case was closed)."

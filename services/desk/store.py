@@ -35,6 +35,7 @@ class CaseFilter:
     region: str | None = None
     urgency: str | None = None
     lang: str | None = None
+    cluster_id: str | None = None  # the near-duplicate cluster (cluster_drafts.py)
     q: str | None = None  # case-insensitive substring of the question text
     approved_before: datetime | None = None  # approved (answer handed over) before this time
 
