@@ -1,7 +1,8 @@
 """The public web form: its payload, validated, and the QuestionReceived it becomes.
 
-A form submission is a conversation of one message, so both ids are one UUID; the answer goes
-back through the contact the citizen left (or the desk calls them). The UUID is fresh unless the
+A form submission is a conversation of one message, so both ids are one UUID. The answer goes by
+e-mail when the citizen left an address, otherwise to the submission's status page, whose link
+intake returns on submission (docs/architecture.md, Web-form answers). The UUID is fresh unless the
 form sent a submission key (`Idempotency-Key` header or `submission_id` field, generated once per
 question and sent again on a retry): then it is derived from the key, so a retried form is the
 same question and consumers drop the repeat by its question id.
@@ -10,6 +11,7 @@ same question and consumers drop the repeat by its question id.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 from typing import Annotated
 from uuid import NAMESPACE_URL, uuid4, uuid5
@@ -24,6 +26,15 @@ WEBFORM_MAX_CHARS = 5000
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=WEBFORM_MAX_CHARS)]
 Optional200 = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)]
+
+# The message id prefix of an answer delivered to the status page rather than by e-mail: the
+# responder gives it, intake's status page tells the two routes apart by it.
+STATUS_PAGE_MESSAGE_PREFIX = "status-page:"
+_EMAIL_ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+# Letters only Kazakh has among the Cyrillic ones.
+_KAZAKH_LETTERS = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+_CYRILLIC = re.compile("[а-яёА-ЯЁ]")
+_LATIN = re.compile("[A-Za-z]")
 
 # A key must be long enough that two clients never pick the same one by chance: the question id
 # is derived from the key alone. A UUID is the intended key.
@@ -77,6 +88,21 @@ class WebFormQuestion(BaseModel):
         if code not in REGIONS:
             raise ValueError("not an ISO 3166-2:KZ region code (KZ-10 ... KZ-79)")
         return code
+
+
+def answers_by_email(contact: str | None) -> bool:
+    """Whether the citizen left an e-mail address to answer to (else: the status page)."""
+    return bool(contact) and _EMAIL_ADDRESS.fullmatch((contact or "").strip()) is not None
+
+
+def guess_lang(text: str) -> str:
+    """The question's language as far as its letters tell, until the classifier says (ru/kk/en):
+    the status page speaks it from the first second."""
+    if _KAZAKH_LETTERS.search(text):
+        return "kk"
+    if _CYRILLIC.search(text):
+        return "ru"
+    return "en" if _LATIN.search(text) else "ru"
 
 
 def submission_identity(key: str) -> str:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException
+from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from channels.webform import SUBMISSION_KEY_PATTERN, SUBMISSION_KEY_RULE, WebFormQuestion
 
 from .deps import IntakeDep, WebformSource
 from .handlers import Refused
+from .settings import IntakeSettings
+from .status_links import status_url
 
 router = APIRouter(prefix="/api", tags=["web form"])
 
@@ -18,6 +20,12 @@ router = APIRouter(prefix="/api", tags=["web form"])
 class QuestionAccepted(BaseModel):
     id: str = Field(
         description="The question's id, `webform:<uuid>`; the same submission key always gives the same id."
+    )
+    status_url: str | None = Field(
+        default=None,
+        description="The question's status page, where the answer appears when the citizen left no e-mail "
+        "(received, being handled, the answer). The link is the only key to the page: show it to the "
+        "citizen, never log it. Each attempt gets a new link, and every link works.",
     )
 
 
@@ -37,6 +45,7 @@ IdempotencyKey = Annotated[
 @router.post(
     "/questions",
     status_code=202,
+    response_model_exclude_none=True,
     summary="Ask a question through the web form",
     description="Publishes the question before answering 202. To retry safely, send the same "
     "`Idempotency-Key` header (or `submission_id` field) with the same form: the answer carries the "
@@ -54,10 +63,18 @@ IdempotencyKey = Annotated[
     },
 )
 async def submit_question(
-    form: WebFormQuestion, intake: IntakeDep, source: WebformSource, idempotency_key: IdempotencyKey = None
+    form: WebFormQuestion,
+    intake: IntakeDep,
+    source: WebformSource,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
 ) -> QuestionAccepted:
     try:
         accepted = await intake.webform(form, idempotency_key)
     except Refused as exc:
         raise HTTPException(exc.status, exc.reason) from exc
-    return QuestionAccepted(id=accepted.question.question_id)
+    link = None
+    if accepted.status_token is not None:
+        settings: IntakeSettings = request.app.state.runtime.settings
+        link = status_url(settings.public_base_url or str(request.base_url), accepted.status_token)
+    return QuestionAccepted(id=accepted.question.question_id, status_url=link)

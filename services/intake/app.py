@@ -11,7 +11,7 @@ from services.runtime.broker import publish_event
 from services.runtime.invalid_requests import invalid_request_response
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
-from . import api, webhooks, whatsapp_webhook
+from . import api, status, webhooks, whatsapp_webhook
 from .guards import CHANNEL_OF_PATH, BodyLimit, RateLimiter
 from .handlers import Intake, refuse
 from .pollers import start_pollers, stop_pollers
@@ -28,7 +28,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         async def publish_status(status: DeliveryStatus) -> None:
             await publish_event(runtime.broker, status)
 
-        app.state.intake = runtime.state["intake"] = Intake(settings, publish)
+        status_store = status.install(runtime, app)
+        app.state.intake = runtime.state["intake"] = Intake(settings, publish, status_store=status_store)
         app.state.webform_limiter = RateLimiter(settings.webform_rate_per_minute)
         app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
         app.add_exception_handler(RequestValidationError, _log_invalid_request)
@@ -47,8 +48,13 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         # store outage never makes the webhooks and the web form unready.
         uses_store=False,
         on_start=start_pollers,
-        on_stop=stop_pollers,
+        on_stop=_stop,
     )
+
+
+async def _stop(runtime: Runtime) -> None:
+    await stop_pollers(runtime)
+    await status.close(runtime)
 
 
 async def _log_invalid_request(request: Request, exc: Exception) -> Response:

@@ -19,7 +19,8 @@ from channels.telegram import Ignored, InvalidUpdate, parse_update, to_question,
 from schemas import Channel, QuestionReceived
 
 from .settings import IntakeSettings
-from .submissions import SubmissionMemory
+from .status_store import StatusStore
+from .submissions import SubmissionMemory, issue_status_link
 
 log = logging.getLogger("intake")
 
@@ -52,6 +53,7 @@ class Refused(Exception):
 @dataclass(frozen=True)
 class Accepted:
     question: QuestionReceived
+    status_token: str | None = None  # the web form's status link, when intake has a status store
 
 
 def refuse(channel: str, status: int, reason: str, kind: str, **context: object) -> Refused:
@@ -63,11 +65,16 @@ def refuse(channel: str, status: int, reason: str, kind: str, **context: object)
 
 class Intake:
     def __init__(
-        self, settings: IntakeSettings, publish: Publish, submissions: SubmissionMemory | None = None
+        self,
+        settings: IntakeSettings,
+        publish: Publish,
+        submissions: SubmissionMemory | None = None,
+        status_store: StatusStore | None = None,
     ) -> None:
         self._settings = settings
         self._publish = publish
         self._submissions = submissions or SubmissionMemory()
+        self._status_store = status_store
 
     async def telegram_update(self, body: bytes, secret: str | None) -> Accepted | Ignored:
         channel = Channel.telegram.value
@@ -144,8 +151,18 @@ class Intake:
                 "generate a new key for each new question, and reuse it only to retry that question",
                 "key_reused",
             )
+        token = None
+        if self._status_store is not None:
+            # Stored before the publish: a link that was handed out always opens its page.
+            try:
+                token = await issue_status_link(self._status_store, question, webform.guess_lang(form.text))
+            except Exception as exc:  # the store is down or slow: nothing published, the form retries
+                raise refuse(
+                    channel, 503, "the question could not be stored, try again later", "store_failed",
+                    error=type(exc).__name__,
+                ) from exc  # fmt: skip
         await self._publish_question(question, keyed=key is not None)
-        return Accepted(question)
+        return Accepted(question, status_token=token)
 
     async def publish(self, question: QuestionReceived, **context: object) -> None:
         """Publish a question a channel router has verified and parsed (counted, logged; Refused 503)."""

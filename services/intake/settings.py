@@ -29,6 +29,17 @@ class IntakeSettings(ServiceSettings):
     webform_rate_per_minute: int = Field(
         default=10, ge=1, description="Web form submissions allowed per client address per minute."
     )
+    status_page_rate_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="Web-form status page views (found or not) per client address per minute.",
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description="The address citizens reach intake at (e.g. https://jauap.gov.kz), for the status links "
+        "the web form returns; unset: the address of the request.",
+    )
     trusted_proxy_hops: int = Field(
         default=0,
         ge=0,

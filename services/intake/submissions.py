@@ -1,4 +1,5 @@
-"""What intake remembers of web-form submission keys, to tell a retry from a reused key.
+"""What intake remembers of web-form submissions: their keys, to tell a retry from a reused key,
+and the status link each submission gets (docs/architecture.md, Web-form answers).
 
 A retry (the same key, the same question) is published again under the same question id and
 dropped downstream as a repeat. A key sent again with a different question would silently lose
@@ -10,6 +11,11 @@ a reused key is not detected and its question is dropped as a repeat of the firs
 from __future__ import annotations
 
 from collections import OrderedDict
+
+from schemas import QuestionReceived
+
+from . import status_links
+from .status_store import Link, StatusStore
 
 
 class SubmissionMemory:
@@ -29,3 +35,13 @@ class SubmissionMemory:
         if len(self._fingerprints) > self.max_keys:
             self._fingerprints.popitem(last=False)
         return True
+
+
+async def issue_status_link(store: StatusStore, question: QuestionReceived, lang: str) -> str:
+    """A new status link for the question: its token's hash stored, the token returned (only here).
+    A retried form gets a new link to the same question; every link handed out keeps working."""
+    link = status_links.issue()
+    await store.add_link(
+        Link(digest=link.digest, question_id=question.question_id, lang=lang, received_at=question.sent_at)
+    )
+    return link.token

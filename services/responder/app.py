@@ -20,6 +20,7 @@ from .handlers import Responder
 from .ledger import MongoLedger
 from .policy import DeliveryPolicy
 from .settings import ResponderSettings
+from .webform_sender import WebFormSender
 
 
 def senders(settings: ResponderSettings) -> dict[Channel, Sender]:
@@ -44,10 +45,12 @@ def senders(settings: ResponderSettings) -> dict[Channel, Sender]:
     if x.enabled:
         configured[Channel.x] = XClient(x)
     email = configured_email()
+    webform_email: Sender | None = None
     if email is not None and email.enabled:
         configured[Channel.email] = EmailSender(email)
-        # A web-form question is answered by e-mail when the citizen left an address.
-        configured[Channel.webform] = WebFormEmailSender(email)
+        webform_email = WebFormEmailSender(email)
+    # A web-form question is answered by e-mail when the citizen left an address, else on its status page.
+    configured[Channel.webform] = WebFormSender(webform_email)
     return configured
 
 

@@ -83,13 +83,21 @@ class Runtime:
         ]
 
     def subscribe(
-        self, purpose: str, *, event: type[EV], handle: Callable[[EV], Awaitable[None]], description: str
+        self,
+        purpose: str,
+        *,
+        event: type[EV],
+        handle: Callable[[EV], Awaitable[None]],
+        description: str,
+        outages: Outages | None = None,
     ) -> None:
-        """Consume `event`'s topic in this service's group for `purpose`, under the retry/DLQ guard."""
+        """Consume `event`'s topic in this service's group for `purpose`, under the retry/DLQ guard.
+        `outages`: where it reports what it waits out, the service's own (its readiness) by default."""
         self._measure_lag(purpose, event.TOPIC)
         consumers.subscribe(
             self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
-            handle=handle, policy=self.retry_policy, description=description, outages=self.outages,
+            handle=handle, policy=self.retry_policy, description=description,
+            outages=self.outages if outages is None else outages,
         )  # fmt: skip
 
     def subscribe_batches(

@@ -171,11 +171,13 @@ async def test_a_web_form_without_an_e_mail_address_is_rejected_with_the_reason(
 async def test_the_responder_answers_e_mail_and_web_forms_by_mail(monkeypatch: pytest.MonkeyPatch) -> None:
     from services.responder.app import senders
     from services.responder.settings import ResponderSettings
+    from services.responder.webform_sender import WebFormSender
 
     monkeypatch.setenv("JAUAP_EMAIL_RATE_PER_S", "5")
     built = senders(ResponderSettings())
     assert isinstance(built[Channel.email], EmailSender)
-    assert isinstance(built[Channel.webform], WebFormEmailSender)
+    webform = built[Channel.webform]
+    assert isinstance(webform, WebFormSender) and isinstance(webform.email, WebFormEmailSender)
     for sender in built.values():
         close = getattr(sender, "close", None)
         if close is not None:

@@ -1,0 +1,39 @@
+"""The status page's store over dicts, with the Mongo one's idempotent inserts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.intake.status_store import DeliveredAnswer, Link, Progress
+
+
+class MemoryStatusStore:
+    def __init__(self, fail_with: Exception | None = None) -> None:
+        self.links: dict[str, Link] = {}
+        self.handled: dict[str, str | None] = {}
+        self.answers: dict[tuple[str, str], DeliveredAnswer] = {}
+        self.fail_with = fail_with
+        self.lookups = 0
+
+    async def add_link(self, link: Link) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        assert link.digest not in self.links
+        self.links[link.digest] = link
+
+    async def link(self, digest: str) -> Link | None:
+        self.lookups += 1
+        return self.links.get(digest)
+
+    async def mark_handled(self, question_id: str, lang: str | None, at: datetime) -> None:
+        self.handled.setdefault(question_id, lang)
+
+    async def add_answer(self, question_id: str, answer: DeliveredAnswer) -> None:
+        self.answers.setdefault((question_id, answer.answer_id), answer)
+
+    async def progress(self, question_id: str) -> Progress:
+        answers = sorted(
+            (a for (q, _), a in self.answers.items() if q == question_id), key=lambda a: a.delivered_at
+        )
+        handled = question_id in self.handled
+        return Progress(handled=handled or bool(answers), lang=self.handled.get(question_id), answers=answers)
