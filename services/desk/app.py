@@ -13,7 +13,18 @@ from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, QuestionClass
 from services.runtime.broker import publish_event
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
-from . import api, auth, case_api, cluster_api, console, metrics, notice_api, proposals_api, users_api
+from . import (
+    api,
+    auth,
+    case_api,
+    cluster_api,
+    console,
+    dashboard_api,
+    metrics,
+    notice_api,
+    proposals_api,
+    users_api,
+)
 from .accounts import accounts_from_settings, ensure_account_indexes
 from .cases import CaseView
 from .cluster_drafts import ClusterAnswers
@@ -87,6 +98,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         notice_api.install(app)
         proposals_api.install(app)
         users_api.install(app)
+        dashboard_api.install(app)
         console.install(app)
 
     async def on_start(runtime: Runtime) -> None:

@@ -1,0 +1,89 @@
+"""`GET /api/dashboard` and `GET /api/dashboard/{panel}.csv`: the manager's dashboard for approvers and
+admins (the desk has no manager role: the people who approve answers are the ones who run the desk,
+as for the audit log). Recomputed at most every CACHE_S per period, so a page and its CSV downloads
+read the store once."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import Response
+
+from .accounts import Session
+from .auth import CurrentSession
+from .context import Context, DeskContext
+from .dashboard import build
+from .dashboard_csv import panel_csv
+from .dashboard_models import Dashboard, Panel
+from .dashboard_store import DashboardStore
+from .policy import Role, require_role
+from .store import MongoDeskRepository
+
+CACHE_S = 10.0
+MAX_DAYS = 366
+Days = Annotated[int, Query(ge=1, le=MAX_DAYS, description="How many days back, today included.")]
+
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+
+
+@dataclass
+class DashboardCache:
+    """The last dashboard per period length, with when it was built (monotonic seconds)."""
+
+    built: dict[int, tuple[float, Dashboard]] = field(default_factory=dict)
+
+    async def get(self, ctx: DeskContext, days: int) -> Dashboard:
+        now = time.monotonic()
+        cached = self.built.get(days)
+        if cached is not None and now - cached[0] < CACHE_S:
+            return cached[1]
+        dashboard = await build(_store(ctx), days, datetime.now(UTC), ctx.settings.deadline_policy)
+        self.built[days] = (now, dashboard)
+        return dashboard
+
+
+def _store(ctx: DeskContext) -> DashboardStore:
+    if not isinstance(ctx.repo, MongoDeskRepository):
+        raise RuntimeError("the dashboard needs the desk's MongoDB store")
+    return DashboardStore(ctx.repo.cases.database)
+
+
+def may_read(session: Session) -> None:
+    require_role(session.role, Role.approver, "read the dashboard")
+
+
+def _cache(request: Request) -> DashboardCache:
+    cache: DashboardCache = request.app.state.dashboard_cache
+    return cache
+
+
+Cache = Annotated[DashboardCache, Depends(_cache)]
+
+
+@router.get("", response_model=Dashboard, summary="The manager's dashboard for the last `days` days")
+async def dashboard(ctx: Context, session: CurrentSession, cache: Cache, days: Days = 30) -> Dashboard:
+    may_read(session)
+    return await cache.get(ctx, days)
+
+
+@router.get("/{panel}.csv", summary="One dashboard panel as CSV", response_class=Response)
+async def dashboard_csv(
+    panel: Panel, ctx: Context, session: CurrentSession, cache: Cache, days: Days = 30
+) -> Response:
+    may_read(session)
+    text = panel_csv(await cache.get(ctx, days), panel)
+    name = f"jauap-{panel}-{days}d-{datetime.now(UTC).strftime('%Y%m%d-%H%M')}.csv"
+    return Response(
+        text.encode("utf-8-sig"),  # the BOM makes spreadsheet programs read Cyrillic names right
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.state.dashboard_cache = DashboardCache()
+    app.include_router(router)
