@@ -1,0 +1,150 @@
+"""The web form's status page on the real store and broker: the link intake returns opens a page
+that follows the question through questions.classified.v1 to the answer on answers.delivered.v1;
+the store keeps only the token's hash; replays and wrong tokens change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from asgi_lifespan import LifespanManager
+from pymongo.asynchronous.database import AsyncDatabase
+
+from channels.webform import STATUS_PAGE_MESSAGE_PREFIX
+from schemas import (
+    AnswerDelivered,
+    Channel,
+    Classification,
+    DeliveredPart,
+    Event,
+    QuestionClassified,
+    QuestionReceived,
+)
+from services.intake.app import create_app
+from services.intake.settings import IntakeSettings
+from services.intake.status_links import digest_of
+from services.intake.status_store import LINKS, PROGRESS, DeliveredAnswer, Link, MongoStatusStore
+from tests.integration.responder.responder_it import start_group_at_end
+from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually
+
+pytestmark = pytest.mark.integration
+
+Document = dict[str, object]
+T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+XSS = "<img src=x onerror=alert(1)>"
+
+
+async def publish(*events: Event) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, enable_idempotence=True)
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key())
+    finally:
+        await producer.stop()
+
+
+@pytest.fixture
+async def intake(db_name: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = IntakeSettings(
+        mongo_db=db_name, group_prefix=f"intake-status-it-{uuid.uuid4().hex[:8]}", webform_rate_per_minute=100
+    )
+    # New groups would read every event other tests ever published; these start at the end.
+    for purpose, topic in (
+        ("webform-status", QuestionClassified.TOPIC),
+        ("webform-answers", AnswerDelivered.TOPIC),
+    ):
+        await start_group_at_end(settings.consumer_group(purpose), topic)
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+            yield client
+
+
+def classified(question: QuestionReceived, lang: str) -> QuestionClassified:
+    classification = Classification.model_validate(
+        {"lang": lang, "topic": "pension", "intent": "question", "urgency": "normal", "model_version": "it"}
+    )
+    return QuestionClassified(question=question, classification=classification)
+
+
+def delivered(question: QuestionReceived, text: str, answer_id: str) -> AnswerDelivered:
+    part = DeliveredPart(
+        part_index=0, part_count=1, channel_message_id=f"{STATUS_PAGE_MESSAGE_PREFIX}{answer_id}", text=text
+    )
+    return AnswerDelivered(
+        answer_id=answer_id,
+        case_id=question.question_id,
+        question_id=question.question_id,
+        channel=Channel.webform,
+        conversation_id=question.conversation_id,
+        parts=[part],
+    )
+
+
+async def test_the_link_follows_the_question_to_its_answer(
+    intake: httpx.AsyncClient, db: AsyncDatabase[Document]
+) -> None:
+    async with TopicReader(QuestionReceived.TOPIC) as reader:
+        r = await intake.post("/api/questions", json={"text": f"Когда индексация пенсии? {uuid.uuid4()}"})
+        assert r.status_code == 202, r.text
+        [record] = await reader.wait_for(lambda rec: r.json()["id"].encode() in rec.value)
+    question = QuestionReceived.model_validate_json(record.value)
+    path = httpx.URL(r.json()["status_url"]).path
+    token = path.rsplit("/", 1)[1]
+
+    stored = await db[LINKS].find_one({"question_id": question.question_id})
+    assert stored is not None and stored["_id"] == digest_of(token)
+    assert token not in str(stored)
+
+    page = await intake.get(path)
+    assert page.status_code == 200 and "Вопрос получен" in page.text and "Ответ министерства" not in page.text
+
+    await publish(classified(question, "kk"))
+
+    async def handled() -> str | None:
+        text = (await intake.get(path)).text
+        return text if "Сұрақ қаралуда" in text else None
+
+    await eventually(handled, timeout_s=30)
+
+    answer_id = uuid.uuid4().hex
+    await publish(
+        delivered(question, f"Жауап: {XSS}", answer_id), delivered(question, f"Жауап: {XSS}", answer_id)
+    )
+
+    async def answered() -> str | None:
+        text = (await intake.get(path)).text
+        return text if "Министрліктің жауабы" in text else None
+
+    shown = await eventually(answered, timeout_s=30)
+    assert isinstance(shown, str)
+    assert shown.count("Жауап: &lt;img src=x onerror=alert(1)&gt;") == 1 and XSS not in shown
+    assert await db[PROGRESS].count_documents({"question_id": question.question_id}) == 2
+
+    wrong = await intake.get(f"/status/{token[:-1]}{'A' if token[-1] != 'A' else 'B'}")
+    assert wrong.status_code == 404 and wrong.headers["content-type"].startswith("text/plain")
+
+
+async def test_the_store_keeps_answers_once_in_delivery_order(db: AsyncDatabase[Document]) -> None:
+    store = MongoStatusStore(db)
+    question_id = f"webform:{uuid.uuid4()}"
+    await store.add_link(Link(digest=digest_of("t" * 43), question_id=question_id, lang="ru", received_at=T0))
+    assert await store.link(digest_of("t" * 43)) == Link(digest_of("t" * 43), question_id, "ru", T0)
+    assert await store.link(digest_of("u" * 43)) is None
+    later = DeliveredAnswer("a2", "Ответ.", T0 + timedelta(days=2), by_email=False)
+    notice = DeliveredAnswer("a1", "Мы проверяем и ответим до 10.12.", T0 + timedelta(days=1), by_email=True)
+    for answer in (later, notice, later):
+        await store.add_answer(question_id, answer)
+    await store.mark_handled(question_id, "ru", T0)
+    await store.mark_handled(question_id, "kk", T0)  # a replay of another classification changes nothing
+    progress = await store.progress(question_id)
+    assert progress.handled and progress.lang == "ru"
+    assert [a.answer_id for a in progress.answers] == ["a1", "a2"]
+    assert progress.answers[0] == notice
+    assert (await store.progress(f"webform:{uuid.uuid4()}")).handled is False
