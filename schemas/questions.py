@@ -146,7 +146,17 @@ class Classification(BaseModel):
     cluster_id: str | None = Field(default=None, description="Near-duplicates share this id.")
     faq: list[FaqMatch] = Field(default_factory=list, description="Best matching approved answers.")
     confidence: dict[str, float] = Field(
-        default_factory=dict, description="Confidence 0..1 per field (lang, topic, intent, ...)."
+        default_factory=dict,
+        description="Calibrated confidence 0..1 per field (lang, topic, intent, urgency, region): the "
+        "share of labels given with that confidence that were right on the classifier's dev split.",
+    )
+    needs_check: bool = Field(
+        default=False,
+        description="'Check classification': a field's confidence is below the classifier's threshold "
+        "or the urgency is uncertain (normal, but close to urgent); a person should look.",
+    )
+    check_fields: list[str] = Field(
+        default_factory=list, description="The fields that made needs_check true (e.g. ['urgency'])."
     )
     model_version: str = Field(description="Version of the classifier that produced this.")
 

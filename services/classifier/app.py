@@ -16,7 +16,7 @@ from .settings import ClassifierSettings
 
 def create_app(settings: ClassifierSettings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or ClassifierSettings()
-    engine = engine or Engine.load(settings.model_path)
+    engine = engine or Engine.load(settings.model_path, settings.check_below)
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
         clusters = MongoClusterIndex(runtime.db)

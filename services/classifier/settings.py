@@ -16,3 +16,9 @@ class ClassifierSettings(ServiceSettings):
     model_path: Path | None = Field(
         default=None, description="Trained model artifact; built on first use when absent."
     )
+    check_below: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="A calibrated confidence below this on any field marks the case 'check classification'.",
+    )

@@ -18,9 +18,10 @@ from .clusters import (
     assign_clusters,
     signature_of,
 )
-from .engine import ClassifyInput, Engine, train_model
+from .engine import ClassifyInput, Engine
 from .faq import FaqEntry, FaqIndex
 from .mongo_clusters import MongoClusterIndex
+from .training import train_model
 
 __all__ = [
     "DEFAULT_WINDOW",

@@ -14,11 +14,11 @@ from channels.pii import find_pii, pii_kinds
 from schemas import Classification, FaqMatch, Intent, PiiSpan, Topic, Urgency
 
 from . import rules, topics
+from .calibration import CALIBRATED_FIELDS, Calibration, UrgencyThresholds
 from .clusters import Signature, signatures_of
-from .dataset import TRAIN_PATH, LabelledExample, data_fingerprint, load_examples
 from .faq import FaqEntry, FaqIndex
 from .language import LanguageIdentifier, LanguageResult
-from .model import DEFAULT_MODEL_PATH, FEATURES_VERSION, HeadPrediction, TextModel
+from .model import DEFAULT_MODEL_PATH, HeadPrediction, TextModel
 from .regions import Gazetteer, RegionResult
 from .text import model_text
 
@@ -31,10 +31,11 @@ _KEYWORD_BONUS = 0.2
 _KEYWORDS_COUNTED = 2
 # A topic from keywords alone (a language the model never saw) is a guess worth a human look.
 _KEYWORDS_ONLY_CONFIDENCE = 0.6
-# Below this the urgency head alone does not raise urgency; the rules catch the clear cases.
-_MODEL_URGENT_MIN = 0.6
-# Normal, but half of a described danger was seen: a confidence this low asks for a human look.
+# Normal, but half of a described danger was seen: the raw urgency score is at most this.
 _UNCERTAIN_URGENCY_CONFIDENCE = 0.5
+# A calibrated confidence below this on any field flags the case "check classification"
+# (the service takes it from ClassifierSettings.check_below).
+DEFAULT_CHECK_BELOW = 0.6
 
 
 @dataclass(frozen=True)
@@ -45,41 +46,53 @@ class ClassifyInput:
     at: datetime | None = None
 
 
-def train_model(train_path: Path = TRAIN_PATH) -> TextModel:
-    examples = load_examples(train_path)
-    results = LanguageIdentifier().detect_batch([example.text for example in examples])
-    texts = [
-        model_text(example.text, result.latin_kazakh)
-        for example, result in zip(examples, results, strict=True)
-    ]
-    return TextModel.train(texts, examples)
+@dataclass(frozen=True)
+class Prepared:
+    """What every field starts from: languages, the model text and the heads' predictions."""
 
-
-def current_fingerprint(train_path: Path = TRAIN_PATH) -> str:
-    examples: list[LabelledExample] = load_examples(train_path)
-    return data_fingerprint(examples, FEATURES_VERSION)
+    languages: list[LanguageResult]
+    normalised: list[str]
+    heads: dict[str, HeadPrediction]
 
 
 class Engine:
-    def __init__(self, model: TextModel, faq: FaqIndex, gazetteer: Gazetteer) -> None:
+    def __init__(
+        self,
+        model: TextModel,
+        faq: FaqIndex,
+        gazetteer: Gazetteer,
+        check_below: float = DEFAULT_CHECK_BELOW,
+    ) -> None:
         self.model = model
         self.faq = faq
         self.gazetteer = gazetteer
         self.languages = LanguageIdentifier()
+        self.check_below = check_below
+        # Without a calibration the confidences are the raw scores and the thresholds the defaults.
+        self.calibration = model.calibration or Calibration()
+        self.thresholds: UrgencyThresholds = self.calibration.urgency
+
+    def uncalibrated(self) -> Engine:
+        """The same engine reporting raw scores as confidences (to fit or compare calibration)."""
+        raw = Engine.__new__(Engine)
+        raw.__dict__.update(self.__dict__)
+        raw.calibration = Calibration(urgency=self.thresholds)
+        return raw
 
     @property
     def model_version(self) -> str:
         return self.model.version
 
     @classmethod
-    def load(cls, model_path: Path | None = None) -> Engine:
-        """Load the trained artifact; train (and save) it first when missing or stale.
+    def load(cls, model_path: Path | None = None, check_below: float = DEFAULT_CHECK_BELOW) -> Engine:
+        """Load the trained artifact; train, calibrate (and save) it first when missing or stale.
 
         The path comes from the caller (the service's JAUAP_MODEL_PATH setting, the CLI's
         --model); without one it is the default under .cache/models/.
         """
-        path = model_path or DEFAULT_MODEL_PATH
-        return cls(_load_or_train(path), FaqIndex.load(), Gazetteer())
+        from .training import load_or_train  # training builds Engines to calibrate them
+
+        return cls(load_or_train(model_path or DEFAULT_MODEL_PATH), FaqIndex.load(), Gazetteer(), check_below)
 
     def add_answers(self, entries: Iterable[FaqEntry]) -> None:
         """Make approved past answers available as suggestions."""
@@ -92,12 +105,8 @@ class Engine:
         """Everything but cluster_id (see assign_clusters); one vectorisation for the batch."""
         if not items:
             return []
-        texts = [item.text for item in items]
-        languages = self.languages.detect_batch(texts)
-        normalised = [
-            model_text(text, lang.latin_kazakh) for text, lang in zip(texts, languages, strict=True)
-        ]
-        heads = self.model.predict(self.model.vectorise(normalised))
+        prepared = self.prepare([item.text for item in items])
+        languages, normalised, heads = prepared.languages, prepared.normalised, prepared.heads
         topic_results = _topics(heads["topic"], normalised, [lang.lang for lang in languages])
         suggestions = self.faq.best_matches(normalised, [lang.lang for lang in languages])
         return [
@@ -106,6 +115,13 @@ class Engine:
             )
             for i, item in enumerate(items)
         ]
+
+    def prepare(self, texts: Sequence[str]) -> Prepared:
+        languages = self.languages.detect_batch(texts)
+        normalised = [
+            model_text(text, lang.latin_kazakh) for text, lang in zip(texts, languages, strict=True)
+        ]
+        return Prepared(languages, normalised, self.model.predict(self.model.vectorise(normalised)))
 
     def signatures(self, items: Sequence[ClassifyInput]) -> list[Signature]:
         return signatures_of([item.text for item in items])
@@ -125,10 +141,25 @@ class Engine:
         if signals.not_an_appeal:
             topic, topic_confidence = Topic.other.value, max(topic_confidence, 0.8)
         intent, intent_confidence = _intent(heads["intent"], row, signals)
-        urgency, urgency_confidence = _urgency(heads["urgency"], row, signals)
+        urgency, urgency_confidence, urgency_uncertain = _urgency(
+            heads["urgency"], row, signals, self.thresholds
+        )
         region: RegionResult = self.gazetteer.region(item.text, item.region_hint, language.latin_kazakh)
         spans: list[PiiSpan] = find_pii(item.text)
         needs_analysis = signals.needs_analysis and topic != Topic.other.value
+        raw = {
+            "lang": language.confidence,
+            "topic": topic_confidence,
+            "intent": intent_confidence,
+            "urgency": urgency_confidence,
+            "region": region.confidence,
+        }
+        confidence = {
+            name: self.calibration.confidence(name, raw[name], region.source) for name in CALIBRATED_FIELDS
+        }
+        check = [name for name in CALIBRATED_FIELDS if confidence[name] < self.check_below]
+        if urgency_uncertain and "urgency" not in check:
+            check.append("urgency")
         return Classification(
             lang=language.lang,
             topic=Topic(topic),
@@ -140,14 +171,9 @@ class Engine:
             needs_analysis=needs_analysis,
             cluster_id=None,
             faq=faq,
-            confidence={
-                "lang": language.confidence,
-                "topic": topic_confidence,
-                "intent": intent_confidence,
-                "urgency": urgency_confidence,
-                "region": region.confidence,
-                "needs_analysis": 0.8 if signals.needs_analysis else 0.6,
-            },
+            confidence=confidence,
+            needs_check=bool(check),
+            check_fields=check,
             model_version=self.model.version,
         )
 
@@ -206,31 +232,29 @@ def _intent(head: HeadPrediction, row: int, signals: rules.RuleSignals) -> tuple
     return intent, confidence
 
 
-def _urgency(head: HeadPrediction, row: int, signals: rules.RuleSignals) -> tuple[str, float]:
+def _urgency(
+    head: HeadPrediction, row: int, signals: rules.RuleSignals, thresholds: UrgencyThresholds
+) -> tuple[str, float, bool]:
+    """(urgency, raw score, uncertain): the rules, else the model at its dev-tuned threshold.
+
+    Uncertain means normal but worth a human look: half of a described danger, or a model
+    probability of `high` in the band just below the threshold.
+    """
     model_high = _probability(head, row, "high")
     if signals.resolved_thanks:
-        return "normal", round(1.0 - model_high, 3)
+        return "normal", round(1.0 - model_high, 3), False
     if signals.urgent:
-        return "high", round(max(0.9, model_high), 3)
-    if model_high >= _MODEL_URGENT_MIN:
-        return "high", round(model_high, 3)
+        return "high", round(max(0.9, model_high), 3), False
+    if model_high >= thresholds.high:
+        return "high", round(model_high, 3), False
     if signals.urgency_uncertain:
-        return "normal", round(min(1.0 - model_high, _UNCERTAIN_URGENCY_CONFIDENCE), 3)
-    return "normal", round(1.0 - model_high, 3)
+        return "normal", round(min(1.0 - model_high, _UNCERTAIN_URGENCY_CONFIDENCE), 3), True
+    return "normal", round(1.0 - model_high, 3), model_high >= thresholds.check
 
 
-def _load_or_train(path: Path) -> TextModel:
-    fingerprint = current_fingerprint()
-    if path.exists():
-        model = TextModel.load(path)
-        if model.fingerprint == fingerprint:
-            return model
-        log.warning("classifier model at %s is stale (training data changed); retraining", path)
-    else:
-        log.warning("no classifier model at %s; training it now from %s", path, TRAIN_PATH)
-    model = train_model()
-    try:
-        model.save(path)
-    except OSError as error:
-        log.warning("could not save the classifier model to %s: %s", path, error)
-    return model
+def urgency_evidence(engine: Engine, texts: Sequence[str]) -> tuple[list[float], list[bool]]:
+    """Per text: the model's probability of `high` and whether a rule marks it urgent."""
+    prepared = engine.prepare(texts)
+    head = prepared.heads["urgency"]
+    p_high = [_probability(head, row, "high") for row in range(len(texts))]
+    return p_high, [rules.signals(text).urgent for text in prepared.normalised]

@@ -18,6 +18,7 @@ from schemas import Classification
 
 from .dataset import load_examples
 from .engine import ClassifyInput, Engine
+from .evaluate_calibration import Reliability, check_summary, reliabilities
 from .evaluate_groups import grouped_report
 
 CSV_IN_REMIT_CATEGORY = "соцподдержка"
@@ -68,14 +69,23 @@ class Report:
     fields: list[FieldReport] = field(default_factory=list)
     extra: dict[str, float] = field(default_factory=dict)
     groups: str = ""  # per-script / per-category tables (evaluate_groups)
+    notes: list[str] = field(default_factory=list)
+    reliability: list[Reliability] = field(default_factory=list)
+    raw_ece: dict[str, float] = field(default_factory=dict)  # the same fields before calibration
 
     def render(self) -> str:
-        lines = [f"evaluation of {self.source}: {self.rows} messages"]
+        lines = [f"evaluation of {self.source}: {self.rows} messages", *self.notes]
         for report in self.fields:
             lines.append(f"{report.name}: accuracy {report.accuracy:.3f}, macro-F1 {report.macro_f1:.3f}")
         lines.extend(f"{name}: {value:.3f}" for name, value in self.extra.items())
         if self.groups:
             lines.append(self.groups)
+        if self.reliability:
+            eces = ", ".join(
+                f"{r.field} {self.raw_ece.get(r.field, r.ece):.3f} → {r.ece:.3f}" for r in self.reliability
+            )
+            lines.append(f"\ncalibration (ECE raw score → calibrated confidence): {eces}")
+            lines.extend(r.render() for r in self.reliability)
         for report in self.fields:
             lines.append(f"\nconfusion for {report.name}:\n{report.confusion()}")
         return "\n".join(lines)
@@ -86,6 +96,7 @@ class Report:
             summary[f"{report.name}_accuracy"] = round(report.accuracy, 4)
             summary[f"{report.name}_macro_f1"] = round(report.macro_f1, 4)
         summary.update({name: round(value, 4) for name, value in self.extra.items()})
+        summary.update({f"{r.field}_ece": round(r.ece, 4) for r in self.reliability})
         return summary
 
 
@@ -115,6 +126,15 @@ def evaluate_jsonl(engine: Engine, path: Path) -> Report:
     report.extra["region_exact"] = _share(e.region == r.region for e, r in pairs)
     report.extra["pii_kinds_exact"] = _share(set(e.pii) == set(r.pii) for e, r in pairs)
     report.groups = grouped_report(path, examples, results)
+    report.extra.update(check_summary(examples, results))
+    report.reliability = reliabilities(examples, results)
+    raw = reliabilities(examples, classify_all(engine.uncalibrated(), items))
+    report.raw_ece = {r.field: r.ece for r in raw}
+    t = engine.thresholds
+    report.notes.append(
+        f"model {engine.model_version}; urgency from rules or p(high) ≥ {t.high:.2f}, checked from "
+        f"{t.check:.2f} (tuned on the dev split); 'check classification' below {engine.check_below:.2f}"
+    )
     return report
 
 

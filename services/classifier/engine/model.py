@@ -1,8 +1,9 @@
 """The trained part: one TF-IDF feature space (char + word n-grams), one linear head per field.
 
-Logistic regression gives calibrated-enough probabilities directly (used as confidences), trains
-in seconds and predicts a whole batch with one sparse matrix product.  Everything is seeded, so
-`jauap train` on the same data gives the same model.
+Logistic regression trains in seconds and predicts a whole batch with one sparse matrix product;
+its probabilities are scores that calibration.py turns into confidences (fitted on the dev split,
+kept in the artifact with the model).  Everything is seeded and the version is a hash of the data,
+so `jauap train` on the same data gives the same model with the same version.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from .dataset import LabelledExample, data_fingerprint
+from .calibration import Calibration
+from .dataset import LabelledExample
 from .features import FastTfidf
 
 log = logging.getLogger(__name__)
 
-# Bump when features or heads change so the model version changes with them.
-FEATURES_VERSION = "f2"
+# Bump when features, heads or the calibration change so the model version changes with them.
+FEATURES_VERSION = "f4"
 HEADS = ("topic", "intent", "urgency")
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_MODEL_PATH = REPO_ROOT / ".cache" / "models" / "classifier.joblib"
@@ -84,6 +85,7 @@ class TextModel:
     heads: dict[str, LogisticRegression]
     version: str
     fingerprint: str
+    calibration: Calibration | None = None  # None: raw scores are the confidences
     # Derived at construction, not saved: the fast transform and every head's weights in one
     # matrix, so a batch costs one sparse product instead of three validated predict_proba calls.
     _fast: FastTfidf = dataclass_field(init=False, repr=False)
@@ -102,16 +104,19 @@ class TextModel:
         self._intercepts = np.concatenate([h.intercept_ for h in self.heads.values()])
 
     @classmethod
-    def train(cls, texts: Sequence[str], examples: Sequence[LabelledExample]) -> TextModel:
-        """Fit on already normalised texts (see text.model_text) with the examples' labels."""
+    def train(cls, texts: Sequence[str], examples: Sequence[LabelledExample], fingerprint: str) -> TextModel:
+        """Fit on already normalised texts (see text.model_text) with the examples' labels.
+
+        `fingerprint` identifies the data (training.data_fingerprint); the version is made of it
+        alone, so retraining on the same data reproduces the version and new labels change it.
+        """
         features = _features()
         matrix = features.fit_transform(list(texts))
         heads: dict[str, LogisticRegression] = {}
         for field in HEADS:
             labels = [str(getattr(example, field)) for example in examples]
             heads[field] = _head().fit(matrix, labels)
-        fingerprint = data_fingerprint(examples, FEATURES_VERSION)
-        version = f"clf-{datetime.now(UTC):%Y%m%d}-{fingerprint}"
+        version = f"clf-{FEATURES_VERSION}-{fingerprint}"
         return cls(features=features, heads=heads, version=version, fingerprint=fingerprint)
 
     def vectorise(self, texts: Sequence[str]) -> spmatrix:
@@ -143,6 +148,7 @@ class TextModel:
             "heads": self.heads,
             "version": self.version,
             "fingerprint": self.fingerprint,
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
         }
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         os.close(handle)
@@ -157,11 +163,13 @@ class TextModel:
     def load(cls, path: Path) -> TextModel:
         """Read an artifact written by save (features and heads; the fast paths are rebuilt)."""
         payload = joblib.load(path)
+        calibration = payload.get("calibration")
         return cls(
             features=payload["features"],
             heads=payload["heads"],
             version=payload["version"],
             fingerprint=payload["fingerprint"],
+            calibration=Calibration.from_dict(calibration) if calibration else None,
         )
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.unit
 
 FIELDS = {
     "id", "lang", "topic", "intent", "urgency", "region", "pii", "pii_spans", "needs_analysis",
-    "cluster_id", "faq", "confidence", "model_version",
+    "cluster_id", "faq", "confidence", "needs_check", "check_fields", "model_version",
 }  # fmt: skip
 
 

@@ -123,11 +123,13 @@ def test_thanks_for_a_solved_problem_is_not_urgent() -> None:
         "Папа после инсульта, положено ли пособие по уходу?",
     ],
 )
-def test_half_a_danger_is_normal_with_a_low_confidence(engine: Engine, text: str) -> None:
+def test_half_a_danger_is_never_silently_normal(engine: Engine, text: str) -> None:
+    """Urgent by the model at its dev-tuned threshold, or normal and flagged for a human look."""
     result = engine.classify(ClassifyInput(id="1", text=text))
-    assert result.urgency == "normal" and result.confidence["urgency"] <= 0.5
+    assert result.urgency == "high" or (result.needs_check and "urgency" in result.check_fields)
 
 
 def test_no_danger_cue_keeps_a_confident_normal(engine: Engine) -> None:
     result = engine.classify(ClassifyInput(id="1", text="Когда индексация пенсий в следующем году?"))
-    assert result.urgency == "normal" and result.confidence["urgency"] > 0.5
+    assert result.urgency == "normal" and result.confidence["urgency"] > 0.9
+    assert "urgency" not in result.check_fields

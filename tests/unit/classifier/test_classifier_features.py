@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from services.classifier.engine import Engine, features
-from services.classifier.engine import engine as engine_module
+from services.classifier.engine import Engine, features, training
 from services.classifier.engine.features import FastTfidf
-from services.classifier.engine.model import DEFAULT_MODEL_PATH
+from services.classifier.engine.model import DEFAULT_MODEL_PATH, TextModel
 from services.classifier.engine.text import model_text
 from services.classifier.engine.topics import _TOPIC_STEMS, keyword_hits
 
@@ -66,11 +65,16 @@ def test_model_predict_matches_predict_proba(engine: Engine) -> None:
         assert predictions[name].labels == [str(label) for label in head.predict(matrix)]
 
 
-def test_load_ignores_the_old_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_load_ignores_the_old_environment_variable(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
     """The model path comes from the caller (service settings, CLI option) or the default."""
     seen: list[Path] = []
+
+    def load_or_train(path: Path) -> TextModel:
+        seen.append(path)
+        return engine.model
+
     monkeypatch.setenv("JAUAP_CLASSIFIER_MODEL", "/nonexistent/elsewhere.joblib")
-    monkeypatch.setattr(engine_module, "_load_or_train", lambda path: seen.append(path))
+    monkeypatch.setattr(training, "load_or_train", load_or_train)
     Engine.load()
     Engine.load(Path("/tmp/given.joblib"))
     assert seen == [DEFAULT_MODEL_PATH, Path("/tmp/given.joblib")]
