@@ -29,6 +29,7 @@ from .delivery_status import Statuses, annotate
 from .models import Case, CaseDetails, CaseList, Draft
 from .policy import Forbidden
 from .responses import errors
+from .shown_cases import shown_cases
 from .store import CaseFilter
 
 Json = dict[str, Any]
@@ -123,7 +124,7 @@ async def list_cases(
     if delivery_overdue:
         where = ctx.desk.overdue_filter(where)
     items, total = await ctx.repo.list_cases(where, limit, offset)
-    return CaseList(items=[Case.model_validate(ctx.desk.present(c)) for c in items], total=total)
+    return CaseList(items=shown_cases(items, ctx.desk.present), total=total)
 
 
 @router.get("/cases/{case_id:path}", summary="A case with its drafts and audit trail")

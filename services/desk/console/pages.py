@@ -29,6 +29,7 @@ from ..delivery_status import annotate, statuses_of_app
 from ..models import Case, CaseDetails
 from ..policy import Role, has_role
 from ..private_route import check_private_choice
+from ..shown_cases import shown_cases
 from ..sources import client_source
 from ..store import MongoDeskRepository
 from ..users_api import User as UserShown
@@ -177,7 +178,7 @@ def _queue_context(ctx: DeskContext, session: Session, where: QueueFilter, page:
         "session": session,
         "where": where,
         "page": page,
-        "rows": [Case.model_validate(ctx.desk.present(c)) for c in page.items],
+        "rows": shown_cases(page.items, ctx.desk.present),
         "approver": has_role(session.role, Role.approver),
         "p": present,
     }

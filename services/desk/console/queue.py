@@ -143,7 +143,7 @@ class QueuePage:
 
 
 def page_fingerprint(items: list[Document], total: int) -> str:
-    seen = [f"{c['_id']}|{c['status']}|{c.get('updated_at')}" for c in items]
+    seen = [f"{c.get('_id')}|{c.get('status')}|{c.get('updated_at')}" for c in items]
     return hashlib.sha256("\n".join([str(total), *seen]).encode()).hexdigest()[:16]
 
 
