@@ -20,6 +20,7 @@ from . import (
     cluster_api,
     console,
     dashboard_api,
+    knowledge_api,
     metrics,
     notice_api,
     proposals_api,
@@ -99,6 +100,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         proposals_api.install(app)
         users_api.install(app)
         dashboard_api.install(app)
+        knowledge_api.install(app)
         console.install(app)
 
     async def on_start(runtime: Runtime) -> None:
@@ -107,12 +109,14 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         await ensure_status_indexes(runtime.db)
         await case_api.ensure_indexes(runtime.db)
         await ensure_cluster_indexes(runtime.db)
+        await knowledge_api.start(runtime)
         await proposals_api.ensure_indexes(runtime.db)
         runtime.state["gauge"] = asyncio.create_task(
             _refresh_open_cases(MongoDeskRepository(runtime.db), settings)
         )
 
     async def on_stop(runtime: Runtime) -> None:
+        await knowledge_api.stop(runtime)
         task = runtime.state.pop("gauge", None)
         if task is not None:
             task.cancel()
