@@ -47,6 +47,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "lang": LANGS,
     "status": tuple(s.value for s in CaseStatus),
     "view": tuple(VIEWS),
+    "check": ("yes",),  # only the cases the classifier flagged "check classification"
 }
 # The assignee filter: the user themselves, nobody, or a username.
 ME, NOBODY = "me", "none"
@@ -66,6 +67,7 @@ class QueueFilter:
     view: str | None = None
     assignee: str | None = None
     q: str | None = None
+    check: str | None = None  # "yes": only cases flagged "check classification"
     page: int = 1
 
     @classmethod
@@ -94,6 +96,8 @@ class QueueFilter:
             query["intent"] = {"$ne": PROPOSAL_INTENT}
         if urgency is not None:
             query["urgency"] = urgency
+        if self.check:
+            query["classification.needs_check"] = True
         if self.assignee is not None:
             query["assignee"] = {ME: username, NOBODY: None}.get(self.assignee, self.assignee)
         if self.q:
