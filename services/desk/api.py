@@ -106,6 +106,11 @@ async def list_cases(
     urgency: Urgency | None = None,
     lang: Annotated[str | None, Query(max_length=8)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text the question contains")] = None,
+    track: Annotated[
+        Literal["fast", "analysis"] | None,
+        Query(description="fast: direct questions with a strong suggested answer; analysis: needs analysis"),
+    ] = None,
+    cluster_id: Annotated[str | None, Query(max_length=100, description="One near-duplicate cluster")] = None,
     delivery_overdue: Annotated[
         bool, Query(description="Only approved cases with no delivery outcome after the timeout")
     ] = False,
@@ -120,6 +125,8 @@ async def list_cases(
         urgency=urgency.value if urgency else None,
         lang=lang,
         q=q or None,
+        track=track,
+        cluster_id=cluster_id,
     )
     if delivery_overdue:
         where = ctx.desk.overdue_filter(where)

@@ -12,6 +12,7 @@ from typing import Any
 from schemas import QuestionClassified
 
 from .due_dates import deadline_fields
+from .tracks import track_of
 
 Document = dict[str, Any]
 
@@ -125,6 +126,7 @@ def case_from_event(event: QuestionClassified, now: datetime) -> Document:
         "lang": c.lang,
         "intent": c.intent.value,
         "cluster_id": c.cluster_id,
+        "track": track_of(c),  # fast or analysis (tracks.py), for the queue's badge and filter
         "created_at": now,
         "updated_at": now,
         "first_answered_at": None,

@@ -124,6 +124,11 @@ class Case(_Shown):
     lang: str = Field(description="Language of the question.")
     intent: Intent = Field(description="Copied from the classification for filtering.")
     cluster_id: str | None = Field(description="Near-duplicate cluster the question belongs to.")
+    track: str | None = Field(
+        default=None,
+        description="fast (a direct question with a strong suggested answer) or analysis (needs a "
+        "calculation or records: offer the holding reply first); null for neither.",
+    )
     created_at: datetime = Field(description="When the case was created.")
     updated_at: datetime = Field(description="When the case last changed.")
     answer_id: str | None = Field(description="The answer (draft id) approved last for this case.")

@@ -36,6 +36,7 @@ class CaseFilter:
     urgency: str | None = None
     lang: str | None = None
     cluster_id: str | None = None  # the near-duplicate cluster (cluster_drafts.py)
+    track: str | None = None  # fast or analysis (tracks.py)
     q: str | None = None  # case-insensitive substring of the question text
     approved_before: datetime | None = None  # approved (answer handed over) before this time
 

@@ -34,7 +34,7 @@ from ..sources import client_source
 from ..store import MongoDeskRepository
 from ..users_api import User as UserShown
 from ..versions import case_version
-from . import audit_page, case_extras, present
+from . import audit_page, case_extras, cluster_panel, present
 from .i18n import LANG_COOKIE, LANGS
 from .polls import SharedPolls
 from .presence_events import CasePresence
@@ -267,6 +267,9 @@ async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
         fingerprint=case_version(case, case["drafts"]),
         p=present,
         x=await case_extras.load(ctx, case, session),
+        cluster=await cluster_panel.load(
+            request, case_id, session.username, session.role, ctx.settings.allow_self_approval
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from ..cases import OPEN_STATUSES, CaseStatus
 from ..facets import FACETS, facet_counts
 from ..proposals import PROPOSAL_INTENT
 from ..store import QUEUE_ORDER
+from ..tracks import TRACKS
 
 Document = dict[str, Any]
 
@@ -47,6 +48,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "lang": LANGS,
     "status": tuple(s.value for s in CaseStatus),
     "view": tuple(VIEWS),
+    "track": TRACKS,
     "check": ("yes",),  # only the cases the classifier flagged "check classification"
 }
 # The assignee filter: the user themselves, nobody, or a username.
@@ -67,6 +69,7 @@ class QueueFilter:
     view: str | None = None
     assignee: str | None = None
     q: str | None = None
+    track: str | None = None  # fast or analysis (tracks.py)
     check: str | None = None  # "yes": only cases flagged "check classification"
     page: int = 1
 
@@ -89,7 +92,7 @@ class QueueFilter:
             view_statuses, view_urgency = VIEWS[self.view]
             statuses, urgency = tuple(s.value for s in view_statuses), urgency or view_urgency
         query: Document = {"status": self.status if self.status else {"$in": list(statuses)}}
-        for name in ("channel", "topic", "intent", "region", "lang"):
+        for name in ("channel", "topic", "intent", "region", "lang", "track"):
             if (value := getattr(self, name)) is not None:
                 query[name] = value
         if self.intent is None:  # proposals have their own board (proposals.py); the filter still shows them

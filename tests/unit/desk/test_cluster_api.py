@@ -55,6 +55,7 @@ async def world() -> AsyncIterator[tuple[FastAPI, FakePublisher]]:
 async def session(app: FastAPI, name: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://desk") as http:
         await http.post("/", data={"username": name, "password": PASSWORD})
+        await http.get("/console/lang", params={"lang": "en"})
         http.headers["X-CSRF-Token"] = (await http.get("/api/auth/me")).json()["csrf_token"]
         yield http
 
@@ -116,3 +117,44 @@ async def test_only_an_approver_other_than_the_author_approves(world: tuple[Fast
         again = await marat.post(f"/api/cluster-drafts/{draft['id']}/approve")
     assert rejected.json()["status"] == "rejected" and again.status_code == 409
     assert publisher.events == []
+
+
+async def test_the_case_screen_lists_the_cluster_offers_the_scope_and_puts_the_approved_answer_first(
+    world: tuple[FastAPI, FakePublisher],
+) -> None:
+    app, _ = world
+    clusters: ClusterAnswers = app.state.clusters
+    repo = clusters.desk.repo
+    assert isinstance(repo, FakeDeskRepository)
+    repo.cases["whatsapp:102"]["text"] = "<b>Пенсия</b> когда?"
+    async with session(app, "olga") as olga:
+        before = (await olga.get("/case/telegram:101")).text
+        await olga.post("/api/cases/telegram:101/drafts", json={"text": "Ответ для всех", "scope": "cluster"})
+        waiting = (await olga.get("/case/whatsapp:102")).text
+    assert 'id="cluster"' in before and "3 asked this" in before
+    assert 'value="cluster"' in before and "all 3 open cases of the cluster" in before
+    assert "&lt;b&gt;Пенсия&lt;/b&gt;" in before and "<b>Пенсия</b>" not in before
+    assert 'href="/case/x%3A103"' in before
+    assert "data-cluster-draft=" in waiting and "Ответ для всех" in waiting
+    async with session(app, "marat") as marat:
+        shown = (await marat.get("/case/x:103")).text
+        draft_id = shown.split('data-cluster-draft="')[1].split('"')[0]
+        assert "approve-cluster" in shown
+        await marat.post(f"/api/cluster-drafts/{draft_id}/approve")
+    await DeskHandlers(repo, clusters.desk.clock).on_classified([in_cluster("104", Channel.telegram)])
+    async with session(app, "olga") as olga:
+        later = (await olga.get("/case/telegram:104")).text
+    suggestions = later.split('id="suggestions"')[1]
+    assert 'id="cluster-answer"' in suggestions and "Ответ для всех" in suggestions
+
+
+async def test_queue_marks_and_filters_the_two_tracks(world: tuple[FastAPI, FakePublisher]) -> None:
+    app, _ = world
+    repo = app.state.desk.repo
+    repo.cases["telegram:101"]["track"] = "fast"
+    repo.cases["x:103"]["track"] = "analysis"
+    async with session(app, "olga") as olga:
+        fast = (await olga.get("/api/cases", params={"track": "fast"})).json()
+        analysis = (await olga.get("/api/cases", params={"track": "analysis"})).json()
+    assert [c["id"] for c in fast["items"]] == ["telegram:101"] and fast["items"][0]["track"] == "fast"
+    assert [c["id"] for c in analysis["items"]] == ["x:103"]

@@ -241,6 +241,8 @@ function initEditor(root) {
   document.getElementById("save-draft")?.addEventListener("click", async (event) => {
     event.target.disabled = true;
     const body = answersPrivately() ? { text: text.value, private: true } : { text: text.value };
+    // "All open cases of the cluster": one draft, approved once, each case answered in its own thread.
+    if (document.querySelector("#draft-scope input[value=cluster]")?.checked) body.scope = "cluster";
     if (unsaved?.json !== JSON.stringify(body)) unsaved = { json: JSON.stringify(body), key: newKey() };
     try {
       await api("POST", `${root.dataset.api}/drafts`, body, { "Idempotency-Key": unsaved.key });
