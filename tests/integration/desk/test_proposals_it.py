@@ -238,3 +238,25 @@ async def test_the_board_of_many_proposals_answers_in_time(
     print(f"board of {board['total']} proposals from 3000 cases: {took * 1000:.0f} ms")
     assert board["total"] == 600 and board["items"][0]["supporters"] == 5
     assert took < 10, f"the board took {took:.1f} s"
+
+
+async def test_the_console_pages_show_the_board_and_a_proposal(
+    desk_app: FastAPI, board_db: AsyncDatabase[Document]
+) -> None:
+    await MongoDeskRepository(board_db).insert_new_cases([dict(c) for c in SEEDED])
+    tag = uuid.uuid4().hex[:6]
+    async with (
+        logged_in(desk_app, await user(f"op-{tag}", "operator")) as op,
+        logged_in(desk_app, await user(f"ap-{tag}", "approver")) as ap,
+    ):
+        board = await op.get("/proposals", params={"topic": "employment"})
+        assert board.status_code == 200, board.text
+        assert 'data-proposal-id="c-jobs"' in board.text and 'data-proposal-id="c-pension"' not in board.text
+        assert "=HYPERLINK(&#34;http://evil&#34;,&#34;click&#34;)" in board.text  # escaped, shown as text
+        page = await op.get("/proposals/c-jobs")
+        assert page.status_code == 200 and 'id="status-form"' not in page.text
+        decide = await ap.get("/proposals/c-jobs")
+        assert 'id="status-form"' in decide.text and 'value="under_review"' in decide.text
+        assert 'value="implemented"' not in decide.text  # only the moves allowed from received
+        missing = await op.get("/proposals/c-none")
+        assert missing.status_code == 404
