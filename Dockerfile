@@ -1,11 +1,19 @@
 # One image for every Jauap service; the command picks the service: `jauap serve desk`.
 #
-# Two stages: `build` installs the locked packages (uv.lock, no dev group) into /app/.venv with uv and
+# Three stages: `console` installs the console's chart library with npm ci (package-lock.json);
+# `build` installs the locked packages (uv.lock, no dev group) into /app/.venv with uv and
 # trains the classifier's model; the runtime stage copies only the environment, the code and the model,
 # so neither uv nor its download cache is in the image. The user is unprivileged (uid 10001) and owns
 # nothing it runs: the code and the model are read-only to it (Kubernetes runs it with a read-only root
 # file system, deploy/k8s).
 ARG PYTHON_IMAGE=python:3.11-slim
+ARG NODE_IMAGE=node:20-slim
+
+# The console's chart library from package-lock.json (npm ci); only its node_modules goes on.
+FROM ${NODE_IMAGE} AS console
+WORKDIR /console
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 
 FROM ${PYTHON_IMAGE} AS build
 # The image's own Python, never one uv downloads; bytecode compiled now, since the runtime cannot write.
@@ -21,6 +29,7 @@ COPY channels channels
 COPY services services
 COPY sandboxes sandboxes
 COPY jauap jauap
+COPY --from=console /console/node_modules node_modules
 RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev \
     && .venv/bin/jauap train
 

@@ -12,7 +12,7 @@ KUSTOMIZE := .cache/bin/kustomize
 .PHONY: install up test test-unit lint bench clean help
 
 help:
-	@echo "make install    set up .venv (locked packages), Kafka jars, FerretDB and Chromium for the browser tests"
+	@echo "make install    set up .venv (locked packages), the console's chart library (npm ci), Kafka jars, FerretDB and Chromium"
 	@echo "make up         run the local stack, the four services, the sandbox and a citizen simulator"
 	@echo "make test       run the whole test suite (starts and stops its own servers)"
 	@echo "make test-unit  the fast tier only, no servers"
@@ -33,7 +33,13 @@ $(KUSTOMIZE):
 	@echo "[make] building kustomize $(KUSTOMIZE_VERSION) from its Go module (a few minutes, once)"
 	@GOBIN=$(abspath .cache/bin) GOTOOLCHAIN=local go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
-install: $(VENV)/.installed $(KUSTOMIZE)
+# The console's chart library, pinned in package-lock.json; the desk serves it from node_modules.
+node_modules/.package-lock.json: package.json package-lock.json
+	@echo "[make] installing the console's browser libraries (npm ci, package-lock.json)"
+	@npm ci --no-audit --no-fund --progress=true
+	@touch $@
+
+install: $(VENV)/.installed $(KUSTOMIZE) node_modules/.package-lock.json
 	@$(JAUAP) stack install
 	@$(VENV)/bin/python -m jauap.stack.browser
 

@@ -91,10 +91,11 @@ class DashboardStore:
         return await _project(self.drafts, match, ("approved_by", "approved_at"), "approved_at")
 
     async def biggest_clusters(self, since: datetime) -> list[Document]:
-        """The clusters with the most cases received since `since`, biggest first (ties by id)."""
+        """The clusters with the most cases received since `since` (two at least), biggest first."""
         pipeline: list[Mapping[str, Any]] = [
             {"$match": {"received_at": {"$gte": since}, "cluster_id": {"$ne": None}}},
             {"$group": {"_id": "$cluster_id", "n": {"$sum": 1}}},
+            {"$match": {"n": {"$gte": 2}}},  # one question is not yet a cluster anyone asks about
             {"$sort": {"n": -1, "_id": 1}},
             {"$limit": TOP_CLUSTERS},
         ]

@@ -95,7 +95,10 @@ def _dockerfile_stages() -> list[list[str]]:
 
 
 def test_the_image_is_built_in_stages_from_the_lock_file_with_uv() -> None:
-    build, runtime = _dockerfile_stages()
+    console, build, runtime = _dockerfile_stages()
+    # The console's chart library: npm ci from package-lock.json, as make install does.
+    assert any(line.startswith("RUN ") and "npm ci" in line for line in console)
+    assert "COPY --from=console /console/node_modules node_modules" in build
     makefile_uv = re.search(r"^UV_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.M)
     assert makefile_uv is not None
     assert any(f'"uv=={makefile_uv[1]}"' in line for line in build), "the image and make install use one uv"
