@@ -180,7 +180,8 @@ def _bench_texts(path: Path | None) -> list[str]:
 def train_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="jauap train",
-        description="Retrain the classifier (fixed seeds) and write the model artifact.",
+        description="Retrain the classifier (fixed seeds), calibrate it on the dev split and write the "
+        "model artifact; the version is a hash of the data, so the same data gives the same version.",
     )
     parser.add_argument("--data", type=Path, default=TRAIN_PATH, help="labelled JSONL to train on")
     parser.add_argument("--output", type=Path, default=None,
@@ -191,7 +192,14 @@ def train_main(argv: list[str] | None = None) -> int:
     output = args.output or DEFAULT_MODEL_PATH
     model = train_model(args.data)
     model.save(output)
-    print(f"trained {model.version} on {args.data} → {output}")
+    calibration = model.calibration
+    tuned = (
+        f", calibrated on {calibration.rows} dev rows (urgent from p(high) ≥ {calibration.urgency.high:.2f}, "
+        f"checked from {calibration.urgency.check:.2f})"
+        if calibration is not None
+        else ""
+    )
+    print(f"trained {model.version} on {args.data}{tuned} → {output}")
     return 0
 
 

@@ -83,19 +83,19 @@ def knowledge(request: Request) -> KnowledgeStore:
     return cast(KnowledgeStore, request.app.state.knowledge)
 
 
-def _today(ctx: Context) -> date:
+def today_of(ctx: Context) -> date:
     return local_day(ctx.desk._now())
 
 
-def _entry(doc: Document, today: date) -> KnowledgeEntry:
+def entry_of(doc: Document, today: date) -> KnowledgeEntry:
     return KnowledgeEntry.model_validate(shown(doc, today))
 
 
 @router.get("/api/knowledge", summary="The knowledge base: every suggested-answer entry")
 async def list_entries(request: Request, ctx: Context, session: CurrentSession) -> KnowledgeList:
     require_role(session.role, Role.admin, "see the knowledge base")
-    today = _today(ctx)
-    return KnowledgeList(items=[_entry(doc, today) for doc in await knowledge(request).list()])
+    today = today_of(ctx)
+    return KnowledgeList(items=[entry_of(doc, today) for doc in await knowledge(request).list()])
 
 
 @router.post("/api/knowledge", status_code=201, summary="Add an entry")
@@ -105,11 +105,11 @@ async def add_entry(
     require_role(session.role, Role.admin, "add knowledge-base entries")
     if body.id.startswith(ANSWER_PREFIX):
         raise TransitionError(f"ids starting with '{ANSWER_PREFIX}' are kept for approved answers")
-    now, today = ctx.desk._now(), _today(ctx)
+    now, today = ctx.desk._now(), today_of(ctx)
     fields = body.cleaned(today)
     doc = await knowledge(request).create(body.id, fields, by=session.username, at=now, source="admin")
     await _audit(ctx, doc, "added")
-    return _entry(doc, today)
+    return entry_of(doc, today)
 
 
 @router.put("/api/knowledge/{entry_id}", summary="Edit an entry (save it with today's date once checked)")
@@ -117,12 +117,12 @@ async def edit_entry(
     entry_id: EntryId, body: EntryEdit, request: Request, ctx: Context, session: CurrentSession
 ) -> KnowledgeEntry:
     require_role(session.role, Role.admin, "edit knowledge-base entries")
-    now, today = ctx.desk._now(), _today(ctx)
+    now, today = ctx.desk._now(), today_of(ctx)
     store = knowledge(request)
     changes = {**body.cleaned(today), "retired": False}
     doc = await store.change(entry_id, body.version, changes, by=session.username, at=now)
     await _audit(ctx, doc, "edited")
-    return _entry(doc, today)
+    return entry_of(doc, today)
 
 
 @router.post("/api/knowledge/{entry_id}/retire", summary="Retire an entry: it is no longer suggested")
@@ -135,7 +135,7 @@ async def retire_entry(
         entry_id, body.version, {"retired": True}, by=session.username, at=now
     )
     await _audit(ctx, doc, "retired")
-    return _entry(doc, _today(ctx))
+    return entry_of(doc, today_of(ctx))
 
 
 @router.post(
@@ -149,9 +149,9 @@ async def keep_answer(
 ) -> KnowledgeEntry:
     require_role(session.role, Role.approver, "keep answers for reuse")
     store, entry_id = knowledge(request), answer_entry_id(draft_id)
-    today = _today(ctx)
+    today = today_of(ctx)
     if (kept := await store.find(entry_id)) is not None:
-        return _entry(kept, today)
+        return entry_of(kept, today)
     draft = await ctx.desk.draft_of(draft_id)
     if draft["status"] != DraftStatus.approved:
         raise TransitionError("only an approved answer can be kept for reuse; approve the draft first")
@@ -163,7 +163,7 @@ async def keep_answer(
         entry_id, fields, by=session.username, at=now, source="approved_answer", answer_id=draft_id
     )
     await _audit(ctx, doc, "kept", case_id=case["_id"])
-    return _entry(doc, today)
+    return entry_of(doc, today)
 
 
 async def _audit(ctx: Context, doc: Document, what: str, case_id: str | None = None) -> None:

@@ -19,6 +19,7 @@ high as that budget allows; below it, a band of probabilities flags the case for
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,8 +54,10 @@ class Platt:
     ceiling: float = 1.0
 
     def __call__(self, raw: float) -> float:
-        score = self.slope * float(_logit([raw])[0]) + self.intercept
-        return min(float(1.0 / (1.0 + np.exp(-score))), self.ceiling)
+        # Scalar math: numpy's per-call cost would be most of the engine's per-message budget.
+        clipped = min(max(raw, _EPSILON), 1.0 - _EPSILON)
+        score = self.slope * math.log(clipped / (1.0 - clipped)) + self.intercept
+        return min(1.0 / (1.0 + math.exp(-score)), self.ceiling)
 
     @classmethod
     def fit(cls, raw: Sequence[float], right: Sequence[bool]) -> Platt:

@@ -34,7 +34,7 @@ from ..sources import client_source
 from ..store import MongoDeskRepository
 from ..users_api import User as UserShown
 from ..versions import case_version
-from . import audit_page, case_extras, cluster_panel, dashboard_page, present, proposals_page
+from . import audit_page, case_extras, cluster_panel, dashboard_page, knowledge_page, present, proposals_page
 from .i18n import LANG_COOKIE, LANGS
 from .polls import SharedPolls
 from .presence_events import CasePresence
@@ -379,4 +379,5 @@ def install(app: FastAPI) -> None:
     app.include_router(audit_page.router)
     app.include_router(dashboard_page.router)
     app.include_router(proposals_page.router)
+    app.include_router(knowledge_page.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

@@ -256,6 +256,17 @@ function initEditor(root) {
   });
 }
 
+// An approved answer marked reusable becomes a knowledge-base suggestion (knowledge_api.py); the
+// approval stands even when keeping it fails, so that is said instead of reloading.
+async function keepForReuse(url, error) {
+  try {
+    await api("POST", url);
+    reload();
+  } catch (problem) {
+    showError(error, t("js.reusable_failed", { detail: problem.message }));
+  }
+}
+
 function initApproval() {
   const error = document.getElementById("action-error");
   document.querySelectorAll("button.approve").forEach((button) => {
@@ -263,6 +274,8 @@ function initApproval() {
       button.disabled = true;
       try {
         await api("POST", button.dataset.url);
+        const reuse = button.closest(".approval")?.querySelector("input.reusable");
+        if (reuse?.checked) return await keepForReuse(reuse.dataset.url, error);
         reload();
       } catch (problem) {
         showError(error, problem);

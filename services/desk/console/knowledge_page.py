@@ -1,0 +1,42 @@
+"""The console's Knowledge base page, for admins: every suggested-answer entry with its stale flag,
+and forms to add, edit (and mark checked) and retire entries. The changes go through
+`/api/knowledge` (static/knowledge.js), which checks the role again."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from schemas import Topic
+
+from ..context import Context
+from ..knowledge import STALE_AFTER_MONTHS
+from ..knowledge_api import entry_of, knowledge, today_of
+from ..policy import Role, has_role
+from .render import render, secured
+
+router = APIRouter(include_in_schema=False)
+ENTRY_LANGS = ("ru", "kk", "en")
+
+
+@router.get("/knowledge")
+async def knowledge_page(request: Request, ctx: Context) -> Response:
+    session = await ctx.accounts.session(request.cookies.get(ctx.settings.session_cookie))
+    if session is None:
+        expired = ctx.settings.session_cookie in request.cookies
+        return secured(RedirectResponse("/?expired=1" if expired else "/", status_code=303))
+    if not has_role(session.role, Role.admin):
+        return secured(RedirectResponse("/queue", status_code=303))
+    today = today_of(ctx)
+    entries = [entry_of(doc, today) for doc in await knowledge(request).list()]
+    return render(
+        request,
+        "knowledge.html",
+        session=session,
+        entries=entries,
+        today=today.isoformat(),
+        stale_count=sum(entry.stale for entry in entries),
+        stale_months=STALE_AFTER_MONTHS,
+        topics=[topic.value for topic in Topic],
+        entry_langs=ENTRY_LANGS,
+    )
