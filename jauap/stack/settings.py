@@ -49,7 +49,13 @@ class StackSettings(BaseSettings):
             "JAUAP_SMTP_PORT": str(self.smtp_port),
             "JAUAP_IMAP_HOST": "127.0.0.1",
             "JAUAP_IMAP_PORT": str(self.imap_port),
+            # The desk indexes FerretDB's tables for the filters FerretDB leaves to PostgreSQL.
+            **({"JAUAP_FERRETDB_POSTGRES_URL": self.postgres_url} if self.store == "postgresql" else {}),
         }
+
+    @property
+    def postgres_url(self) -> str:
+        return f"postgres://ferretdb@127.0.0.1:{self.postgres_port}/postgres"
 
 
 # Every port a stack listens on lies below Linux's ephemeral range (32768-60999): a port in it may

@@ -24,6 +24,7 @@ from . import (
     metrics,
     notice_api,
     proposals_api,
+    pushdown_indexes,
     users_api,
 )
 from .accounts import accounts_from_settings, ensure_account_indexes
@@ -111,6 +112,8 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         await ensure_cluster_indexes(runtime.db)
         await knowledge_api.start(runtime)
         await proposals_api.ensure_indexes(runtime.db)
+        if settings.ferretdb_postgres_url:
+            await pushdown_indexes.ensure(settings.ferretdb_postgres_url, settings.mongo_db)
         runtime.state["gauge"] = asyncio.create_task(
             _refresh_open_cases(MongoDeskRepository(runtime.db), settings)
         )

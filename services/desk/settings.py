@@ -90,6 +90,12 @@ class DeskSettings(ServiceSettings):
     cases_gauge_interval_s: float = Field(
         default=15.0, gt=0, description="How often the open-cases gauge is recounted, in seconds."
     )
+    ferretdb_postgres_url: str | None = Field(
+        default=None,
+        description="The PostgreSQL behind FerretDB, when the store is FerretDB on PostgreSQL: the desk "
+        "then adds the indexes PostgreSQL needs for FerretDB's filters (pushdown_indexes.py). Unset for "
+        "MongoDB.",
+    )
     response_target_s: float = Field(
         default=86400.0,
         gt=0,
