@@ -8,7 +8,9 @@ question is in the operators' queue) and `answers.delivered.v1` (an answer to it
 by e-mail or to the page). Like the pollers, the page has a store client of its own rather than
 `build_service(uses_store=True)`, and its consumers report what they wait out to an `Outages` of
 their own: a store outage stops the status page and the web form (which must store the link), and
-shows in `jauap_consumers_waiting_out_outage`, but never makes the webhooks unready.
+shows in `jauap_consumers_waiting_out_outage`, but never makes the webhooks unready. They follow
+topics the desk owns, so what they cannot handle is skipped, not dead-lettered a second time
+(`status_followers.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from . import status_page
 from .guards import RateLimiter
 from .settings import IntakeSettings
 from .status_events import StatusRecorder
+from .status_followers import LeftToTheOwner
 from .status_store import MongoStatusStore
 
 CLIENT = "status_client"
@@ -39,13 +42,14 @@ def install(runtime: Runtime, app: FastAPI) -> MongoStatusStore:
     app.state.status_limiter = RateLimiter(settings.status_page_rate_per_minute)
     app.include_router(status_page.router)
     recorder = StatusRecorder(store)
-    outages = Outages()
+    outages, skipped = Outages(), LeftToTheOwner()
     runtime.subscribe(
         "webform-status",
         event=QuestionClassified,
         handle=recorder.classified,
         description="Mark a web-form question as being handled on its status page.",
         outages=outages,
+        dead_letters=skipped,
     )
     runtime.subscribe(
         "webform-answers",
@@ -53,6 +57,7 @@ def install(runtime: Runtime, app: FastAPI) -> MongoStatusStore:
         handle=recorder.delivered,
         description="Show an answer delivered to a web-form question on its status page.",
         outages=outages,
+        dead_letters=skipped,
     )
     return store
 

@@ -82,9 +82,15 @@ def _check_fits_poll_interval(policy: RetryPolicy, max_poll_interval_ms: int) ->
 
 
 def _guard(
-    broker: KafkaBroker, model: type[E], policy: RetryPolicy, outages: Outages | None, name: str
+    broker: KafkaBroker,
+    model: type[E],
+    policy: RetryPolicy,
+    outages: Outages | None,
+    name: str,
+    dead_letters: DeadLetters | None = None,
 ) -> Guard[E]:
-    return Guard(model, dead_letters_for(broker), policy, outages=outages or Outages(), name=name)
+    letters = dead_letters or dead_letters_for(broker)
+    return Guard(model, letters, policy, outages=outages or Outages(), name=name)
 
 
 def subscribe(
@@ -98,10 +104,12 @@ def subscribe(
     description: str,
     outages: Outages | None = None,
     max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
+    dead_letters: DeadLetters | None = None,
 ) -> None:
+    """`dead_letters`: where records that fail for good go, `<topic>.dlq` by default."""
     _check_fits_poll_interval(policy, max_poll_interval_ms)
     declare_topic_metrics(topic)
-    guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}")
+    guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}", dead_letters)
 
     async def consume(message: Any = Context("message")) -> None:
         record = to_record(message.raw_message)

@@ -33,7 +33,7 @@ from schemas import Event, dlq_topic
 from . import consumers
 from .broker import make_broker
 from .dead_letter_topic import replay_group
-from .deadletter import RetryPolicy
+from .deadletter import DeadLetters, RetryPolicy
 from .http import ops_router
 from .invalid_requests import invalid_request_response
 from .lag import Subscription, run_lag_collector
@@ -90,14 +90,16 @@ class Runtime:
         handle: Callable[[EV], Awaitable[None]],
         description: str,
         outages: Outages | None = None,
+        dead_letters: DeadLetters | None = None,
     ) -> None:
         """Consume `event`'s topic in this service's group for `purpose`, under the retry/DLQ guard.
-        `outages`: where it reports what it waits out, the service's own (its readiness) by default."""
+        `outages`: where it reports what it waits out, the service's own (its readiness) by default;
+        `dead_letters`: where what fails for good goes, `<topic>.dlq` by default."""
         self._measure_lag(purpose, event.TOPIC)
         consumers.subscribe(
             self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
             handle=handle, policy=self.retry_policy, description=description,
-            outages=self.outages if outages is None else outages,
+            outages=self.outages if outages is None else outages, dead_letters=dead_letters,
         )  # fmt: skip
 
     def subscribe_batches(
@@ -129,6 +131,7 @@ def build_service(
     uses_store: bool,
     on_start: Hook | None = None,
     on_stop: Hook | None = None,
+    before_broker_stop: Hook | None = None,
 ) -> FastAPI:
     log = configure_logging(settings.service_name, settings.log_level, settings.log_format)
     configure_tracing(settings.service_name)
@@ -148,6 +151,9 @@ def build_service(
             # Before start: a start that fails half-way has already launched some consumers.
             opened.push_async_callback(_quietly, log, "broker", _stop_broker, runtime)
             await runtime.broker.start()
+            if before_broker_stop is not None:
+                # What still publishes (intake's pollers) stops while the broker can take the rest.
+                opened.push_async_callback(_quietly, log, "before_broker_stop", before_broker_stop, runtime)
             opened.push_async_callback(_quietly, log, "lag collector", _stop_lag_collector, runtime)
             runtime.state["lag"] = asyncio.create_task(_lag_collector(runtime))
             log.info("service started", extra={"port": settings.port})

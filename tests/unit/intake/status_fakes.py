@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from channels.webform import WebFormQuestion, to_question
+from schemas import Classification, QuestionClassified, QuestionReceived
 from services.intake.status_store import DeliveredAnswer, Link, Progress
 
 
@@ -37,3 +39,14 @@ class MemoryStatusStore:
         )
         handled = question_id in self.handled
         return Progress(handled=handled or bool(answers), lang=self.handled.get(question_id), answers=answers)
+
+
+def classified(question: QuestionReceived, lang: str) -> QuestionClassified:
+    classification = Classification.model_validate(
+        {"lang": lang, "topic": "pension", "intent": "question", "urgency": "normal", "model_version": "t"}
+    )
+    return QuestionClassified(question=question, classification=classification)
+
+
+def webform_question(text: str = "Когда проиндексируют пенсию?") -> QuestionReceived:
+    return to_question(WebFormQuestion(text=text))

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from intake_fakes import FakePublisher
-from status_fakes import MemoryStatusStore
+from status_fakes import MemoryStatusStore, classified
 
 from channels.webform import STATUS_PAGE_MESSAGE_PREFIX
-from schemas import AnswerDelivered, Channel, Classification, QuestionClassified, QuestionReceived
+from schemas import AnswerDelivered, Channel, QuestionReceived
 from schemas.answers import DeliveredPart
 from services.intake.app import create_app
 from services.intake.handlers import Intake
@@ -36,16 +36,7 @@ class Site:
         return r.json()["status_url"], self.publisher.published[-1]
 
     async def classified(self, question: QuestionReceived, lang: str) -> None:
-        classification = Classification.model_validate(
-            {
-                "lang": lang,
-                "topic": "pension",
-                "intent": "question",
-                "urgency": "normal",
-                "model_version": "t",
-            }
-        )
-        await self.recorder.classified(QuestionClassified(question=question, classification=classification))
+        await self.recorder.classified(classified(question, lang))
 
     async def delivered(self, question: QuestionReceived, text: str, message_id: str, answer_id: str) -> None:
         part = DeliveredPart(part_index=0, part_count=1, channel_message_id=message_id, text=text)
