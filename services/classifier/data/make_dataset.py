@@ -6,7 +6,7 @@ Each seed becomes a few realistic messages: optional greeting, a sentence naming
 (inflected), optional personal data (phones in many spellings, IINs with valid check digits, cards,
 e-mails) or look-alike numbers that are NOT personal data, and for Kazakh the same text typed
 without Kazakh letters and in Latin script.  The eval split uses its own seeds AND its own wrapper
-phrasings, so nothing the model trains on is repeated there.
+phrasings (phrases.py), so nothing the model trains on is repeated there.
 
 Regenerating overwrites train.jsonl, including rows appended by `jauap add-labels`; keep those by
 running add-labels again on the desk export, or don't regenerate.
@@ -16,199 +16,16 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from channels.pii import iin_check_digit, luhn_ok
 
+from .phrases import EVAL_WRAPPERS, PLACES, TRAIN_WRAPPERS, Wrappers
+
 DATA_DIR = Path(__file__).resolve().parent
 INTENTS = {"q": "question", "c": "complaint", "p": "proposal", "g": "gratitude", "o": "other"}
 URGENCIES = {"h": "high", "n": "normal"}
-
-# code, ru nominative, ru "в …", ru "из …", kk nominative, kk locative, kk ablative, English
-PLACES: tuple[tuple[str, str, str, str, str, str, str, str], ...] = (
-    ("KZ-71", "Астана", "Астане", "Астаны", "Астана", "Астанада", "Астанадан", "Astana"),
-    ("KZ-75", "Алматы", "Алматы", "Алматы", "Алматы", "Алматыда", "Алматыдан", "Almaty"),
-    ("KZ-79", "Шымкент", "Шымкенте", "Шымкента", "Шымкент", "Шымкентте", "Шымкенттен", "Shymkent"),
-    ("KZ-35", "Караганда", "Караганде", "Караганды", "Қарағанды", "Қарағандыда", "Қарағандыдан", "Karaganda"),
-    ("KZ-35", "Темиртау", "Темиртау", "Темиртау", "Теміртау", "Теміртауда", "Теміртаудан", "Temirtau"),
-    (
-        "KZ-63",
-        "Усть-Каменогорск",
-        "Усть-Каменогорске",
-        "Усть-Каменогорска",
-        "Өскемен",
-        "Өскеменде",
-        "Өскеменнен",
-        "Oskemen",
-    ),
-    ("KZ-10", "г. Семей", "Семее", "Семея", "Семей қаласы", "Семейде", "Семейден", "Semey"),
-    ("KZ-15", "Актобе", "Актобе", "Актобе", "Ақтөбе", "Ақтөбеде", "Ақтөбеден", "Aktobe"),
-    ("KZ-23", "Атырау", "Атырау", "Атырау", "Атырау", "Атырауда", "Атыраудан", "Atyrau"),
-    ("KZ-27", "Уральск", "Уральске", "Уральска", "Орал", "Оралда", "Оралдан", "Uralsk"),
-    ("KZ-31", "Тараз", "Таразе", "Тараза", "Тараз", "Таразда", "Тараздан", "Taraz"),
-    (
-        "KZ-33",
-        "Талдыкорган",
-        "Талдыкоргане",
-        "Талдыкоргана",
-        "Талдықорған",
-        "Талдықорғанда",
-        "Талдықорғаннан",
-        "Taldykorgan",
-    ),
-    ("KZ-39", "Костанай", "Костанае", "Костаная", "Қостанай", "Қостанайда", "Қостанайдан", "Kostanay"),
-    ("KZ-43", "Кызылорда", "Кызылорде", "Кызылорды", "Қызылорда", "Қызылордада", "Қызылордадан", "Kyzylorda"),
-    ("KZ-47", "Актау", "Актау", "Актау", "Ақтау", "Ақтауда", "Ақтаудан", "Aktau"),
-    ("KZ-55", "Павлодар", "Павлодаре", "Павлодара", "Павлодар", "Павлодарда", "Павлодардан", "Pavlodar"),
-    (
-        "KZ-55",
-        "Экибастуз",
-        "Экибастузе",
-        "Экибастуза",
-        "Екібастұз",
-        "Екібастұзда",
-        "Екібастұздан",
-        "Ekibastuz",
-    ),
-    (
-        "KZ-59",
-        "Петропавловск",
-        "Петропавловске",
-        "Петропавловска",
-        "Петропавл",
-        "Петропавлда",
-        "Петропавлдан",
-        "Petropavlovsk",
-    ),
-    (
-        "KZ-61",
-        "Туркестан",
-        "Туркестане",
-        "Туркестана",
-        "Түркістан",
-        "Түркістанда",
-        "Түркістаннан",
-        "Turkistan",
-    ),
-    (
-        "KZ-62",
-        "Жезказган",
-        "Жезказгане",
-        "Жезказгана",
-        "Жезқазған",
-        "Жезқазғанда",
-        "Жезқазғаннан",
-        "Zhezkazgan",
-    ),
-    ("KZ-11", "Кокшетау", "Кокшетау", "Кокшетау", "Көкшетау", "Көкшетауда", "Көкшетаудан", "Kokshetau"),
-    ("KZ-19", "Конаев", "Конаеве", "Конаева", "Қонаев", "Қонаевта", "Қонаевтан", "Konaev"),
-    (
-        "KZ-19",
-        "Алматинская область",
-        "Алматинской области",
-        "Алматинской области",
-        "Алматы облысы",
-        "Алматы облысында",
-        "Алматы облысынан",
-        "Almaty region",
-    ),
-    (
-        "KZ-63",
-        "ВКО",
-        "ВКО",
-        "ВКО",
-        "Шығыс Қазақстан облысы",
-        "Шығыс Қазақстан облысында",
-        "Шығыс Қазақстан облысынан",
-        "East Kazakhstan",
-    ),
-    (
-        "KZ-35",
-        "Карагандинская область",
-        "Карагандинской области",
-        "Карагандинской области",
-        "Қарағанды облысы",
-        "Қарағанды облысында",
-        "Қарағанды облысынан",
-        "Karaganda region",
-    ),
-    (
-        "KZ-61",
-        "Туркестанская область",
-        "Туркестанской области",
-        "Туркестанской области",
-        "Түркістан облысы",
-        "Түркістан облысында",
-        "Түркістан облысынан",
-        "Turkistan region",
-    ),
-)
-
-
-@dataclass(frozen=True)
-class Wrappers:
-    greetings: dict[str, tuple[str, ...]]
-    place: dict[str, tuple[str, ...]]  # formats with {nom} {loc} {gen} {kk} {kk_loc} {kk_abl} {en}
-    pii: dict[str, tuple[str, ...]]  # formats with {phone} {iin} {email} {card}
-    decoys: dict[str, tuple[str, ...]]  # look-alike numbers that are not PII: {bad_iin} {num}
-    foreign_greetings: dict[str, tuple[str, ...]]  # greeting in the other language (mixed text)
-
-
-TRAIN_WRAPPERS = Wrappers(
-    greetings={
-        "ru": ("Здравствуйте!", "Добрый день.", "Уважаемое министерство,", "Здравствуйте,"),
-        "kk": ("Сәлеметсіз бе!", "Қайырлы күн.", "Құрметті министрлік,", "Сәлеметсіз бе,"),
-        "en": ("Hello,", "Good afternoon.", "Dear Ministry,"),
-    },
-    place={
-        "ru": ("Я живу в {loc}.", "Пишу из {gen}.", "{nom}.", "Мы из {gen}."),
-        "kk": ("Мен {kk_loc} тұрамын.", "{kk_abl} жазып отырмын.", "{kk}."),
-        "en": ("I live in {en}.", "I am from {en}."),
-    },
-    pii={
-        "ru": (
-            "Мой телефон {phone}.",
-            "ИИН {iin}.",
-            "Пишите на {email}.",
-            "Номер карты для выплат {card}.",
-            "Перезвоните по номеру {phone}, ИИН {iin}.",
-        ),
-        "kk": ("Телефоным {phone}.", "ЖСН {iin}.", "Поштам {email}.", "Карта нөмірі {card}."),
-        "en": ("My phone is {phone}.", "IIN {iin}.", "Email me at {email}."),
-    },
-    decoys={
-        "ru": ("Заявление № {bad_iin}.", "Сумма {num} тенге.", "Обращение от 12.03.2024 № {num}."),
-        "kk": ("Өтініш № {bad_iin}.", "Сомасы {num} теңге."),
-        "en": ("Case number {bad_iin}.",),
-    },
-    foreign_greetings={"ru": ("Сәлеметсіз бе!",), "kk": ("Здравствуйте!",), "en": ()},
-)
-
-EVAL_WRAPPERS = Wrappers(
-    greetings={
-        "ru": ("Доброго времени суток.", "Приветствую!", "Добрый вечер,"),
-        "kk": ("Армысыздар!", "Қайырлы кеш.", "Сәлем,"),
-        "en": ("Hi,", "Good morning,"),
-    },
-    place={
-        "ru": ("Обращаюсь из {gen}.", "Живём в {loc}.", "Проживаю в {loc}, "),
-        "kk": ("Біз {kk_loc} тұрамыз.", "{kk_abl} хабарласып отырмын."),
-        "en": ("Writing from {en}.",),
-    },
-    pii={
-        "ru": ("Связаться со мной: {phone}", "мой иин: {iin}", "почта {email}", "карта {card}"),
-        "kk": ("Байланыс үшін: {phone}", "ЖСН-ім {iin}", "Электронды пошта: {email}"),
-        "en": ("Call me on {phone}", "my card {card}"),
-    },
-    decoys={
-        "ru": ("Номер договора {bad_iin}.", "Долг {num} тг."),
-        "kk": ("Шарт нөмірі {bad_iin}.",),
-        "en": ("Reference {bad_iin}.",),
-    },
-    foreign_greetings={"ru": ("Армысыздар!",), "kk": ("Добрый день,",), "en": ()},
-)
 
 _LATIN = {
     "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "yo",
