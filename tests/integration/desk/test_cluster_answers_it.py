@@ -163,3 +163,24 @@ async def test_a_later_question_of_an_answered_cluster_is_offered_its_answer_fir
         page = await o.get(f"/case/email:cl-{tag}-3")
     assert cluster["approved_answer"] == text and cluster["size"] == 3
     assert 'id="cluster-answer"' in page.text and text in page.text.split('id="suggestions"')[1]
+
+
+async def test_a_cluster_of_twenty_is_answered_by_one_approval_in_seconds(
+    desk_app: FastAPI, db: AsyncDatabase[Document]
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    await DeskHandlers(MongoDeskRepository(db)).on_classified(
+        [asked(tag, n, Channel.telegram if n % 2 else Channel.whatsapp) for n in range(20)]
+    )
+    olga, boss = await user(f"olga-{tag}", "operator"), await user(f"boss-{tag}", "approver")
+    async with logged_in(desk_app, olga) as o, logged_in(desk_app, boss) as b:
+        draft = (
+            await o.post(f"/api/cases/telegram:cl-{tag}-1/drafts", json={"text": "Ответ", "scope": "cluster"})
+        ).json()
+        started = time.monotonic()
+        approved = (await b.post(f"/api/cluster-drafts/{draft['id']}/approve")).json()
+        took = time.monotonic() - started
+    assert approved["status"] == "approved" and len(approved["results"]) == 20
+    assert {r["outcome"] for r in approved["results"]} == {"approved"}
+    print(f"cluster approval of 20 cases on FerretDB + Kafka: {took:.2f} s")
+    assert took < 30, "one approval of a cluster should not keep the approver waiting for long"
