@@ -10,6 +10,7 @@ same plain 404, and every request, found or not, is charged to the client's addr
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,13 +19,16 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from pymongo.errors import PyMongoError
 
 from . import status_links
 from .guards import RateLimiter, client_address, retry_after_header
 from .settings import IntakeSettings
 from .status_events import PAGE_LANGS
 from .status_store import Link, Progress, StatusStore
-from .status_texts import DEFAULT_LANG, NOT_FOUND, TEXTS, TOO_MANY
+from .status_texts import DEFAULT_LANG, NOT_FOUND, TEXTS, TOO_MANY, UNAVAILABLE
+
+log = logging.getLogger("intake")
 
 HERE = Path(__file__).parent
 STYLE = (HERE / "static" / "status.css").read_text(encoding="utf-8")
@@ -86,17 +90,25 @@ StoreDep = Annotated[StatusStore, Depends(_store)]
     response_class=HTMLResponse,
     summary="The status page of a web-form question",
     description="The link `POST /api/questions` returned as `status_url`. HTML for the citizen.",
-    responses={404: {"description": "No such link."}, 429: {"description": "Too many requests."}},
+    responses={
+        404: {"description": "No such link."},
+        429: {"description": "Too many requests."},
+        503: {"description": "The page cannot be read right now; try again later."},
+    },
 )
 async def status_page(token: str, request: Request, store: StoreDep) -> Response:
     try:
         _charged(request)
     except _TooMany as exc:
         return _plain(TOO_MANY, 429, retry_after_header(exc.wait_s))
-    link = await _find(store, token)
-    if link is None:
-        return _plain(NOT_FOUND, 404)
-    progress = await store.progress(link.question_id)
+    try:
+        link = await _find(store, token)
+        if link is None:
+            return _plain(NOT_FOUND, 404)
+        progress = await store.progress(link.question_id)
+    except PyMongoError as exc:
+        log.warning("status page: the store did not answer", extra={"error": type(exc).__name__})
+        return _plain(UNAVAILABLE, 503, {"Retry-After": "30"})
     return HTMLResponse(render(link, progress), headers=SECURITY_HEADERS)
 
 

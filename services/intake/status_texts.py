@@ -55,3 +55,8 @@ TOO_MANY: Final = (
     "Сұраулар тым көп, кейінірек қайталаңыз.\n"
     "Too many requests, try again later.\n"
 )
+UNAVAILABLE: Final = (
+    "Страница временно недоступна, попробуйте позже.\n"
+    "Бет уақытша қолжетімсіз, кейінірек қайталаңыз.\n"
+    "The page is unavailable right now, try again later.\n"
+)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from intake_fakes import FakePublisher
+from pymongo.errors import ServerSelectionTimeoutError
 from status_fakes import MemoryStatusStore, classified
 
 from channels.webform import STATUS_PAGE_MESSAGE_PREFIX
@@ -154,3 +155,15 @@ async def test_other_channels_events_are_not_recorded(site: Site) -> None:
     )  # fmt: skip
     await site.classified(question, "ru")
     assert site.store.handled == {}
+
+
+async def test_a_store_that_does_not_answer_gets_a_plain_503(site: Site) -> None:
+    url, _ = await site.ask("Когда проиндексируют пенсию?")
+
+    async def down(digest: str) -> None:
+        raise ServerSelectionTimeoutError("store down")
+
+    site.store.link = down
+    r = await site.client.get(path_of(url))
+    assert r.status_code == 503 and r.headers["retry-after"] == "30"
+    assert "try again later" in r.text and r.headers["content-type"].startswith("text/plain")
