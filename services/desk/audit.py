@@ -47,6 +47,7 @@ class Action(StrEnum):
     case_forwarded = "case_forwarded"  # to another body, with the redirect notice drafted
     notice_redrafted = "notice_redrafted"  # the owed notice again, after one was rejected or failed
     proposal_status_changed = "proposal_status_changed"  # by an approver, with the reason (proposals.py)
+    knowledge_changed = "knowledge_changed"  # a knowledge-base entry added, edited, retired or kept
 
 
 def entry(

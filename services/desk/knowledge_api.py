@@ -17,6 +17,7 @@ from schemas.knowledge import ENTRY_ID_PATTERN
 from services.runtime.broker import publish_event
 from services.runtime.service import Runtime
 
+from .audit import Action, entry
 from .auth import CurrentSession
 from .cases import DraftStatus, TransitionError
 from .context import Context
@@ -167,20 +168,13 @@ async def keep_answer(
 
 
 async def _audit(ctx: Context, doc: Document, what: str, case_id: str | None = None) -> None:
-    """One entry per version (its id names it), so a retry never writes a second."""
-    await ctx.repo.append_audit(
-        [
-            {
-                "_id": f"knowledge_changed:{doc['_id']}#{doc['version']}",
-                "at": doc["updated_at"],
-                "actor": doc["updated_by"],
-                "action": "knowledge_changed",
-                "case_id": case_id,
-                "draft_id": doc.get("answer_id"),
-                "detail": {"entry_id": doc["_id"], "version": doc["version"], "change": what},
-            }
-        ]
-    )
+    """One entry per version (its key names it), so a retry never writes a second."""
+    change = entry(
+        doc["updated_by"], Action.knowledge_changed, doc["updated_at"], case_id=case_id,
+        draft_id=doc.get("answer_id"), key=f"{doc['_id']}#{doc['version']}",
+        entry_id=doc["_id"], version=doc["version"], change=what,
+    )  # fmt: skip
+    await ctx.repo.append_audit([change])
 
 
 def install(app: FastAPI) -> None:

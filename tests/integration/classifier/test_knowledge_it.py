@@ -80,7 +80,11 @@ async def test_the_knowledge_topic_is_compacted(kafka_bootstrap: str) -> None:
 
 
 async def test_an_admins_entry_is_suggested_by_instances_started_after_and_retired_live(
-    base_engine: Engine, db_name: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+    base_engine: Engine,
+    db: AsyncDatabase[dict[str, Any]],
+    db_name: str,
+    kafka_bootstrap: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     entry_id = f"kb-it-{tag}"
@@ -122,6 +126,15 @@ async def test_an_admins_entry_is_suggested_by_instances_started_after_and_retir
 
             await eventually(lambda: entry_id not in suggestions(first, question), timeout_s=15)
             await eventually(lambda: entry_id not in suggestions(second, question), timeout_s=15)
+
+        audit = db["audit"]
+        changes = [
+            doc async for doc in audit.find({"action": "knowledge_changed", "detail.entry_id": entry_id})
+        ]
+        assert sorted((c["detail"]["version"], c["detail"]["change"], c["actor"]) for c in changes) == [
+            (1, "added", admin_name),
+            (2, "retired", admin_name),
+        ]
 
     records = [r for r in await read_whole_topic(kafka_bootstrap, TOPIC) if r.key == entry_id.encode()]
     assert [KnowledgeEntryChanged.model_validate_json(r.value or b"").version for r in records] == [1, 2]
