@@ -16,6 +16,8 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from . import queue_reads
+
 Document = dict[str, Any]
 FACETS = ("channel", "topic", "intent", "urgency", "region", "lang", "status")
 
@@ -52,6 +54,6 @@ async def facet_counts(
     cases: AsyncCollection[Document], base: Document, chosen: Mapping[str, Any]
 ) -> dict[str, dict[str, int]]:
     """`base`: the store filter without the counted fields; `chosen`: the counted filters set."""
-    rows = await (await cases.aggregate(group_pipeline(base))).to_list()
+    rows = await queue_reads.group_rows(cases, group_pipeline(base))  # per status: indexed reads
     groups = [Group(values=row["_id"] or {}, count=int(row["n"])) for row in rows]
     return counts_from_groups(groups, chosen)

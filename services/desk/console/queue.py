@@ -4,6 +4,7 @@ page shows changes (for live updates)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from schemas import Channel, Intent, Topic, Urgency
 from schemas.questions import REGIONS
 
+from .. import queue_reads
 from ..accounts import USERNAME
 from ..cases import OPEN_STATUSES, CaseStatus
 from ..facets import FACETS, facet_counts
@@ -185,9 +187,10 @@ async def load_page(
     username: str | None = None,
 ) -> QueuePage:
     query = where.query(case_ids, username)
-    total = await cases.count_documents(query)
-    cursor = cases.find(query).sort(QUEUE_ORDER).skip(where.offset).limit(PAGE_SIZE)
-    items = [doc async for doc in cursor]
+    # Indexed reads, one per status (queue_reads.py), the count beside the page.
+    total, items = await asyncio.gather(
+        queue_reads.count(cases, query), queue_reads.page(cases, query, QUEUE_ORDER, where.offset, PAGE_SIZE)
+    )
     return QueuePage(items, total, await cluster_sizes(cases, items) if clusters else {})
 
 
@@ -202,13 +205,7 @@ async def load_facets(
 async def cluster_sizes(cases: AsyncCollection[Document], items: list[Document]) -> dict[str, int]:
     """How many cases share each shown case's near-duplicate cluster ("12 asked this")."""
     ids = sorted({c["cluster_id"] for c in items if c.get("cluster_id")})
-    if not ids:
-        return {}
-    pipeline: list[Document] = [
-        {"$match": {"cluster_id": {"$in": ids}}},
-        {"$group": {"_id": "$cluster_id", "n": {"$sum": 1}}},
-    ]
-    return {str(row["_id"]): int(row["n"]) async for row in await cases.aggregate(pipeline)}
+    return await queue_reads.cluster_counts(cases, ids) if ids else {}
 
 
 SIMILAR_SHOWN = 5
