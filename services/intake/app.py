@@ -49,6 +49,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         uses_store=False,
         on_start=start_pollers,
         on_stop=_stop,
+        # A poller stopped after the broker would cut a batch half-published, its cursor unsaved.
+        before_broker_stop=stop_pollers,
     )
 
 

@@ -14,12 +14,14 @@ from services.runtime.store import connect
 
 from .email_poller import EmailPoller, imap_mailbox
 from .handlers import Intake
+from .poll_lease import MongoPollLease, new_holder
 from .polling import MongoCursorStore, Poller, PollerTasks, PollLoop
 from .settings import IntakeSettings
 from .telegram_poller import TelegramUpdatesPoller
 from .x_pollers import XDirectMessagesPoller, XMentionsPoller
 
 TASKS = "pollers"
+CLOCK_SKEW_S = 2.0  # how far apart two instances' clocks may be (NTP keeps them far closer)
 CLIENTS = "poller_clients"
 
 
@@ -34,7 +36,11 @@ async def start_pollers(runtime: Runtime) -> None:
     closers: list[Callable[[], Awaitable[object]]] = [mongo.close]
     runtime.state[CLIENTS] = closers
 
-    def loop(poller: Poller, interval_s: float) -> PollLoop:
+    db = mongo[settings.mongo_db]
+    holder = new_holder()  # this instance, in the pollers' leases
+
+    def loop(poller: Poller, interval_s: float, poll_s: float) -> PollLoop:
+        """`poll_s`: how long one poll may take (its lease's guard, with the clocks' skew)."""
         return PollLoop(
             poller,
             cursors,
@@ -42,6 +48,7 @@ async def start_pollers(runtime: Runtime) -> None:
             interval_s=interval_s,
             first_backoff_s=settings.outage_backoff_s,
             max_backoff_s=settings.poll_backoff_max_s,
+            lease=MongoPollLease(db, poller.name, guard_s=poll_s + CLOCK_SKEW_S, holder=holder),
         )
 
     loops: list[PollLoop] = []
@@ -51,11 +58,14 @@ async def start_pollers(runtime: Runtime) -> None:
         x = XClient(settings.x)
         closers.append(x.close)
         interval = settings.x.poll_interval_s
-        loops += [loop(XMentionsPoller(x), interval), loop(XDirectMessagesPoller(x), interval)]
+        loops += [
+            loop(XMentionsPoller(x), interval, settings.x.timeout_s),
+            loop(XDirectMessagesPoller(x), interval, settings.x.timeout_s),
+        ]
     if settings.email_polls():
         email = settings.email
         poller = EmailPoller(imap_mailbox(email), mailbox=email.imap_mailbox, address=email.address)
-        loops.append(loop(poller, email.poll_interval_s))
+        loops.append(loop(poller, email.poll_interval_s, email.timeout_s))
     if settings.telegram_polls():
         telegram = TelegramUpdatesPoller(
             settings.telegram_bot_token.get_secret_value(),
@@ -63,7 +73,8 @@ async def start_pollers(runtime: Runtime) -> None:
             timeout_s=settings.telegram_poll_timeout_s,
         )
         closers.append(telegram.close)
-        loops.append(loop(telegram, 0.0))  # a long poll waits by itself
+        # A long poll waits by itself, up to its timeout; the HTTP client allows 10 s more.
+        loops.append(loop(telegram, 0.0, settings.telegram_poll_timeout_s + 10))
     tasks = PollerTasks(loops, ready=lambda: bool(runtime.broker.running))
     runtime.state[TASKS] = tasks
     tasks.start()

@@ -10,6 +10,8 @@ One small framework for all of them (docs/architecture.md, intake):
 - Cursors live in intake's own collection `poll_cursors`, one document per poller name. The save is
   a compare-and-set on the cursor the batch started from: with two intake instances polling the
   same account, the slower one cannot move the cursor back over what the faster one published.
+- With several intake instances, one at a time polls a channel: the one holding the poller's lease
+  in `poll_leases` (poll_lease.py). The others wait, and take over when it stops or dies.
 - Failures are waited out with a doubling, capped backoff, forever: a poller never dies. They do not
   make intake unready (its webhooks and web form do not depend on the polled channel), but they are
   logged, counted and shown by the `jauap_poller_failing` gauge.
@@ -30,6 +32,8 @@ from pymongo.errors import DuplicateKeyError
 
 from schemas import QuestionReceived
 from services.runtime.errors import outage_dependency
+
+from .poll_lease import PollLease
 
 log = logging.getLogger("intake.polling")
 
@@ -93,6 +97,7 @@ class PollLoop:
         first_backoff_s: float = 1.0,
         max_backoff_s: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        lease: PollLease | None = None,
     ) -> None:
         self.poller = poller
         self._cursors = cursors
@@ -101,27 +106,37 @@ class PollLoop:
         self._first_backoff_s = first_backoff_s
         self._max_backoff_s = max_backoff_s
         self._sleep = sleep
+        self.lease = lease  # None: this instance polls alone
         self.failures = 0
+        self.committing = False  # publishing a batch and saving its cursor: not to be cut short
+        self.stop_requested = False
 
     async def run_once(self) -> int:
         """One poll; returns how many questions it published. Raises what went wrong."""
         name = self.poller.name
         cursor = await self._cursors.load(name)
         questions, new_cursor = await self.poller.poll(cursor)
-        for question in questions:
-            await self._publish(question)
-            POLLED.labels(name).inc()
-        changed = new_cursor is not None and new_cursor != cursor
-        if changed and not await self._cursors.save(name, cursor, new_cursor):
-            log.info("cursor moved by another instance meanwhile", extra={"poller": name})
+        self.committing = True
+        try:
+            for question in questions:
+                await self._publish(question)
+                POLLED.labels(name).inc()
+            changed = new_cursor is not None and new_cursor != cursor
+            if changed and not await self._cursors.save(name, cursor, new_cursor):
+                log.info("cursor moved by another instance meanwhile", extra={"poller": name})
+        finally:
+            self.committing = False
         return len(questions)
 
     async def run_forever(self) -> None:
         name = self.poller.name
         log.info("poller started", extra={"poller": name, "interval_s": self._interval_s})
-        while True:
+        while not self.stop_requested:
             started = time.monotonic()
             try:
+                if self.lease is not None and not await self.lease.may_poll():
+                    await self._sleep(max(self._interval_s, 1.0))  # another instance polls
+                    continue
                 published = await self.run_once()
             except asyncio.CancelledError:
                 raise
@@ -129,6 +144,8 @@ class PollLoop:
                 await self._sleep(self._failed(exc))
                 continue
             self._succeeded(published)
+            if self.stop_requested:
+                return
             await self._sleep(max(0.0, self._interval_s - (time.monotonic() - started)))
 
     def _failed(self, exc: Exception) -> float:
@@ -178,8 +195,22 @@ class PollerTasks:
             await asyncio.sleep(0.05)
         await loop.run_forever()
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 15.0) -> None:
+        """A loop waiting or polling is cancelled; one publishing a batch finishes it and saves the
+        cursor first (within `grace_s`), or the next holder would publish that batch again."""
+        for loop, task in zip(self.loops, self._tasks, strict=True):
+            loop.stop_requested = True
+            if not loop.committing:
+                task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=grace_s)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        for loop in self.loops:  # no poll runs now: another instance may take over at once
+            if loop.lease is not None:
+                try:
+                    await loop.lease.release()
+                except Exception:  # the store is down: the lease runs out by itself
+                    log.warning("could not release a poller's lease", extra={"poller": loop.poller.name})
