@@ -12,11 +12,11 @@ from pydantic import ValidationError
 from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Unreachable
 from schemas import Channel
 
+from .errors import OUTSIDE_WINDOW, OUTSIDE_WINDOW_ADVICE
 from .limits import WHATSAPP_MAX_CHARS, whatsapp_length
 from .models import GraphErrorBody, SendMessageResponse
 from .settings import WhatsAppSettings
 
-OUTSIDE_WINDOW = 131047
 RATE_LIMIT_CODES = frozenset({4, 80007, 130429, 131048, 131056})
 AUTH_CODES = frozenset({190, 200, 10})
 # Pair rate limit (131056) asks for about 6 s between messages to one user; throughput (130429) less.
@@ -99,10 +99,7 @@ def _error(response: httpx.Response) -> Exception:
     code = error.error.code
     described = f"HTTP {status}, code {code}: {error.describe()}"
     if code == OUTSIDE_WINDOW:
-        return Rejected(
-            f"{described.rstrip('.')}. The citizen last wrote more than 24 hours ago, so WhatsApp accepts "
-            "only an approved template message; ask the citizen to write again, or answer on another channel"
-        )
+        return Rejected(f"{described.rstrip('.')}. {OUTSIDE_WINDOW_ADVICE}")
     if code in RATE_LIMIT_CODES or status == 429:
         return RateLimited(_retry_after(response), described)
     if code in AUTH_CODES or status == 401:

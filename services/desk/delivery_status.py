@@ -13,6 +13,9 @@ is posted). So nothing here updates a case:
 - the audit entry of a status (`delivery_status:<channel>:<message id>:<status>`) is written by
   whichever of the two consumers comes second: each inserts its own record first, then looks for
   the other's, so at least one of them finds both, and the deterministic id keeps it to one entry.
+
+A `failed` status also ends the answer as failed (late_failure.py): the same consumer that audits it
+(whichever comes second) hands it on, and the claim there keeps the move to one.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from services.runtime.service import Runtime
 from services.runtime.store import insert_missing
 
 from .audit import SYSTEM, Action, entry
-from .store import create_indexes
+from .late_failure import LateFailures
+from .store import DeskRepository, create_indexes
 
 log = logging.getLogger("desk.delivery_status")
 
@@ -60,6 +64,11 @@ class StatusRepository(Protocol):
 
 class AuditLog(Protocol):
     async def append_audit(self, entries: list[Document]) -> None: ...
+
+
+class FailedParts(Protocol):
+    async def on_failed_part(self, channel: str, status: Document, part: Document) -> None:
+        """A delivered part the channel reports `failed` (late_failure.LateFailures)."""
 
 
 class MongoStatusRepository:
@@ -98,6 +107,7 @@ class DeliveryStatusHandlers:
     statuses: StatusRepository
     audit: AuditLog
     clock: Callable[[], datetime] = field(default=_utc_now)
+    failed_parts: FailedParts | None = None  # None: statuses are shown and audited, cases not moved
 
     async def on_delivered(self, event: AnswerDelivered) -> None:
         parts: list[Document] = [
@@ -115,6 +125,8 @@ class DeliveryStatusHandlers:
         reported = await self.statuses.statuses_of(list(by_id))
         now = self.clock()
         await self.audit.append_audit([_audit_entry(s, by_id[s["part_id"]], now) for s in reported])
+        for status in reported:
+            await self._failed(event.channel.value, status, by_id[status["part_id"]])
 
     async def on_status(self, event: DeliveryStatus) -> None:
         status = status_document(event, self.clock())
@@ -124,6 +136,11 @@ class DeliveryStatusHandlers:
             log.info("status of a part whose delivery is not read yet; audited when it is")
             return
         await self.audit.append_audit([_audit_entry(status, part, self.clock())])
+        await self._failed(event.channel.value, status, part)
+
+    async def _failed(self, channel: str, status: Document, part: Document) -> None:
+        if status["status"] == "failed" and self.failed_parts is not None:
+            await self.failed_parts.on_failed_part(channel, status, part)
 
 
 def status_document(event: DeliveryStatus, now: datetime) -> Document:
@@ -197,7 +214,7 @@ def statuses_of_app(request: Request) -> StatusRepository | None:
 Statuses = Annotated[StatusRepository | None, Depends(statuses_of_app)]
 
 
-def install(runtime: Runtime, app: FastAPI, audit: AuditLog) -> DeliveryStatusHandlers:
+def install(runtime: Runtime, app: FastAPI, repo: DeskRepository) -> DeliveryStatusHandlers:
     """Wire the status consumer and put the repository where the case routes find it.
 
     The handlers' `on_delivered` is for the desk's own AnswerDelivered consumer to call: a second
@@ -205,12 +222,13 @@ def install(runtime: Runtime, app: FastAPI, audit: AuditLog) -> DeliveryStatusHa
     dead-letter topic would reach both groups."""
     statuses = MongoStatusRepository(runtime.db)
     app.state.delivery_statuses = statuses
-    handlers = DeliveryStatusHandlers(statuses, audit)
+    handlers = DeliveryStatusHandlers(statuses, repo, failed_parts=LateFailures(repo))
     runtime.subscribe(
         "delivery-status",
         event=DeliveryStatus,
         handle=handlers.on_status,
-        description="Channel statuses of delivered parts (sent, delivered, read, failed), audited.",
+        description="Channel statuses of delivered parts (sent, delivered, read, failed), audited; "
+        "a failed part ends its answer as failed.",
     )
     return handlers
 

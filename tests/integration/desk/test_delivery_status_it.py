@@ -1,5 +1,6 @@
 """WhatsApp delivery statuses on the real broker and store: a status read before the delivery, one
-out of order, a replay and a failure all end as the furthest status per part, audited once each."""
+out of order, a replay and a failure all end as the furthest status per part, audited once each; the
+failure (twice, as a redelivered webhook) ends the delivered answer as failed, once."""
 
 from __future__ import annotations
 
@@ -95,12 +96,14 @@ async def test_statuses_reach_the_case_parts_once_and_never_go_back(
             status(first, wa_id, "sent", 0),
             status(first, wa_id, "read", 2),
             status(second, wa_id, "failed", 3, code=131047),
+            status(second, wa_id, "failed", 3, code=131047),  # a redelivered webhook
         )
 
         async def settled() -> dict[str, Any] | None:
             case = (await op.get(f"/api/cases/{case_id}")).json()
             audited = [a for a in case["audit"] if a["action"] == "delivery_status"]
-            return case if len(audited) == 4 and case["status"] == "answered" else None
+            # The late failure ends the delivered answer as failed (services/desk/late_failure.py).
+            return case if len(audited) == 4 and case["status"] == "failed" else None
 
         case = cast(dict[str, Any], await eventually(settled, timeout_s=60))
         one, two = case["delivery"]["parts"]
@@ -109,6 +112,8 @@ async def test_statuses_reach_the_case_parts_once_and_never_go_back(
         assert two["channel_status"]["error"]["code"] == 131047
         audited = sorted(a["detail"]["status"] for a in case["audit"] if a["action"] == "delivery_status")
         assert audited == ["delivered", "failed", "read", "sent"]
+        assert case["failure"]["code"] == "channel_rejected" and "131047" in case["failure"]["reason"]
+        assert [a["action"] for a in case["audit"]].count("answer_failed") == 1
         page = (await op.get(f"/case/{case_id}")).text
         assert "· read" in page and "131047" in page
 
