@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from pymongo.asynchronous.database import AsyncDatabase
@@ -15,9 +15,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from schemas import Topic
 
 from .auth import CurrentSession
+from .cluster_drafts import ClusterAnswers
 from .context import Context, DeskContext
 from .core import User
 from .proposals import MAX_REASON, Proposal, ProposalFilter, ProposalStatus, title_of
+from .proposals_answer import OfficialAnswer, official_answer, write_official_answer
 from .proposals_board import change_status, load_all, load_board, load_proposal
 from .proposals_csv import board_csv
 from .proposals_store import MongoProposalStore, ensure_proposal_indexes
@@ -59,9 +61,32 @@ class ProposalShown(BaseModel):
     status_reason: str | None = Field(description="Why; null while received.")
 
 
+class OfficialAnswerShown(BaseModel):
+    scope: str = Field(
+        description="cluster: a cluster draft (`/api/cluster-drafts/{id}`) answering every supporter; "
+        "case: an ordinary draft of the proposal's only case (`/api/drafts/{id}/approve`)."
+    )
+    draft_id: str = Field(description="The draft to approve or reject.")
+    status: str = Field(description="pending, approving (supporters are being answered) or approved.")
+    text: str = Field(description="The official answer.")
+    drafted_by: str = Field(description="Who wrote it.")
+    created_at: datetime = Field(description="When.")
+    approved_by: str | None = Field(description="Who approved it.")
+    approved_at: datetime | None = Field(description="When.")
+    answered: int = Field(description="Supporters whose own answer the approval sent.")
+    left_out: int = Field(description="Cases the approval left out, each with its reason in the draft.")
+
+
 class ProposalDetails(ProposalShown):
     case_ids: list[str] = Field(description="Every supporter's case, oldest first.")
     history: list[StatusChange] = Field(description="The status changes, oldest first.")
+    official_answer: OfficialAnswerShown | None = Field(
+        description="The official answer written for the supporters (the latest not rejected), if any."
+    )
+
+
+class AnswerRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=20000, description="The answer every supporter gets.")
 
 
 class ProposalList(BaseModel):
@@ -141,22 +166,48 @@ async def proposals_csv(
     )
 
 
-async def details(ctx: DeskContext, proposal_id: str) -> ProposalDetails:
+def clusters_of(request: Request) -> ClusterAnswers:
+    clusters: ClusterAnswers = request.app.state.clusters
+    return clusters
+
+
+def answer_shown(answer: OfficialAnswer | None) -> Document | None:
+    if answer is None:
+        return None
+    d = answer.draft
+    return {
+        "scope": answer.scope,
+        "draft_id": d["_id"],
+        "status": d["status"],
+        "text": d["text"],
+        "drafted_by": d["drafted_by"],
+        "created_at": d["created_at"],
+        "approved_by": d.get("approved_by"),
+        "approved_at": d.get("approved_at"),
+        "answered": answer.answered,
+        "left_out": answer.left_out,
+    }
+
+
+async def details(ctx: DeskContext, request: Request, proposal_id: str) -> ProposalDetails:
     proposal, history = await load_proposal(proposal_store(ctx), proposal_id)
     changes = [{**c, "id": c["_id"]} for c in history]
-    shown_ = {**shown(proposal), "case_ids": proposal.case_ids, "history": changes}
+    answer = answer_shown(await official_answer(clusters_of(request), proposal))
+    shown_ = {**shown(proposal), "case_ids": proposal.case_ids, "history": changes, "official_answer": answer}
     return ProposalDetails.model_validate(shown_)
 
 
 @router.get("/proposals/{proposal_id:path}", summary="A proposal with its supporters and history")
-async def get_proposal(proposal_id: str, ctx: Context, session: CurrentSession) -> ProposalDetails:
-    return await details(ctx, proposal_id)
+async def get_proposal(
+    proposal_id: str, request: Request, ctx: Context, session: CurrentSession
+) -> ProposalDetails:
+    return await details(ctx, request, proposal_id)
 
 
 @router.post("/proposals/{proposal_id:path}/status", summary="Change a proposal's status, with a reason")
 @router.patch("/proposals/{proposal_id:path}/status", summary="Change a proposal's status (as POST)")
 async def set_status(
-    proposal_id: str, body: StatusRequest, ctx: Context, session: CurrentSession
+    proposal_id: str, body: StatusRequest, request: Request, ctx: Context, session: CurrentSession
 ) -> ProposalDetails:
     user = User(session.username, session.role)
     await change_status(
@@ -169,7 +220,25 @@ async def set_status(
         datetime.now(UTC),
         body.expected,
     )
-    return await details(ctx, proposal_id)
+    return await details(ctx, request, proposal_id)
+
+
+@router.post(
+    "/proposals/{proposal_id:path}/answer",
+    status_code=201,
+    summary="Write the official answer to every supporter (approved like any answer)",
+    description="A cluster draft on the proposal's first case (`scope: cluster`): approving it "
+    "(`POST /api/cluster-drafts/{id}/approve`, four-eyes) answers every open case of the cluster in its "
+    "own thread; the cluster's cases of other intents are left out. A proposal of one case gets an "
+    "ordinary draft (`POST /api/drafts/{id}/approve`).",
+)
+async def write_answer(
+    proposal_id: str, body: AnswerRequest, request: Request, ctx: Context, session: CurrentSession
+) -> ProposalDetails:
+    proposal, _ = await load_proposal(proposal_store(ctx), proposal_id)
+    user = User(session.username, session.role)
+    await write_official_answer(clusters_of(request), proposal, user, body.text)
+    return await details(ctx, request, proposal_id)
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

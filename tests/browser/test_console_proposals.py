@@ -133,3 +133,23 @@ def test_the_board_groups_supporters_and_an_approver_decides(
     assert [r["id"] for r in rows if desk.run in r["id"]] == [jobs]
     assert rows[0]["status_reason"] == "Включено в план на 2027 год"
     screenshot(approver, "proposals-board-filtered")
+
+    # The official answer: an operator writes it, an approver approves it once, every supporter gets it.
+    operator.goto(f"/proposals/{jobs}")
+    operator.click("#answer-form button[type=submit]")
+    expect(operator.locator("#answer-error")).to_have_text("Write the answer first.")
+    operator.fill("#answer-new", "Спасибо! Центр занятости для молодёжи откроется в 2027 году.")
+    with operator.expect_navigation():
+        operator.click("#answer-form button[type=submit]")
+    expect(operator.locator("#answer-status")).to_have_text("Waiting for approval")
+    expect(operator.locator("#answer-approve")).to_have_count(0)  # operators do not approve
+    approver.goto(f"/proposals/{jobs}")
+    screenshot(approver, "proposal-answer-pending")
+    with approver.expect_navigation():
+        approver.click("#answer-approve")
+    expect(approver.locator("#answer-status")).to_have_text("Approved")
+    expect(approver.locator("#official-answer")).to_contain_text(
+        f"approved by {APPROVER}, sent to 3 supporters"
+    )
+    approver.goto(f"/proposals/{jobs}")  # from the top of the page
+    screenshot(approver, "proposal-official-answer")

@@ -17,9 +17,10 @@ from schemas import REGIONS, Topic
 from ..accounts import Session
 from ..context import Context, DeskContext
 from ..core import NotFound
-from ..policy import has_role
+from ..policy import Role, has_role
 from ..proposals import DECIDES, TRANSITIONS, ProposalFilter, ProposalStatus, title_of
-from ..proposals_api import proposal_store, shown
+from ..proposals_answer import official_answer
+from ..proposals_api import answer_shown, clusters_of, proposal_store, shown
 from ..proposals_board import load_board, load_proposal
 from . import present
 from .render import render, secured
@@ -111,6 +112,8 @@ async def proposal_page(proposal_id: str, request: Request, ctx: Context) -> Res
         supporters=proposal.case_ids[:SUPPORTERS_SHOWN],
         more=max(0, proposal.supporters - SUPPORTERS_SHOWN),
         history=history,
+        answer=answer_shown(await official_answer(clusters_of(request), proposal)),
+        may_approve=has_role(session.role, Role.approver),
         may_decide=has_role(session.role, DECIDES),
         next_statuses=sorted(TRANSITIONS[proposal.status], key=STATUSES.index),
         p=present,

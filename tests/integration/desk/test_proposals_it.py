@@ -28,6 +28,10 @@ pytestmark = pytest.mark.integration
 
 Document = dict[str, Any]
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+# The desk under test also consumes whatever other tiers published on the shared broker (the browser
+# tests' proposals among them): this module's proposals are told apart by regions of their own.
+HERE, THERE, MANY = (f"{letter}{uuid.uuid4().hex[:6]}" for letter in "JPM")
+MINE = ("c-jobs", "c-pension", "x:p-7")
 
 
 def proposal_case(
@@ -37,7 +41,7 @@ def proposal_case(
     *,
     intent: str = "proposal",
     topic: str = "employment",
-    region: str | None = "KZ-75",
+    region: str | None = HERE,
     text: str | None = None,
     minutes: int = 0,
 ) -> Document:
@@ -99,8 +103,8 @@ SEEDED = [
     proposal_case(2, "c-jobs", Channel.x, minutes=2),
     proposal_case(3, "c-jobs", Channel.email, minutes=3),
     proposal_case(4, "c-jobs", Channel.whatsapp, intent="question", minutes=4),  # asks, does not propose
-    proposal_case(5, "c-pension", Channel.webform, topic="pension", region="KZ-11", minutes=5),
-    proposal_case(6, "c-pension", Channel.telegram, topic="pension", region="KZ-11", minutes=6),
+    proposal_case(5, "c-pension", Channel.webform, topic="pension", region=THERE, minutes=5),
+    proposal_case(6, "c-pension", Channel.telegram, topic="pension", region=THERE, minutes=6),
     proposal_case(7, None, Channel.x, text='=HYPERLINK("http://evil","click")', minutes=0),
     proposal_case(8, "c-q", Channel.telegram, intent="question", minutes=8),
 ]
@@ -112,11 +116,12 @@ async def test_the_board_groups_counts_filters_and_orders(
     await MongoDeskRepository(board_db).insert_new_cases([dict(c) for c in SEEDED])
     reader = await user(f"olzhas-{uuid.uuid4().hex[:6]}", "operator")
     async with logged_in(desk_app, reader) as op:
-        board = (await op.get("/api/proposals")).json()
-        assert board["total"] == 3
+        everything = (await op.get("/api/proposals", params={"limit": 200})).json()["items"]
+        assert [p["id"] for p in everything if p["id"] in MINE] == list(MINE)
+        board = (await op.get("/api/proposals", params={"region": HERE})).json()
+        assert board["total"] == 2
         assert [(p["id"], p["supporters"]) for p in board["items"]] == [
             ("c-jobs", 3),
-            ("c-pension", 2),
             ("x:p-7", 1),
         ]
         jobs = board["items"][0]
@@ -129,10 +134,11 @@ async def test_the_board_groups_counts_filters_and_orders(
             assert response.status_code == 200, response.text
             return [p["id"] for p in response.json()["items"]]
 
-        assert await ids(topic="pension") == ["c-pension"]
-        assert await ids(region="KZ-11") == ["c-pension"]
-        assert await ids(status="received", limit=1, offset=1) == ["c-pension"]
-        assert await ids(status="declined") == []
+        assert await ids(topic="pension", region=THERE) == ["c-pension"]
+        assert await ids(topic="pension", region=HERE) == []
+        assert await ids(region=THERE) == ["c-pension"]
+        assert await ids(status="received", region=HERE, limit=1, offset=1) == ["x:p-7"]
+        assert await ids(status="declined", region=HERE) == []
         assert (await op.get("/api/proposals", params={"status": "maybe"})).status_code == 422
 
         details = (await op.get("/api/proposals/c-jobs")).json()
@@ -140,10 +146,12 @@ async def test_the_board_groups_counts_filters_and_orders(
         assert (await op.get("/api/proposals/c-nothing")).status_code == 404
 
         # Proposals leave the queue's default view, and stay one filter away.
-        queue = await load_page(board_db["cases"], QueueFilter(), clusters=False)
+        queue = await load_page(board_db["cases"], QueueFilter(region=HERE), clusters=False)
         assert {c["_id"] for c in queue.items} == {"whatsapp:p-4", "telegram:p-8"}
-        asked = await load_page(board_db["cases"], QueueFilter(intent="proposal"), clusters=False)
-        assert asked.total == 6
+        asked = await load_page(
+            board_db["cases"], QueueFilter(intent="proposal", region=HERE), clusters=False
+        )
+        assert asked.total == 4
 
 
 async def test_statuses_change_by_role_with_history_audit_and_one_winner(
@@ -194,7 +202,8 @@ async def test_statuses_change_by_role_with_history_audit_and_one_winner(
         shown = done.json()
         assert shown["status"] == "under_review" and shown["status_changed_by"] == dana
         assert shown["history"][0]["reason"] == "new facts" and shown["history"][0]["previous"] == "received"
-        filtered = (await op.get("/api/proposals", params={"status": "under_review"})).json()["items"]
+        params = {"status": "under_review", "region": HERE}
+        filtered = (await op.get("/api/proposals", params=params)).json()["items"]
         assert "x:p-7" in [p["id"] for p in filtered]
 
     entries = [
@@ -213,15 +222,15 @@ async def test_the_csv_export_is_the_board_with_formulas_defused(
 ) -> None:
     await MongoDeskRepository(board_db).insert_new_cases([dict(c) for c in SEEDED])
     async with logged_in(desk_app, await user(f"op-{uuid.uuid4().hex[:6]}", "operator")) as op:
-        response = await op.get("/api/proposals.csv")
+        response = await op.get("/api/proposals.csv", params={"region": HERE})
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/csv")
         assert "attachment" in response.headers["content-disposition"]
         rows = list(csv.DictReader(io.StringIO(response.text)))
-        assert [r["id"] for r in rows] == ["c-jobs", "c-pension", "x:p-7"]
+        assert [r["id"] for r in rows] == ["c-jobs", "x:p-7"]
         assert rows[0]["channels"] == "email 1; telegram 1; x 1" and rows[0]["supporters"] == "3"
-        assert rows[2]["title"].startswith("'=HYPERLINK") and rows[2]["text"].startswith("'=")
-        only = await op.get("/api/proposals.csv", params={"topic": "pension"})
+        assert rows[1]["title"].startswith("'=HYPERLINK") and rows[1]["text"].startswith("'=")
+        only = await op.get("/api/proposals.csv", params={"topic": "pension", "region": THERE})
         assert [r["id"] for r in csv.DictReader(io.StringIO(only.text))] == ["c-pension"]
 
 
@@ -229,11 +238,11 @@ async def test_the_board_of_many_proposals_answers_in_time(
     desk_app: FastAPI, board_db: AsyncDatabase[Document]
 ) -> None:
     """Measured: the board reads every proposal case once; 3,000 cases in 600 clusters."""
-    many = [proposal_case(1000 + i, f"c-m{i % 600}", minutes=i) for i in range(3000)]
+    many = [proposal_case(1000 + i, f"c-m{i % 600}", region=MANY, minutes=i) for i in range(3000)]
     await MongoDeskRepository(board_db).insert_new_cases(many)
     async with logged_in(desk_app, await user(f"op-{uuid.uuid4().hex[:6]}", "operator")) as op:
         started = time.perf_counter()
-        board = (await op.get("/api/proposals", params={"limit": 50})).json()
+        board = (await op.get("/api/proposals", params={"limit": 50, "region": MANY})).json()
         took = time.perf_counter() - started
     print(f"board of {board['total']} proposals from 3000 cases: {took * 1000:.0f} ms")
     assert board["total"] == 600 and board["items"][0]["supporters"] == 5
@@ -260,3 +269,46 @@ async def test_the_console_pages_show_the_board_and_a_proposal(
         assert 'value="implemented"' not in decide.text  # only the moves allowed from received
         missing = await op.get("/proposals/c-none")
         assert missing.status_code == 404
+
+
+async def test_the_official_answer_goes_to_every_supporter_through_one_approval(
+    desk_app: FastAPI, board_db: AsyncDatabase[Document]
+) -> None:
+    await MongoDeskRepository(board_db).insert_new_cases([dict(c) for c in SEEDED])
+    tag = uuid.uuid4().hex[:6]
+    async with (
+        logged_in(desk_app, await user(f"op-{tag}", "operator")) as op,
+        logged_in(desk_app, await user(f"ap-{tag}", "approver")) as ap,
+    ):
+        assert (await op.get("/api/proposals/c-jobs")).json()["official_answer"] is None
+        text = "Спасибо за предложение: центр занятости откроется в 2027 году."
+        written = await op.post("/api/proposals/c-jobs/answer", json={"text": text})
+        assert written.status_code == 201, written.text
+        answer = written.json()["official_answer"]
+        assert answer["scope"] == "cluster" and answer["status"] == "pending" and answer["text"] == text
+        cluster_draft = (await op.get(f"/api/cluster-drafts/{answer['draft_id']}")).json()
+        assert cluster_draft["excluded_case_ids"] == ["whatsapp:p-4"]  # a question, not a supporter
+
+        approved = await ap.post(f"/api/cluster-drafts/{answer['draft_id']}/approve")
+        assert approved.status_code == 200, approved.text
+        answer = (await op.get("/api/proposals/c-jobs")).json()["official_answer"]
+        assert (
+            answer["status"] == "approved"
+            and answer["answered"] == 3
+            and answer["approved_by"] == f"ap-{tag}"
+        )
+        statuses = {c["_id"]: c["status"] async for c in board_db["cases"].find({"cluster_id": "c-jobs"})}
+        assert statuses == {
+            "telegram:p-1": "approved",
+            "x:p-2": "approved",
+            "email:p-3": "approved",
+            "whatsapp:p-4": "new",
+        }
+
+        # A proposal of one case: an ordinary draft, approved as any.
+        alone = await op.post("/api/proposals/x:p-7/answer", json={"text": "Спасибо, рассмотрим."})
+        single = alone.json()["official_answer"]
+        assert alone.status_code == 201 and single["scope"] == "case" and single["status"] == "pending"
+        assert (await ap.post(f"/api/drafts/{single['draft_id']}/approve")).status_code == 200
+        single = (await op.get("/api/proposals/x:p-7")).json()["official_answer"]
+        assert single["status"] == "approved" and single["answered"] == 1
