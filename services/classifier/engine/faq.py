@@ -80,9 +80,7 @@ class FaqIndex:
         self._lock = threading.Lock()
         self._entries: list[FaqEntry] = []
         self._versions: dict[str, int] = {}  # knowledge-base version applied, per entry id
-        self._vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32
-        )
+        self._vectorizer = self._new_vectorizer()
         self._rebuild(list(entries))
 
     @classmethod
@@ -122,14 +120,24 @@ class FaqIndex:
         return {entry.id for entry in self._entries}
 
     def _rebuild(self, entries: list[FaqEntry]) -> None:
+        """Fit a new index, then swap it in: questions are matched against the old one meanwhile (a
+        refit of a few thousand entries takes seconds, and would otherwise hold up classification)."""
+        langs = np.array([entry.lang for entry in entries])
+        if not entries:
+            with self._lock:
+                self._entries, self._langs = entries, langs
+            return
+        vectorizer = self._new_vectorizer()
+        matrix = vectorizer.fit_transform([e.index_text() for e in entries])
+        # Kept transposed in CSR: a CSR @ CSC product would convert the index each call.
+        matrix_t, fast = matrix.T.tocsr(), FastTfidf([vectorizer])
         with self._lock:
-            self._entries = entries
-            if entries:
-                self._matrix = self._vectorizer.fit_transform([e.index_text() for e in entries])
-                # Kept transposed in CSR: a CSR @ CSC product would convert the index each call.
-                self._matrix_t = self._matrix.T.tocsr()
-                self._fast = FastTfidf([self._vectorizer])
-            self._langs = np.array([entry.lang for entry in entries])
+            self._entries, self._langs = entries, langs
+            self._vectorizer, self._matrix, self._matrix_t, self._fast = vectorizer, matrix, matrix_t, fast
+
+    @staticmethod
+    def _new_vectorizer() -> TfidfVectorizer:
+        return TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32)
 
     def best_matches(self, texts: Sequence[str], langs: Sequence[str]) -> list[list[FaqMatch]]:
         """Top matches per text (model texts), best first, score ≥ min_score."""

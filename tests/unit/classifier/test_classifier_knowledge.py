@@ -3,10 +3,14 @@ replaced, retired), newest version wins, and a record that does not parse is ski
 
 from __future__ import annotations
 
+import threading
 from datetime import date
+from typing import Any
 
+import numpy as np
 import pytest
 from aiokafka import ConsumerRecord
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from schemas import KnowledgeEntryChanged, Topic
 from services.classifier.engine.faq import FaqChange, FaqEntry, FaqIndex, load_entries
@@ -128,3 +132,33 @@ def test_entry_ids_are_refused_unless_lowercase_words(entry_id: str) -> None:
 
 def test_the_kafka_key_is_the_entry_id() -> None:
     assert event().key() == b"kb-permit-ru"
+
+
+class _SlowVectorizer(TfidfVectorizer):  # type: ignore[misc]
+    """Fits only once let go: stands for a refit of thousands of entries taking seconds."""
+
+    started = threading.Event()
+    release = threading.Event()
+
+    def fit_transform(self, raw_documents: Any, y: Any = None) -> Any:
+        self.started.set()
+        assert self.release.wait(10)
+        return super().fit_transform(raw_documents, y)
+
+
+def test_questions_are_matched_against_the_old_index_while_a_refit_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = FaqIndex(SEED)
+    before = suggested(index, "С какого возраста выходят на пенсию?")
+    slow = _SlowVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, dtype=np.float32)
+    monkeypatch.setattr(FaqIndex, "_new_vectorizer", staticmethod(lambda: slow))
+    refit = threading.Thread(target=index.apply, args=([change_of(event())],))
+    refit.start()
+    try:
+        assert _SlowVectorizer.started.wait(10)
+        assert suggested(index, "С какого возраста выходят на пенсию?") == before  # not held up
+    finally:
+        _SlowVectorizer.release.set()
+        refit.join(10)
+    assert suggested(index, MIGRANT)[0] == "kb-permit-ru"
