@@ -8,7 +8,7 @@ import calendar
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,7 +33,7 @@ class EntryFields(BaseModel):
     lang: KnowledgeLang = Field(description="Language of the title, questions and answer (ru, kk or en).")
     topic: Topic = Field(description="The ministry's area the entry answers about.")
     title: str = Field(min_length=1, max_length=200, description="Short name shown with the suggestion.")
-    questions: list[str] = Field(
+    questions: list[Annotated[str, Field(max_length=1000)]] = Field(
         default_factory=list,
         max_length=50,
         description="Example questions and keywords as citizens write them, one per item; the classifier "
@@ -46,6 +46,8 @@ class EntryFields(BaseModel):
     )
 
     def cleaned(self, today: date) -> Document:
+        if self.checked_on is not None and self.checked_on > today:
+            raise Invalid(f"checked_on {self.checked_on} is in the future; give the day it was checked")
         questions = [q.strip() for q in self.questions if q.strip()]
         return {
             "lang": self.lang,

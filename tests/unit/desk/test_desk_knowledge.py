@@ -119,3 +119,9 @@ def test_the_ministrys_own_public_contact_is_allowed_in_a_kept_answer() -> None:
 def test_a_case_in_another_language_gives_a_russian_entry() -> None:
     draft = {"_id": "d4", "text": "Ответ."}
     assert fields_from_answer({**CASE, "lang": "other"}, draft, TODAY)["lang"] == "ru"
+
+
+def test_a_check_date_in_the_future_is_refused() -> None:
+    fields = EntryFields(lang="ru", topic="pension", title="t", answer="a", checked_on=date(9999, 12, 31))
+    with pytest.raises(Invalid, match="in the future"):
+        fields.cleaned(TODAY)
