@@ -125,14 +125,34 @@ def danger_markers(model_text: str) -> tuple[str, ...]:
     return scan_danger(model_text).markers
 
 
-def scan_danger(model_text: str) -> DangerScan:
-    """The described dangers in the folded text, and whether half of one was seen."""
-    possible = {
+def _first_cues(model_text: str) -> set[str]:
+    return {
         name
         for match in _FIRST_CUES_RE.finditer(model_text)
         for name, first in _FIRST_CUE_RES.items()
         if first.match(model_text, match.start())
     }
+
+
+# Features for the urgency model: each situation's first cue and its second cue, apart. The
+# model learns what half a danger weighs (a bedridden mother alone is not urgent; with other words
+# it may be), which the rules, needing both cues, cannot say.
+CUE_NAMES = tuple(f"{name}:{part}" for name in _SITUATIONS for part in ("first", "second"))
+
+
+def danger_cues(model_text: str) -> list[float]:
+    """1.0 or 0.0 per CUE_NAMES entry for the folded text."""
+    first = _first_cues(model_text)
+    cues: list[float] = []
+    for name in _SITUATIONS:
+        cues.append(1.0 if name in first else 0.0)
+        cues.append(1.0 if _SECOND_CUE_RES[name].search(model_text) else 0.0)
+    return cues
+
+
+def scan_danger(model_text: str) -> DangerScan:
+    """The described dangers in the folded text, and whether half of one was seen."""
+    possible = _first_cues(model_text)
     markers = tuple(
         name for name in _SITUATIONS if name in possible and _SECOND_CUE_RES[name].search(model_text)
     )

@@ -18,7 +18,7 @@ from .calibration import CALIBRATED_FIELDS, Calibration, UrgencyThresholds
 from .clusters import Signature, signatures_of
 from .faq import FaqEntry, FaqIndex
 from .language import LanguageIdentifier, LanguageResult
-from .model import DEFAULT_MODEL_PATH, HeadPrediction, TextModel
+from .model import DEFAULT_MODEL_PATH, HeadPrediction, TextModel, cue_matrix
 from .regions import Gazetteer, RegionResult
 from .text import model_text
 
@@ -121,7 +121,8 @@ class Engine:
         normalised = [
             model_text(text, lang.latin_kazakh) for text, lang in zip(texts, languages, strict=True)
         ]
-        return Prepared(languages, normalised, self.model.predict(self.model.vectorise(normalised)))
+        heads = self.model.predict(self.model.vectorise(normalised), cue_matrix(normalised))
+        return Prepared(languages, normalised, heads)
 
     def signatures(self, items: Sequence[ClassifyInput]) -> list[Signature]:
         return signatures_of([item.text for item in items])

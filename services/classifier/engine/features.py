@@ -107,6 +107,11 @@ class FastTfidf:
             [np.zeros(0, bool), *(np.full(part.size, part.sublinear) for part in self._parts)]
         )
 
+    @property
+    def width(self) -> int:
+        """Columns of the concatenated output."""
+        return self._width
+
     def transform(self, texts: Sequence[str]) -> csr_matrix:
         if not self._exact:
             return csr_matrix(hstack([v.transform(list(texts)) for v in self._vectorizers], format="csr"))

@@ -1,5 +1,8 @@
 """The trained part: one TF-IDF feature space (char + word n-grams), one linear head per field.
 
+The urgency head is a model of its own: binary (high / normal), and it reads, besides the text, the
+described-danger cues of danger.py one by one (CUE_NAMES), so half a danger moves its probability.
+
 Logistic regression trains in seconds and predicts a whole batch with one sparse matrix product;
 its probabilities are scores that calibration.py turns into confidences (fitted on the dev split,
 kept in the artifact with the model).  Everything is seeded and the version is a hash of the data,
@@ -19,20 +22,22 @@ from typing import Any
 
 import joblib
 import numpy as np
-from scipy.sparse import spmatrix
+from scipy.sparse import csr_matrix, hstack, spmatrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
 from .calibration import Calibration
+from .danger import CUE_NAMES, danger_cues
 from .dataset import LabelledExample
 from .features import FastTfidf
 
 log = logging.getLogger(__name__)
 
 # Bump when features, heads or the calibration change so the model version changes with them.
-FEATURES_VERSION = "f4"
+FEATURES_VERSION = "f5"
 HEADS = ("topic", "intent", "urgency")
+CUE_HEAD = "urgency"  # the head that also reads the danger cues
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_MODEL_PATH = REPO_ROOT / ".cache" / "models" / "classifier.joblib"
 SEED = 20240420
@@ -92,6 +97,7 @@ class TextModel:
     _weights: np.ndarray = dataclass_field(init=False, repr=False)
     _intercepts: np.ndarray = dataclass_field(init=False, repr=False)
     _columns: dict[str, slice] = dataclass_field(init=False, repr=False)
+    _cue_weights: np.ndarray = dataclass_field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._fast = FastTfidf([vectorizer for _, vectorizer in self.features.transformer_list])
@@ -100,8 +106,11 @@ class TextModel:
         for name, head in self.heads.items():
             self._columns[name] = slice(start, start + head.coef_.shape[0])
             start += head.coef_.shape[0]
-        self._weights = np.ascontiguousarray(np.vstack([h.coef_ for h in self.heads.values()]).T)
+        width = self._fast.width
+        # The text part of every head in one matrix; the cue head's last columns apart.
+        self._weights = np.ascontiguousarray(np.vstack([h.coef_[:, :width] for h in self.heads.values()]).T)
         self._intercepts = np.concatenate([h.intercept_ for h in self.heads.values()])
+        self._cue_weights = np.ascontiguousarray(self.heads[CUE_HEAD].coef_[:, width:].T)
 
     @classmethod
     def train(cls, texts: Sequence[str], examples: Sequence[LabelledExample], fingerprint: str) -> TextModel:
@@ -112,10 +121,11 @@ class TextModel:
         """
         features = _features()
         matrix = features.fit_transform(list(texts))
+        with_cues = hstack([matrix, csr_matrix(cue_matrix(texts))], format="csr")
         heads: dict[str, LogisticRegression] = {}
         for field in HEADS:
             labels = [str(getattr(example, field)) for example in examples]
-            heads[field] = _head().fit(matrix, labels)
+            heads[field] = _head().fit(with_cues if field == CUE_HEAD else matrix, labels)
         version = f"clf-{FEATURES_VERSION}-{fingerprint}"
         return cls(features=features, heads=heads, version=version, fingerprint=fingerprint)
 
@@ -124,9 +134,13 @@ class TextModel:
         matrix: spmatrix = self._fast.transform(texts)
         return matrix
 
-    def predict(self, matrix: spmatrix) -> dict[str, HeadPrediction]:
-        """Each head's predict_proba (softmax; logistic for two classes), from one product."""
+    def predict(self, matrix: spmatrix, cues: np.ndarray) -> dict[str, HeadPrediction]:
+        """Each head's predict_proba (softmax; logistic for two classes), from one product.
+
+        `cues` is cue_matrix of the same texts (the urgency head's extra columns).
+        """
         scores = np.asarray(matrix @ self._weights) + self._intercepts
+        scores[:, self._columns[CUE_HEAD]] += cues @ self._cue_weights
         predictions: dict[str, HeadPrediction] = {}
         for name, head in self.heads.items():
             probabilities = _probabilities(scores[:, self._columns[name]])
@@ -171,6 +185,13 @@ class TextModel:
             fingerprint=payload["fingerprint"],
             calibration=Calibration.from_dict(calibration) if calibration else None,
         )
+
+
+def cue_matrix(texts: Sequence[str]) -> np.ndarray:
+    """danger_cues of each (folded) text: rows = texts, columns = CUE_NAMES."""
+    return np.array([danger_cues(text) for text in texts], dtype=np.float32).reshape(
+        len(texts), len(CUE_NAMES)
+    )
 
 
 def _probabilities(scores: np.ndarray) -> np.ndarray:

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from services.classifier.engine import Engine, features, training
 from services.classifier.engine.features import FastTfidf
-from services.classifier.engine.model import DEFAULT_MODEL_PATH, TextModel
+from services.classifier.engine.model import CUE_HEAD, DEFAULT_MODEL_PATH, TextModel, cue_matrix
 from services.classifier.engine.text import model_text
 from services.classifier.engine.topics import _TOPIC_STEMS, keyword_hits
 
@@ -58,11 +59,16 @@ def test_model_predict_matches_predict_proba(engine: Engine) -> None:
     model = engine.model
     matrix = model.features.transform(ODD_TEXTS)
     np.testing.assert_allclose(model.vectorise(ODD_TEXTS).toarray(), matrix.toarray(), atol=1e-6)
-    predictions = model.predict(model.vectorise(ODD_TEXTS))
+    texts = [*ODD_TEXTS, "мама лежачая, отопления нет, лекарства закончились"]  # danger cues too
+    matrix = model.features.transform(texts)
+    cues = cue_matrix(texts)
+    assert cues[-1].any()
+    predictions = model.predict(model.vectorise(texts), cues)
     for name, head in model.heads.items():
-        expected = head.predict_proba(matrix)
+        inputs = hstack([matrix, csr_matrix(cues)], format="csr") if name == CUE_HEAD else matrix
+        expected = head.predict_proba(inputs)
         np.testing.assert_allclose(predictions[name].probabilities, expected, atol=1e-5)
-        assert predictions[name].labels == [str(label) for label in head.predict(matrix)]
+        assert predictions[name].labels == [str(label) for label in head.predict(inputs)]
 
 
 def test_load_ignores_the_old_environment_variable(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
