@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from services.classifier.data.make_dataset import to_latin_2021, to_plain
 from services.classifier.engine import Engine
-from services.classifier.engine.danger import danger_markers
+from services.classifier.engine.danger import CUE_NAMES, danger_cues, danger_markers
 from services.classifier.engine.engine import ClassifyInput
 from services.classifier.engine.language import LanguageIdentifier
+from services.classifier.engine.model import cue_matrix
 from services.classifier.engine.rules import signals
 from services.classifier.engine.text import model_text
 
@@ -133,3 +135,24 @@ def test_no_danger_cue_keeps_a_confident_normal(engine: Engine) -> None:
     result = engine.classify(ClassifyInput(id="1", text="Когда индексация пенсий в следующем году?"))
     assert result.urgency == "normal" and result.confidence["urgency"] > 0.9
     assert "urgency" not in result.check_fields
+
+
+def test_danger_cues_name_each_half_of_each_situation() -> None:
+    cues = dict(
+        zip(CUE_NAMES, danger_cues(model_text("Мама лежачая, как оформить уход?", False)), strict=True)
+    )
+    assert cues["helpless_without_care:first"] == 1.0
+    assert cues["helpless_without_care:second"] == 0.0
+    assert sum(cues.values()) == 1.0
+    assert not any(danger_cues(model_text("Когда индексация пенсий?", False)))
+
+
+def test_the_urgency_model_weighs_half_a_danger(engine: Engine) -> None:
+    """The cue columns raise the urgency head's probability of `high` (learnt, not set by hand)."""
+    texts = [model_text("Мама лежачая, отопления нет, что делать?", False)]
+    matrix = engine.model.vectorise(texts)
+    cues = cue_matrix(texts)
+    with_cues = engine.model.predict(matrix, cues)["urgency"]
+    without = engine.model.predict(matrix, np.zeros_like(cues))["urgency"]
+    high = with_cues.classes.index("high")
+    assert with_cues.probabilities[0, high] > without.probabilities[0, high]
