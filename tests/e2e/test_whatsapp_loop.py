@@ -1,7 +1,8 @@
 """A citizen's WhatsApp message becomes a case, is drafted, approved and sent back as ordered
 replies, the first to the citizen's message and each next one to the part before; the statuses the
 sandbox posts to intake's webhook (as the Cloud API does) show on each part, never going back;
-outside the 24-hour window the answer fails (AnswerFailed) with WhatsApp's reason shown on the case."""
+outside the 24-hour window the answer fails (AnswerFailed) with WhatsApp's reason shown on the case,
+and so does a delivered answer WhatsApp later reports `failed`."""
 
 from __future__ import annotations
 
@@ -130,16 +131,31 @@ async def test_a_long_answer_is_sent_as_ordered_replies(system: System) -> None:
     assert second["error"]["code"] == 131026 and first["error"] is None
 
 
-async def test_outside_the_24_hour_window_the_case_shows_why_it_failed(system: System) -> None:
-    question = "Здравствуйте, где получить справку о пенсионных отчислениях?"
-    asked = await approve(
-        system, question, "Справку можно получить на портале egov.kz.", fresh_wa_id(), hours_ago=25
-    )
+async def test_a_late_failed_status_ends_the_delivered_answer_as_failed_once(system: System) -> None:
+    """WhatsApp took the message (a wamid, AnswerDelivered), then says in a status that it never got
+    there (131047, outside the 24-hour window): the case becomes `failed` with that reason, audited
+    once however often the webhook is redelivered (services/desk/late_failure.py)."""
+    system.add_user("dana", "operator", "operator-pass-2")
+    system.add_user("serik", "approver", "approver-pass-2")
+    question = "Здравствуйте! Как встать на учёт в центр занятости?"
+    asked = await approve(system, question, "Подайте заявление на портале enbek.kz.", user=fresh_wa_id())
+    answered = await case_in(system, asked["case_id"], "answered")
+    [part] = answered["delivery"]["parts"]
 
-    # A refused answer goes back to a person (the responder's rule for channel_rejected), reason shown.
-    failed = await case_in(system, asked["case_id"], "needs_human")
+    async with httpx.AsyncClient(base_url=system.url(SANDBOX), timeout=10) as sandbox:
+        for _ in range(3):  # Meta redelivers a webhook it did not see answered in time
+            failed_status = {
+                "message_id": part["channel_message_id"],
+                "status": "failed",
+                "error_code": 131047,
+            }
+            posted = await sandbox.post("/sandbox/status", json=failed_status)
+            assert posted.json() == {"status": "posted"}, posted.text
+    failed = await case_in(system, asked["case_id"], "failed")
 
     assert failed["failure"]["code"] == "channel_rejected"
     assert "131047" in failed["failure"]["reason"] and "24 hours" in failed["failure"]["reason"]
-    async with httpx.AsyncClient(base_url=system.url(SANDBOX), timeout=10) as sandbox:
-        assert (await sandbox.get("/sandbox/sent", params={"to": asked["wa_id"]})).json()["items"] == []
+    assert failed["delivery"]["parts"][0]["channel_status"]["status"] == "failed"
+    failures = [a for a in failed["audit"] if a["action"] == "answer_failed"]
+    statuses = [a["detail"]["status"] for a in failed["audit"] if a["action"] == "delivery_status"]
+    assert len(failures) == 1 and statuses.count("failed") == 1, failed["audit"]
