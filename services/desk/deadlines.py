@@ -11,7 +11,7 @@ numbers; the alert `JauapCasesNearDeadline` (deploy/prometheus/rules/cases.yml) 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -95,10 +95,9 @@ async def refresh_deadline_gauge(
     """Recount the open cases by deadline state, and the breached ones by channel and topic."""
     now = now or datetime.now(UTC)
     shown = {"received_at": 1, "due_at": 1, "channel": 1, "topic": 1}
-    cursor = cases.find({"status": {"$in": [s.value for s in OPEN_STATUSES]}}, shown)
     counts = dict.fromkeys(DEADLINE_STATES, 0)
     breached = dict.fromkeys(CASES_BREACHED_LABELS, 0)
-    async for doc in cursor:
+    async for doc in _open_cases(cases, shown):
         if doc.get("received_at") is None:
             continue
         state = case_deadline_state(doc, now, target_s, warning_s)
@@ -112,6 +111,13 @@ async def refresh_deadline_gauge(
         CASES_BREACHED.labels(channel, topic).set(count)
     RESPONSE_TARGET.set(target_s)
     return counts
+
+
+async def _open_cases(cases: AsyncCollection[Document], shown: Document) -> AsyncIterator[Document]:
+    # One indexed read per status (queue_reads.py): `status: {$in: ...}` read every stored case.
+    for status in OPEN_STATUSES:
+        async for doc in cases.find({"status": status.value}, shown):
+            yield doc
 
 
 def _utc(moment: datetime) -> datetime:

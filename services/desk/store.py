@@ -6,6 +6,7 @@ Only what FerretDB 1.24 supports: CRUD, upserts, unique/compound indexes, $match
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -17,6 +18,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.runtime.store import insert_missing
+
+from .cases import OPEN_STATUSES
 
 Document = dict[str, Any]
 
@@ -95,7 +98,8 @@ class DeskRepository(Protocol):
 
     async def audit_of_case(self, case_id: str) -> list[Document]: ...
 
-    async def count_cases_by_status(self) -> dict[str, int]: ...
+    async def count_cases_by_status(self) -> dict[str, int]:
+        """Cases per open status (the done ones are most of the store, and no gauge shows them)."""
 
 
 CASE_INDEXES = (
@@ -204,5 +208,8 @@ class MongoDeskRepository:
         ]
 
     async def count_cases_by_status(self) -> dict[str, int]:
-        cursor = await self.cases.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])
-        return {str(row["_id"]): int(row["n"]) for row in await cursor.to_list()}
+        # One indexed count per open status (queue_reads.py): a `$group` over the collection read all
+        # 100,000 stored cases through FerretDB every 15 s, for gauges that show only the open ones.
+        statuses = [s.value for s in OPEN_STATUSES]
+        counts = await asyncio.gather(*(self.cases.count_documents({"status": s}) for s in statuses))
+        return dict(zip(statuses, counts, strict=True))

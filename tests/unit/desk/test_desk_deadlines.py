@@ -50,7 +50,8 @@ class OpenCases:
         self.cases = cases
 
     def find(self, query: dict[str, Any], projection: dict[str, int]) -> AsyncIterator[dict[str, Any]]:
-        wanted = set(query["status"]["$in"])
+        status = query["status"]
+        wanted = set(status["$in"]) if isinstance(status, dict) else {status}
 
         async def matching() -> AsyncIterator[dict[str, Any]]:
             for case in self.cases:
@@ -95,7 +96,8 @@ def test_a_case_with_a_due_date_is_measured_against_it() -> None:
 
 class DueCases(OpenCases):
     def find(self, query: dict[str, Any], projection: dict[str, int]) -> AsyncIterator[dict[str, Any]]:
-        wanted = set(query["status"]["$in"])
+        status = query["status"]
+        wanted = set(status["$in"]) if isinstance(status, dict) else {status}
 
         async def matching() -> AsyncIterator[dict[str, Any]]:
             for case in self.cases:
