@@ -2,7 +2,9 @@
 measure how many come out classified and stored as cases, with latency, beside a bare aiokafka
 passthrough baseline on the same broker. Runs on its own local stack (Kafka 29092, FerretDB 27019,
 `var/bench-stack/`), started fresh and stopped after unless it is already running, so nothing else
-loads the machine's broker and no benchmark question lands in the queue of `make up`."""
+loads the machine's broker and no benchmark question lands in the queue of `make up`.
+
+`jauap bench queue` times the desk's queue with many cases stored (queue.py; `jauap bench queue --help`)."""
 
 from __future__ import annotations
 
@@ -11,17 +13,24 @@ import asyncio
 import json
 import signal
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 from jauap.stack import servers
 from jauap.stack.settings import StackSettings, bench_stack_settings
 
+from . import queue
 from .baseline import run_baseline
 from .load import percentile
 from .pipeline import bench_questions, run_pipeline
 
+T = TypeVar("T")
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="jauap bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="jauap bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=2000, help="questions to publish")
     parser.add_argument("--rate", type=float, default=500, help="questions per second (0: unpaced)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for the tail")
@@ -59,7 +68,25 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["queue"]:
+        return queue_main(argv[1:])
     args = parse_args(argv)
+    if not args.json:
+        print(f"[jauap bench] {args.count} questions at {args.rate}/s ...", flush=True)
+    result = on_bench_stack(lambda stack: asyncio.run(measure(stack, args)))
+    if result is None:
+        return 1
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>14}: {value}")
+    return 0 if result["lost"] == 0 and result["duplicates"] == 0 else 1
+
+
+def on_bench_stack(run: Callable[[StackSettings], T]) -> T | None:
+    """`run` on the benchmark's stack: started fresh and stopped after, unless it was running.
+    None when the stack could not start (the reason is printed)."""
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     stack = bench_stack_settings()
     started = not all(servers.status(stack).values())
@@ -67,18 +94,23 @@ def main(argv: list[str]) -> int:
         if started:
             servers.wipe(stack)
         servers.start(stack)
-        if not args.json:
-            print(f"[jauap bench] {args.count} questions at {args.rate}/s ...", flush=True)
-        result = asyncio.run(measure(stack, args))
+        return run(stack)
     except servers.StackError as exc:
         print(f"[jauap bench] error: {exc}", file=sys.stderr)
-        return 1
+        return None
     finally:
         if started:
             servers.stop(stack)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>14}: {value}")
-    return 0 if result["lost"] == 0 and result["duplicates"] == 0 else 1
+
+
+def queue_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="jauap bench queue", description=queue.__doc__)
+    queue.add_arguments(parser)
+    args = parser.parse_args(argv)
+    if not args.json:
+        print(f"[jauap bench queue] {args.cases} cases ...", flush=True)
+    result = on_bench_stack(lambda stack: asyncio.run(queue.measure(stack, args)))
+    if result is None:
+        return 1
+    queue.report(result, args.json)
+    return 0

@@ -8,8 +8,9 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -44,11 +45,13 @@ def bench_questions(count: int, run: str) -> list[tuple[str, bytes, bytes]]:
 
 @dataclass
 class ServiceProcesses:
-    """Classifier and desk started by the bench, in their own database, when none are running."""
+    """Services started by the bench (by default the classifier and the desk), in their own database."""
 
     bootstrap: str
     mongo_url: str
     database: str
+    services: Mapping[str, int] = field(default_factory=lambda: dict(BENCH_SERVICES))
+    extra_env: Mapping[str, str] = field(default_factory=dict)
 
     async def __aenter__(self) -> ServiceProcesses:
         env = {
@@ -60,6 +63,7 @@ class ServiceProcesses:
             # Stable groups of its own: each run resumes where the last ended, and never splits
             # partitions with the consumers of a running `make up`.
             "JAUAP_GROUP_PREFIX": "bench",
+            **self.extra_env,
         }
         self.procs = [
             await asyncio.create_subprocess_exec(
@@ -74,7 +78,7 @@ class ServiceProcesses:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=None,
             )
-            for name, port in BENCH_SERVICES.items()
+            for name, port in self.services.items()
         ]
         await self._wait_ready()
         return self
@@ -82,7 +86,7 @@ class ServiceProcesses:
     async def _wait_ready(self, timeout_s: float = 120) -> None:
         deadline = time.monotonic() + timeout_s
         async with httpx.AsyncClient() as client:
-            for name, port in BENCH_SERVICES.items():
+            for name, port in self.services.items():
                 while True:
                     try:
                         if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:

@@ -1,0 +1,196 @@
+"""`jauap bench queue`: store N cases (default 100,000) through the desk's store, start a desk on them
+and time the queue as operators and API clients ask for it: all open cases, a channel and urgency
+filter, free text, a deep page and the filter counts. Prints p50/p99/max per query. Runs on the
+benchmark's own stack (FerretDB 27019), in a database of its own that later runs reuse (seeding
+100,000 cases takes minutes): `--fresh` seeds anew."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import httpx
+import psycopg
+from pymongo import AsyncMongoClient
+
+from jauap.stack.settings import StackSettings
+from services.desk.store import MongoDeskRepository, ensure_indexes
+
+from .load import percentile
+from .pipeline import ServiceProcesses
+from .queue_cases import bench_cases
+
+DESK_PORT = 18100
+DATABASE = "jauap_bench_queue"
+MARKER = "bench_seeded"
+USER, PASSWORD = "bench-queue", "a long benchmark password"
+SEED_BATCH = 1000
+# (name, path): what the console and the API ask for. The console's counts carry a fresh `v` each
+# time so no shared poll answers them from memory: the cost measured is the store's.
+QUERIES = (
+    ("api: all", "/api/cases?limit=50"),
+    ("api: open new", "/api/cases?status=new&limit=50"),
+    ("api: channel+urgency", "/api/cases?channel=telegram&urgency=high&limit=50"),
+    ("api: free text", "/api/cases?q=пенси&limit=50"),
+    ("api: page 50", "/api/cases?limit=50&offset=2450"),
+    ("queue: all open", "/queue/rows"),
+    ("queue: channel+urgency", "/queue/rows?channel=telegram&urgency=high"),
+    ("queue: free text", "/queue/rows?q=пенси"),
+    ("queue: page 50", "/queue/rows?page=50"),
+    ("queue: counts", "/queue/facets?v={nonce}"),
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cases", type=int, default=100_000, help="cases in the store")
+    parser.add_argument(
+        "--open", type=int, default=2_000, help="of those, open ones (the newest, and some stragglers)"
+    )
+    parser.add_argument("--repeat", type=int, default=40, help="requests per query")
+    parser.add_argument("--budget", type=float, default=30, help="seconds at most per query (3 requests min)")
+    parser.add_argument("--fresh", action="store_true", help="drop the benchmark's cases and seed anew")
+    parser.add_argument(
+        "--without-pushdown-indexes",
+        action="store_true",
+        help="drop the desk's GIN indexes on FerretDB's tables and start the desk without them (the "
+        "numbers before services/desk/pushdown_indexes.py)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+
+
+@dataclass(frozen=True)
+class Timing:
+    name: str
+    samples_ms: list[float]
+    status: int
+
+    def summary(self) -> dict[str, float | int | str]:
+        ordered = sorted(self.samples_ms)
+        return {
+            "query": self.name,
+            "n": len(ordered),
+            "p50_ms": round(percentile(ordered, 50), 1),
+            "p99_ms": round(percentile(ordered, 99), 1),
+            "max_ms": round(ordered[-1], 1),
+            "http": self.status,
+        }
+
+
+async def seed(mongo_url: str, count: int, open_cases: int, fresh: bool) -> tuple[int, float]:
+    """Cases stored through the desk's repository, unless an earlier run stored as many; returns how
+    many were added and the seconds. A marker says what is stored: counting 100,000 cases through
+    FerretDB 1.24 takes a minute."""
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    try:
+        db = client[DATABASE]
+        marker = await db[MARKER].find_one({"_id": "cases"})
+        stored = (marker or {}).get("count"), (marker or {}).get("open")
+        if not fresh and stored == (count, open_cases):
+            return 0, 0.0
+        await client.drop_database(DATABASE)
+        await ensure_indexes(db)
+        repo = MongoDeskRepository(db)
+        started = time.monotonic()
+        for batch in _batches(bench_cases(count, open_cases), SEED_BATCH):
+            await repo.insert_new_cases(batch)
+        seconds = time.monotonic() - started
+        await db[MARKER].insert_one({"_id": "cases", "count": count, "open": open_cases})
+        return count, seconds
+    finally:
+        await client.close()
+
+
+def _batches(docs: Iterable[dict[str, object]], size: int) -> Iterable[list[dict[str, object]]]:
+    iterator = iter(docs)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def add_user(mongo_url: str) -> None:
+    env = {**os.environ, "JAUAP_MONGO_URL": mongo_url, "JAUAP_MONGO_DB": DATABASE, "JAUAP_PASSWORD": PASSWORD}
+    command = [sys.executable, "-m", "jauap.cli", "users", "add", USER, "--role", "approver"]
+    subprocess.run(command, env=env, capture_output=True, check=False)  # exists already on a rerun
+
+
+async def time_queries(repeat: int, budget_s: float) -> list[Timing]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{DESK_PORT}", timeout=120) as http:
+        login = await http.post("/api/auth/login", json={"username": USER, "password": PASSWORD})
+        if login.status_code != 200:
+            raise RuntimeError(f"bench: login failed ({login.status_code}): {login.text}")
+        return [await _time_one(http, name, path, repeat, budget_s) for name, path in QUERIES]
+
+
+async def _time_one(http: httpx.AsyncClient, name: str, path: str, repeat: int, budget_s: float) -> Timing:
+    samples: list[float] = []
+    status = 0
+    deadline = time.monotonic() + budget_s
+    for attempt in range(repeat):
+        started = time.perf_counter()
+        response = await http.get(path.format(nonce=uuid.uuid4().hex[:12]))
+        samples.append((time.perf_counter() - started) * 1000)
+        status = response.status_code
+        if status != 200 or (attempt >= 2 and time.monotonic() > deadline):
+            break
+    return Timing(name, samples, status)
+
+
+async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, object]:
+    added, seconds = await seed(stack.mongo_url, args.cases, args.open, args.fresh)
+    await asyncio.to_thread(add_user, stack.mongo_url)
+    env = {"JAUAP_LOG_LEVEL": "ERROR"}
+    if stack.store == "postgresql":
+        if args.without_pushdown_indexes:
+            await drop_pushdown_indexes(stack.postgres_url, DATABASE)
+        else:
+            env["JAUAP_FERRETDB_POSTGRES_URL"] = stack.postgres_url
+    desk = ServiceProcesses(
+        stack.kafka_bootstrap, stack.mongo_url, DATABASE, services={"desk": DESK_PORT}, extra_env=env
+    )
+    async with desk:
+        timings = await time_queries(args.repeat, args.budget)
+    return {
+        "cases": args.cases,
+        "open": args.open,
+        "pushdown_indexes": stack.store == "postgresql" and not args.without_pushdown_indexes,
+        "seeded": added,
+        "seed_per_s": round(added / seconds, 1) if seconds else None,
+        "queries": [t.summary() for t in timings],
+    }
+
+
+async def drop_pushdown_indexes(postgres_url: str, database: str) -> None:
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as conn:
+        rows = await conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND indexname LIKE %s",
+            (database, "%\\_pd\\_%"),
+        )
+        for (name,) in await rows.fetchall():
+            await conn.execute(
+                psycopg.sql.SQL("DROP INDEX {}").format(psycopg.sql.Identifier(database, name))
+            )
+
+
+def report(result: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result))
+        return
+    print(
+        f"cases stored: {result['cases']}, open: {result['open']} "
+        f"(seeded now: {result['seeded']}, {result['seed_per_s']}/s); "
+        f"pushdown indexes: {result['pushdown_indexes']}"
+    )
+    print(f"{'query':<24} {'n':>4} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} http")
+    for row in result["queries"]:  # type: ignore[attr-defined]
+        print(
+            f"{row['query']:<24} {row['n']:>4} {row['p50_ms']:>9} {row['p99_ms']:>9} {row['max_ms']:>9}"
+            f" {row['http']}"
+        )
