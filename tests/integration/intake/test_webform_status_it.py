@@ -12,9 +12,10 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
+from prometheus_client import REGISTRY
 from pymongo.asynchronous.database import AsyncDatabase
 
-from channels.webform import STATUS_PAGE_MESSAGE_PREFIX
+from channels.webform import STATUS_PAGE_MESSAGE_PREFIX, WebFormQuestion, to_question
 from schemas import (
     AnswerDelivered,
     Channel,
@@ -148,3 +149,32 @@ async def test_the_store_keeps_answers_once_in_delivery_order(db: AsyncDatabase[
     assert [a.answer_id for a in progress.answers] == ["a1", "a2"]
     assert progress.answers[0] == notice
     assert (await store.progress(f"webform:{uuid.uuid4()}")).handled is False
+
+
+async def test_a_poison_record_is_skipped_and_the_pages_keep_filling(
+    intake: httpx.AsyncClient, db: AsyncDatabase[Document]
+) -> None:
+    def skipped() -> float:
+        labels = {"topic": QuestionClassified.TOPIC, "reason": "invalid"}
+        return REGISTRY.get_sample_value("jauap_status_page_skipped_total", labels) or 0.0
+
+    before = skipped()
+    r = await intake.post("/api/questions", json={"text": f"Жәрдемақы қашан? {uuid.uuid4()}"})
+    assert r.status_code == 202, r.text
+    question = to_question(WebFormQuestion(text="Жәрдемақы қашан?"))
+    question = question.model_copy(update={"question_id": r.json()["id"]})
+    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, enable_idempotence=True)
+    await producer.start()
+    try:
+        # The same key, so the same partition: the valid event comes after the poison.
+        await producer.send_and_wait(QuestionClassified.TOPIC, b'{"not": "an event"', key=question.key())
+    finally:
+        await producer.stop()
+    await publish(classified(question, "kk"))
+
+    async def handled() -> bool:
+        found = await db[PROGRESS].find_one({"_id": f"{question.question_id}#handled"})
+        return found is not None
+
+    await eventually(handled, timeout_s=30)
+    assert skipped() == before + 1
