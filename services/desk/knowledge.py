@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from channels.pii import public_answer_pii, redact
 from schemas import KnowledgeEntryChanged, KnowledgeLang, Topic
@@ -25,6 +25,20 @@ ANSWER_PREFIX = "answer:"
 TITLE_CHARS = 80
 
 
+def _storable(text: str) -> str:
+    """The store (FerretDB on PostgreSQL) cannot hold a NUL or a lone UTF-16 surrogate."""
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it holds a lone surrogate)") from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+
+
 class EntryFields(BaseModel):
     """What an admin writes for an entry (the body of add and edit)."""
 
@@ -32,15 +46,15 @@ class EntryFields(BaseModel):
 
     lang: KnowledgeLang = Field(description="Language of the title, questions and answer (ru, kk or en).")
     topic: Topic = Field(description="The ministry's area the entry answers about.")
-    title: str = Field(min_length=1, max_length=200, description="Short name shown with the suggestion.")
-    questions: list[Annotated[str, Field(max_length=1000)]] = Field(
+    title: Text = Field(min_length=1, max_length=200, description="Short name shown with the suggestion.")
+    questions: list[Annotated[Text, Field(max_length=1000)]] = Field(
         default_factory=list,
         max_length=50,
         description="Example questions and keywords as citizens write them, one per item; the classifier "
         "matches incoming questions against these, the title and the answer.",
     )
-    answer: str = Field(min_length=1, max_length=20000, description="The answer operators may start from.")
-    legal_basis: str | None = Field(default=None, max_length=1000, description="The law the answer rests on.")
+    answer: Text = Field(min_length=1, max_length=20000, description="The answer operators may start from.")
+    legal_basis: Text | None = Field(default=None, max_length=1000, description="The law it rests on.")
     checked_on: date | None = Field(
         default=None, description="When the answer was last checked to be right; today when left out."
     )

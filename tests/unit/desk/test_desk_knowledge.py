@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from schemas import KnowledgeEntryChanged
 from services.desk.core import Invalid
@@ -125,3 +126,11 @@ def test_a_check_date_in_the_future_is_refused() -> None:
     fields = EntryFields(lang="ru", topic="pension", title="t", answer="a", checked_on=date(9999, 12, 31))
     with pytest.raises(Invalid, match="in the future"):
         fields.cleaned(TODAY)
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"])
+def test_text_the_store_cannot_hold_is_refused_as_invalid(text: str) -> None:
+    with pytest.raises(ValidationError, match=r"NUL|surrogate|unicode"):
+        EntryFields(lang="ru", topic="pension", title="t", answer="a", questions=[text])
+    with pytest.raises(ValidationError, match=r"NUL|surrogate|unicode"):
+        EntryFields(lang="ru", topic="pension", title=text, answer="a")
