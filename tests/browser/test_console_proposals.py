@@ -81,6 +81,12 @@ def test_the_board_groups_supporters_and_an_approver_decides(
     ids = operator.locator("tr.proposal").evaluate_all("rows => rows.map(r => r.dataset.proposalId)")
     assert ids.index(jobs) < ids.index(alone)  # most supporters first
     screenshot(operator, "proposals-board")
+    for lang, title in (("kk", "Азаматтардың ұсыныстары"), ("ru", "Предложения граждан")):
+        operator.goto(f"/console/lang?lang={lang}&next=/proposals")
+        expect(operator.locator("h1")).to_have_text(title)
+        expect(row.locator(".pstatus")).to_have_text({"kk": "Түсті", "ru": "Получено"}[lang])
+        screenshot(operator, f"proposals-board-{lang}")
+    operator.goto("/console/lang?lang=en&next=/proposals")
 
     # Proposals are not in the queue; the question of the same cluster is.
     operator.goto(f"/queue?q={desk.run}")
@@ -149,7 +155,7 @@ def test_the_board_groups_supporters_and_an_approver_decides(
         approver.click("#answer-approve")
     expect(approver.locator("#answer-status")).to_have_text("Approved")
     expect(approver.locator("#official-answer")).to_contain_text(
-        f"approved by {APPROVER}, sent to 3 supporters"
+        f"approved by {APPROVER}; supporters answered: 3"
     )
     approver.goto(f"/proposals/{jobs}")  # from the top of the page
     screenshot(approver, "proposal-official-answer")
