@@ -1,11 +1,12 @@
 """The manager's dashboard: every panel computed from the desk's own store (docs/architecture.md,
-Manager's dashboard). Counts come from the store's `$group`; days, durations and percentiles from a
-bounded projection, in `dashboard_math.py`."""
+Manager's dashboard), from one bounded read of the period's cases, the open cases and the period's
+approvals (why one read rather than a `$group` per panel: `dashboard_store.py`)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +42,7 @@ from .dashboard_models import (
     Series,
     TimingRow,
 )
-from .dashboard_store import DashboardStore, Rows
+from .dashboard_store import DashboardStore, OpenCases
 from .proposals import Proposal, ProposalFilter, ProposalStatus
 from .proposals_board import load_all
 from .working_days import end_of, local_day
@@ -49,6 +50,7 @@ from .working_days import end_of, local_day
 Document = dict[str, Any]
 CLUSTER_WEEK = timedelta(days=7)
 TEXT_CHARS = 140
+TOP_CLUSTERS = 10
 
 
 def period_of(days: int, now: datetime) -> Period:
@@ -85,13 +87,13 @@ def _waits(cases: list[Document], field: str) -> dict[str, list[float]]:
     return waits
 
 
-def regions(cases: list[Document], counts: list[Document]) -> Regions:
-    by_region = {row["region"]: row["n"] for row in counts}
+def regions(cases: list[Document]) -> Regions:
+    by_region = Counter(case.get("region") for case in cases)
     waits = _waits(cases, "region")
     rows = [
         RegionRow(
             region=code,
-            questions=by_region.get(code, 0),
+            questions=by_region[code],
             answered=len(waits[code]),
             median_hours=_rounded(median(waits[code])),
         )
@@ -102,10 +104,10 @@ def regions(cases: list[Document], counts: list[Document]) -> Regions:
     return Regions(rows=rows, unknown=unknown)
 
 
-def backlog(open_cases: list[Document], counts: list[Document], now: datetime) -> Backlog:
-    totals = {row["status"]: row["n"] for row in counts}
+def backlog(open_cases: OpenCases, now: datetime) -> Backlog:
+    totals = open_cases.totals
     ages: dict[str, Counter[str]] = defaultdict(Counter)
-    for case in open_cases:
+    for case in open_cases.docs:
         ages[case["status"]][age_bucket(case["received_at"], now)] += 1
     rows = [
         BacklogRow(
@@ -153,47 +155,73 @@ def proposals(board: list[Proposal]) -> Proposals:
     return Proposals(total=len(board), supporters=sum(p.supporters for p in board), rows=rows)
 
 
-def clusters(
-    top: list[Document], channels: list[Document], samples: Mapping[str, Document]
-) -> list[ClusterRow]:
-    per_channel: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in channels:
-        per_channel[row["cluster_id"]][str(row["channel"])] = row["n"]
-    shown = []
-    for row in top:
-        sample = samples.get(row["cluster_id"], {})
-        text = redact(str(sample.get("text", ""))).strip().splitlines()
-        line = text[0].strip() if text else ""
-        shown.append(
+@dataclass
+class Cluster:
+    """A cluster's cases received in the week: how many, on which channels, and its earliest case."""
+
+    cluster_id: str
+    questions: int = 0
+    channels: Counter[str] = field(default_factory=Counter)
+    first: Document | None = None
+
+
+def biggest_clusters(cases: list[Document], since: datetime) -> list[Cluster]:
+    """The clusters with the most cases received since `since`, two at least (one question is not
+    yet a cluster anyone asks about), biggest first, ties by id."""
+    found: dict[str, Cluster] = {}
+    for case in cases:
+        if not case.get("cluster_id") or utc(case["received_at"]) < since:
+            continue
+        cluster = found.setdefault(case["cluster_id"], Cluster(case["cluster_id"]))
+        cluster.questions += 1
+        cluster.channels[str(case.get("channel"))] += 1
+        if cluster.first is None or case["received_at"] < cluster.first["received_at"]:
+            cluster.first = case
+    shown = [c for c in found.values() if c.questions >= 2]
+    return sorted(shown, key=lambda c: (-c.questions, c.cluster_id))[:TOP_CLUSTERS]
+
+
+def _first_line(text: str) -> str:
+    lines = redact(text).strip().splitlines()
+    line = lines[0].strip() if lines else ""
+    return line if len(line) <= TEXT_CHARS else line[: TEXT_CHARS - 1] + "…"
+
+
+def clusters(top: list[Cluster], texts: Mapping[str, Document]) -> list[ClusterRow]:
+    """The clusters with their earliest case's first line, personal data masked."""
+    rows = []
+    for cluster in top:
+        case_id = str(cluster.first["_id"]) if cluster.first else None
+        sample = texts.get(case_id or "", {})
+        rows.append(
             ClusterRow(
-                cluster_id=row["cluster_id"],
-                questions=row["n"],
-                channels=per_channel[row["cluster_id"]],
-                case_id=sample.get("_id"),
+                cluster_id=cluster.cluster_id,
+                questions=cluster.questions,
+                channels=dict(cluster.channels),
+                case_id=case_id,
                 topic=sample.get("topic"),
-                text=line if len(line) <= TEXT_CHARS else line[: TEXT_CHARS - 1] + "…",
+                text=_first_line(str(sample.get("text", ""))),
             )
         )
-    return shown
+    return rows
 
 
 async def build(store: DashboardStore, days: int, now: datetime, policy: Mapping[str, int]) -> Dashboard:
     period = period_of(days, utc(now))
-    received: Rows = await store.cases_received(period.since)
-    open_rows = await store.open_cases()
+    received, total = await store.cases_received(period.since)
+    open_cases = await store.open_cases()
     approvals = await store.approvals(period.since)
-    week = now - CLUSTER_WEEK
-    top = await store.biggest_clusters(week)
-    ids = [row["cluster_id"] for row in top]
+    top = biggest_clusters(received.docs, utc(now) - CLUSTER_WEEK)
+    texts = await store.first_lines([str(c.first["_id"]) for c in top if c.first])
     return Dashboard(
         period=period,
-        truncated=received.truncated or open_rows.truncated or approvals.truncated,
-        questions=questions(period, received.docs, await store.count_received(period.since)),
-        regions=regions(received.docs, await store.received_counts(period.since, "region")),
-        backlog=backlog(open_rows.docs, await store.open_counts(), now),
+        truncated=received.truncated or open_cases.truncated or approvals.truncated,
+        questions=questions(period, received.docs, total),
+        regions=regions(received.docs),
+        backlog=backlog(open_cases, now),
         first_answer=first_answer(received.docs),
         deadlines=deadlines(received.docs, now, policy),
         answers=answers(period, approvals.docs),
         proposals=proposals(await load_all(store.proposals, ProposalFilter())),
-        clusters=clusters(top, await store.cluster_channels(week, ids), await store.cluster_samples(ids)),
+        clusters=clusters(top, texts),
     )

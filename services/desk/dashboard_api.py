@@ -1,15 +1,18 @@
 """`GET /api/dashboard` and `GET /api/dashboard/{panel}.csv`: the manager's dashboard for approvers and
 admins (the desk has no manager role: the people who approve answers are the ones who run the desk,
 as for the audit log). Recomputed at most every CACHE_S per period, so a page and its CSV downloads
-read the store once."""
+read the store once; the numbers are as of `period.until`."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
+import pymongo
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 
@@ -23,7 +26,11 @@ from .dashboard_store import DashboardStore
 from .policy import Role, require_role
 from .store import MongoDeskRepository
 
-CACHE_S = 10.0
+# On FerretDB 1.24 a period's read costs a full scan (dashboard_store.py): 10,000 cases took 40-52 s
+# on this loaded 2-core machine. So one build per period at a time, kept for CACHE_S, and a store
+# timeout of its own instead of the hot paths' JAUAP_MONGO_TIMEOUT_MS.
+CACHE_S = 60.0
+BUILD_TIMEOUT_S = 300.0
 MAX_DAYS = 366
 Days = Annotated[int, Query(ge=1, le=MAX_DAYS, description="How many days back, today included.")]
 
@@ -32,18 +39,25 @@ router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 
 @dataclass
 class DashboardCache:
-    """The last dashboard per period length, with when it was built (monotonic seconds)."""
+    """The last dashboard per period length, with when it was built (monotonic seconds). Requests
+    that arrive while one is being built wait for it rather than start another scan."""
 
     built: dict[int, tuple[float, Dashboard]] = field(default_factory=dict)
+    locks: dict[int, asyncio.Lock] = field(default_factory=dict)
 
-    async def get(self, ctx: DeskContext, days: int) -> Dashboard:
-        now = time.monotonic()
-        cached = self.built.get(days)
-        if cached is not None and now - cached[0] < CACHE_S:
-            return cached[1]
-        dashboard = await build(_store(ctx), days, datetime.now(UTC), ctx.settings.deadline_policy)
-        self.built[days] = (now, dashboard)
-        return dashboard
+    async def get(self, days: int, make: Callable[[], Awaitable[Dashboard]]) -> Dashboard:
+        async with self.locks.setdefault(days, asyncio.Lock()):
+            cached = self.built.get(days)
+            if cached is not None and time.monotonic() - cached[0] < CACHE_S:
+                return cached[1]
+            dashboard = await make()
+            self.built[days] = (time.monotonic(), dashboard)
+            return dashboard
+
+
+async def _build(ctx: DeskContext, days: int) -> Dashboard:
+    with pymongo.timeout(BUILD_TIMEOUT_S):
+        return await build(_store(ctx), days, datetime.now(UTC), ctx.settings.deadline_policy)
 
 
 def _store(ctx: DeskContext) -> DashboardStore:
@@ -67,7 +81,7 @@ Cache = Annotated[DashboardCache, Depends(_cache)]
 @router.get("", response_model=Dashboard, summary="The manager's dashboard for the last `days` days")
 async def dashboard(ctx: Context, session: CurrentSession, cache: Cache, days: Days = 30) -> Dashboard:
     may_read(session)
-    return await cache.get(ctx, days)
+    return await cache.get(days, lambda: _build(ctx, days))
 
 
 @router.get("/{panel}.csv", summary="One dashboard panel as CSV", response_class=Response)
@@ -75,7 +89,7 @@ async def dashboard_csv(
     panel: Panel, ctx: Context, session: CurrentSession, cache: Cache, days: Days = 30
 ) -> Response:
     may_read(session)
-    text = panel_csv(await cache.get(ctx, days), panel)
+    text = panel_csv(await cache.get(days, lambda: _build(ctx, days)), panel)
     name = f"jauap-{panel}-{days}d-{datetime.now(UTC).strftime('%Y%m%d-%H%M')}.csv"
     return Response(
         text.encode("utf-8-sig"),  # the BOM makes spreadsheet programs read Cyrillic names right

@@ -1,6 +1,6 @@
 """The manager's dashboard on real FerretDB: seeded cases, drafts and proposals in a database of this
-module's own, read through `GET /api/dashboard` and its CSV downloads, with exact expected numbers
-(the aggregations must run on FerretDB 1.24 as they do on MongoDB)."""
+module's own, every panel's exact numbers read from the store (the reads must run on FerretDB 1.24 as
+on MongoDB), then `GET /api/dashboard`, its CSV downloads and who may read them through the desk."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from pymongo import AsyncMongoClient
 
 from schemas import Author, Channel, Classification, QuestionClassified, QuestionReceived
 from services.desk.cases import case_from_event
+from services.desk.dashboard import build
+from services.desk.dashboard_store import DashboardStore
 from services.desk.due_dates import with_due_date
 from services.desk.settings import DeskSettings
 from tests.integration.desk.desk_http import logged_in, running_desk, user
@@ -113,13 +115,15 @@ async def _seeded(mongo_url: str, dash_db: str) -> AsyncIterator[None]:
     await client.close()
 
 
-async def test_every_panel_from_the_store(dash_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    async with running_desk(dash_db, monkeypatch, "dash-it") as app:
-        approver = await user("dash-approver", "approver")
-        async with logged_in(app, approver) as http:
-            response = await http.get("/api/dashboard", params={"days": 30})
-    assert response.status_code == 200, response.text
-    d = response.json()
+async def test_every_panel_from_the_store(mongo_url: str, dash_db: str) -> None:
+    # Read straight from the store: a running desk would also consume other tests' questions from
+    # the shared topic into this database, and these numbers must be exact.
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
+    try:
+        built = await build(DashboardStore(client[dash_db]), 30, datetime.now(UTC), POLICY)
+    finally:
+        await client.close()
+    d = built.model_dump(mode="json")
     assert len(d["period"]["day_list"]) == 30 and d["truncated"] is False
 
     assert d["questions"]["total"] == 18
@@ -179,9 +183,12 @@ async def test_every_panel_from_the_store(dash_db: str, monkeypatch: pytest.Monk
     assert d["clusters"][0]["text"].startswith("Вопрос ")
 
 
-async def test_csv_downloads_and_who_may_read(dash_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    async with running_desk(dash_db, monkeypatch, "dash-it-csv") as app:
+async def test_the_api_its_csv_downloads_and_who_may_read(
+    dash_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running_desk(dash_db, monkeypatch, "dash-it-http") as app:
         async with logged_in(app, await user("dash-admin", "admin")) as http:
+            shown = await http.get("/api/dashboard", params={"days": 30})
             regions = await http.get("/api/dashboard/regions.csv", params={"days": 30})
             unknown = await http.get("/api/dashboard/nonsense.csv")
             too_long = await http.get("/api/dashboard", params={"days": 1000})
@@ -192,7 +199,9 @@ async def test_csv_downloads_and_who_may_read(dash_db: str, monkeypatch: pytest.
     assert 'filename="jauap-regions-30d-' in regions.headers["content-disposition"]
     assert regions.content.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheets read the UTF-8 right
     rows = list(csv.DictReader(io.StringIO(regions.content.decode("utf-8-sig"))))
-    assert len(rows) == 20 and rows[0]["region"] == "KZ-75" and rows[0]["questions"] == "10"
+    # The running desk may have taken in other tests' questions too: at least the seeded ones.
+    assert shown.status_code == 200 and shown.json()["questions"]["total"] >= 18
+    assert len(rows) == 20 and int({r["region"]: r for r in rows}["KZ-75"]["questions"]) >= 10
     assert unknown.status_code == 422 and too_long.status_code == 422
     assert refused.status_code == 403 and "approver" in refused.json()["detail"]
     assert refused_csv.status_code == 403

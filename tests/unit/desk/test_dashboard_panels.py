@@ -14,6 +14,7 @@ from schemas import REGIONS
 from services.desk import dashboard as d
 from services.desk.dashboard_csv import panel_csv
 from services.desk.dashboard_models import PANELS, Dashboard
+from services.desk.dashboard_store import OpenCases
 from services.desk.proposals import apply_statuses, group_proposals
 
 pytestmark = pytest.mark.unit
@@ -38,12 +39,8 @@ def test_the_period_is_whole_almaty_days_ending_today() -> None:
 
 def test_regions_lists_all_twenty_ranked_by_questions_with_median_hours() -> None:
     cases = [case(30, 2), case(20, 4), case(10, 9), case(5, None, region="KZ-11")]
-    counts: list[Document] = [
-        {"region": "KZ-75", "n": 3},
-        {"region": "KZ-11", "n": 1},
-        {"region": None, "n": 2},
-    ]
-    regions = d.regions(cases, counts)
+    cases += [case(4, None, region=None), case(4, None, region="KZ-99")]
+    regions = d.regions(cases)
     assert [r.region for r in regions.rows[:2]] == ["KZ-75", "KZ-11"]
     assert {r.region for r in regions.rows} == set(REGIONS) and len(regions.rows) == 20
     top = regions.rows[0]
@@ -63,10 +60,11 @@ def test_first_answer_median_and_p90_per_channel_over_answered_cases_only() -> N
 
 
 def test_backlog_totals_come_from_the_store_count_and_ages_from_the_cases() -> None:
-    open_cases = [case(2, status="new"), case(50, status="new"), case(24 * 20, status="drafted")]
-    backlog = d.backlog(open_cases, [{"status": "new", "n": 2}, {"status": "drafted", "n": 1}], NOW)
+    docs = [case(2, status="new"), case(50, status="new"), case(24 * 20, status="drafted")]
+    # 3 new ones in the store, 2 of them read (a read cut at its bound): the total stays exact.
+    backlog = d.backlog(OpenCases({"new": 3, "drafted": 1}, docs, truncated=True), NOW)
     rows = {r.status: r for r in backlog.rows}
-    assert rows["new"].total == 2 and rows["new"].by_age == [1, 1, 0, 0, 0]
+    assert rows["new"].total == 3 and rows["new"].by_age == [1, 1, 0, 0, 0]
     assert rows["drafted"].by_age == [0, 0, 0, 0, 1]
     assert rows["failed"].total == 0 and "answered" not in rows
 
@@ -113,17 +111,31 @@ def test_proposals_count_each_cluster_once_with_every_status_listed() -> None:
     )
 
 
-def test_clusters_show_their_channels_and_a_first_line_with_personal_data_masked() -> None:
-    top = [{"cluster_id": "c-9", "n": 3}]
-    channels = [
-        {"cluster_id": "c-9", "channel": "x", "n": 2},
-        {"cluster_id": "c-9", "channel": "email", "n": 1},
+def test_the_weeks_biggest_clusters_need_two_cases_and_come_biggest_first() -> None:
+    week = NOW - timedelta(days=7)
+    cases = [
+        {**case(1, cluster_id="c-b", channel="x"), "_id": "x:1"},
+        {**case(30, cluster_id="c-b", channel="email"), "_id": "email:2"},  # the earliest in the week
+        {**case(24 * 8, cluster_id="c-b"), "_id": "telegram:3"},  # before the week: not counted
+        {**case(2, cluster_id="c-a"), "_id": "telegram:4"},
+        {**case(3, cluster_id="c-a"), "_id": "telegram:5"},
+        {**case(2, cluster_id="c-alone"), "_id": "telegram:6"},  # one question is not a cluster
+        {**case(2, cluster_id=None), "_id": "telegram:7"},
     ]
-    samples = {
-        "c-9": {"_id": "x:9", "topic": "pension", "text": "Звоните +7 701 123 45 67, где пенсия?\nещё"}
-    }
-    [row] = d.clusters(top, channels, samples)
-    assert row.channels == {"x": 2, "email": 1} and row.case_id == "x:9"
+    top = d.biggest_clusters(cases, week)
+    assert [(c.cluster_id, c.questions, dict(c.channels)) for c in top] == [
+        ("c-a", 2, {"telegram": 2}),
+        ("c-b", 2, {"x": 1, "email": 1}),
+    ]
+    assert top[1].first is not None and top[1].first["_id"] == "email:2"
+
+
+def test_clusters_show_their_earliest_case_with_personal_data_masked() -> None:
+    cases = [{**case(h, cluster_id="c-9"), "_id": f"x:{h}"} for h in (1, 2)]
+    [top] = d.biggest_clusters(cases, NOW - timedelta(days=7))
+    texts = {"x:2": {"topic": "pension", "text": "Звоните +7 701 123 45 67, где пенсия?\nещё"}}
+    [row] = d.clusters([top], texts)
+    assert (row.case_id, row.topic, row.channels) == ("x:2", "pension", {"telegram": 2})
     assert "123 45 67" not in row.text and row.text.endswith("где пенсия?")
 
 
@@ -134,15 +146,13 @@ def sample_dashboard() -> Dashboard:
         period=period,
         truncated=False,
         questions=d.questions(period, cases, total=2),
-        regions=d.regions(cases, [{"region": "KZ-75", "n": 2}]),
-        backlog=d.backlog(cases[1:], [{"status": "new", "n": 1}], NOW),
+        regions=d.regions(cases),
+        backlog=d.backlog(OpenCases({"new": 1}, cases[1:], truncated=False), NOW),
         first_answer=d.first_answer(cases),
         deadlines=d.deadlines(cases, NOW, POLICY),
         answers=d.answers(period, [{"approved_by": "marat", "approved_at": NOW}]),
         proposals=d.proposals([]),
-        clusters=d.clusters(
-            [{"cluster_id": "c-1", "n": 2}], [], {"c-1": {"_id": "x:1", "text": "=HYPERLINK(1)"}}
-        ),
+        clusters=d.clusters([d.Cluster("c-1", 2, first={"_id": "x:1"})], {"x:1": {"text": "=HYPERLINK(1)"}}),
     )
 
 
