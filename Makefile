@@ -49,7 +49,7 @@ up: install
 test: install
 	@$(VENV)/bin/pytest
 
-test-unit: $(VENV)/.installed $(KUSTOMIZE)
+test-unit: $(VENV)/.installed $(KUSTOMIZE) node_modules/.package-lock.json
 	@$(VENV)/bin/pytest -m unit
 
 lint: $(VENV)/.installed
