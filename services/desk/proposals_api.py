@@ -148,7 +148,12 @@ async def list_proposals(
     return ProposalList(items=[ProposalShown.model_validate(shown(p)) for p in page.items], total=page.total)
 
 
-@router.get("/proposals.csv", summary="The proposals board as CSV (the same filters)")
+@router.get(
+    "/proposals.csv",
+    summary="The proposals board as CSV (the same filters)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The board, a header row first."}},
+)
 async def proposals_csv(
     ctx: Context,
     session: CurrentSession,
@@ -160,7 +165,7 @@ async def proposals_csv(
     body = board_csv(shown(p) for p in await load_all(proposal_store(ctx), where))
     name = f"jauap-proposals-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.csv"
     return Response(
-        body,
+        body.encode("utf-8-sig"),  # the BOM makes spreadsheet programs read Cyrillic right
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -226,12 +226,15 @@ async def test_the_csv_export_is_the_board_with_formulas_defused(
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/csv")
         assert "attachment" in response.headers["content-disposition"]
-        rows = list(csv.DictReader(io.StringIO(response.text)))
+        assert response.content.startswith(b"\xef\xbb\xbf")  # the BOM spreadsheet programs need
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
         assert [r["id"] for r in rows] == ["c-jobs", "x:p-7"]
         assert rows[0]["channels"] == "email 1; telegram 1; x 1" and rows[0]["supporters"] == "3"
         assert rows[1]["title"].startswith("'=HYPERLINK") and rows[1]["text"].startswith("'=")
         only = await op.get("/api/proposals.csv", params={"topic": "pension", "region": THERE})
-        assert [r["id"] for r in csv.DictReader(io.StringIO(only.text))] == ["c-pension"]
+        assert [r["id"] for r in csv.DictReader(io.StringIO(only.content.decode("utf-8-sig")))] == [
+            "c-pension"
+        ]
 
 
 async def test_the_board_of_many_proposals_answers_in_time(
