@@ -127,6 +127,11 @@ def fields_from_answer(case: Document, draft: Document, today: date, allowed: It
     case's question. The citizen's personal data never goes into the knowledge base: an answer that
     names some (the ministry's own public contacts, `allowed`, aside) is refused, and the question is
     kept with its personal data masked."""
+    if draft.get("notice"):
+        raise Invalid(
+            "a holding reply or a redirect notice is about one case (its date, its body), so it cannot be "
+            "suggested for other questions"
+        )
     kinds = public_answer_pii(draft["text"], allowed)
     if kinds:
         raise Invalid(

@@ -134,3 +134,9 @@ def test_text_the_store_cannot_hold_is_refused_as_invalid(text: str) -> None:
         EntryFields(lang="ru", topic="pension", title="t", answer="a", questions=[text])
     with pytest.raises(ValidationError, match=r"NUL|surrogate|unicode"):
         EntryFields(lang="ru", topic="pension", title=text, answer="a")
+
+
+def test_a_holding_reply_is_not_kept_for_other_questions() -> None:
+    draft = {"_id": "d5", "text": "Мы проверяем ваши сведения и ответим до 20.12.2026.", "notice": "holding"}
+    with pytest.raises(Invalid, match="holding reply"):
+        fields_from_answer(CASE, draft, TODAY)
