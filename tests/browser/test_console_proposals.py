@@ -135,7 +135,7 @@ def test_the_board_groups_supporters_and_an_approver_decides(
     link = approver.locator("#proposals-csv")
     assert "status=accepted" in (link.get_attribute("href") or "")
     exported = approver.request.get(link.get_attribute("href") or "")
-    rows = list(csv.DictReader(io.StringIO(exported.text())))
+    rows = list(csv.DictReader(io.StringIO(exported.body().decode("utf-8-sig"))))
     assert [r["id"] for r in rows if desk.run in r["id"]] == [jobs]
     assert rows[0]["status_reason"] == "Включено в план на 2027 год"
     screenshot(approver, "proposals-board-filtered")
