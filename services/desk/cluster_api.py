@@ -18,7 +18,8 @@ from schemas import Channel
 
 from .auth import CurrentSession
 from .cases import DRAFTABLE, CaseStatus
-from .cluster_drafts import ClusterAnswers, cluster_version
+from .cluster_drafts import ClusterAnswers
+from .cluster_reading import cluster_version
 from .core import User
 from .responses import errors
 from .store import Document
