@@ -19,6 +19,7 @@ Impatience («СРОЧНО ответьте») is not a cue: urgency comes from 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _WORSENING = (
@@ -112,6 +113,8 @@ _FIRST_CUES_RE = re.compile(
 # first cue is tried, so one situation's match does not hide another's.
 _FIRST_CUE_RES = {name: re.compile(first) for name, (first, _) in _SITUATIONS.items()}
 _SECOND_CUE_RES = {name: re.compile(rf"(?<!\w)(?:{second})") for name, (_, second) in _SITUATIONS.items()}
+# Any second cue at all: most messages have none, and one search then stands for five.
+_ANY_SECOND_CUE_RE = re.compile(r"(?<!\w)(?:" + "|".join(second for _, second in _SITUATIONS.values()) + ")")
 
 
 @dataclass(frozen=True)
@@ -143,11 +146,21 @@ CUE_NAMES = tuple(f"{name}:{part}" for name in _SITUATIONS for part in ("first",
 def danger_cues(model_text: str) -> list[float]:
     """1.0 or 0.0 per CUE_NAMES entry for the folded text."""
     first = _first_cues(model_text)
+    any_second = _ANY_SECOND_CUE_RE.search(model_text) is not None
     cues: list[float] = []
     for name in _SITUATIONS:
         cues.append(1.0 if name in first else 0.0)
-        cues.append(1.0 if _SECOND_CUE_RES[name].search(model_text) else 0.0)
+        cues.append(1.0 if any_second and _SECOND_CUE_RES[name].search(model_text) else 0.0)
     return cues
+
+
+def scan_from_cues(cues: Sequence[float]) -> DangerScan:
+    """The same DangerScan as scan_danger, from danger_cues of the text (no second scan)."""
+    pairs = list(zip(cues[0::2], cues[1::2], strict=True))
+    markers = tuple(
+        name for name, (first, second) in zip(_SITUATIONS, pairs, strict=True) if first and second
+    )
+    return DangerScan(markers=markers, partial=any(first for first, _ in pairs) and not markers)
 
 
 def scan_danger(model_text: str) -> DangerScan:

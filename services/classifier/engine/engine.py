@@ -16,6 +16,7 @@ from schemas import Classification, FaqMatch, Intent, PiiSpan, Topic, Urgency
 from . import rules, topics
 from .calibration import CALIBRATED_FIELDS, Calibration, UrgencyThresholds
 from .clusters import Signature, signatures_of
+from .danger import DangerScan, scan_from_cues
 from .faq import FaqEntry, FaqIndex
 from .language import LanguageIdentifier, LanguageResult
 from .model import DEFAULT_MODEL_PATH, HeadPrediction, TextModel, cue_matrix
@@ -53,6 +54,7 @@ class Prepared:
     languages: list[LanguageResult]
     normalised: list[str]
     heads: dict[str, HeadPrediction]
+    cues: np.ndarray  # danger cues per text (model.cue_matrix), for the urgency model and rules
 
 
 class Engine:
@@ -111,7 +113,14 @@ class Engine:
         suggestions = self.faq.best_matches(normalised, [lang.lang for lang in languages])
         return [
             self._classification(
-                item, i, languages[i], normalised[i], heads, topic_results[i], suggestions[i]
+                item,
+                i,
+                languages[i],
+                normalised[i],
+                heads,
+                scan_from_cues(prepared.cues[i]),
+                topic_results[i],
+                suggestions[i],
             )
             for i, item in enumerate(items)
         ]
@@ -121,8 +130,9 @@ class Engine:
         normalised = [
             model_text(text, lang.latin_kazakh) for text, lang in zip(texts, languages, strict=True)
         ]
-        heads = self.model.predict(self.model.vectorise(normalised), cue_matrix(normalised))
-        return Prepared(languages, normalised, heads)
+        cues = cue_matrix(normalised)
+        heads = self.model.predict(self.model.vectorise(normalised), cues)
+        return Prepared(languages, normalised, heads, cues)
 
     def signatures(self, items: Sequence[ClassifyInput]) -> list[Signature]:
         return signatures_of([item.text for item in items])
@@ -134,10 +144,11 @@ class Engine:
         language: LanguageResult,
         normalised: str,
         heads: dict[str, HeadPrediction],
+        danger: DangerScan,
         topic_result: tuple[str, float],
         faq: list[FaqMatch],
     ) -> Classification:
-        signals = rules.signals(normalised)
+        signals = rules.signals(normalised, danger)
         topic, topic_confidence = topic_result
         if signals.not_an_appeal:
             topic, topic_confidence = Topic.other.value, max(topic_confidence, 0.8)
@@ -258,4 +269,7 @@ def urgency_evidence(engine: Engine, texts: Sequence[str]) -> tuple[list[float],
     prepared = engine.prepare(texts)
     head = prepared.heads["urgency"]
     p_high = [_probability(head, row, "high") for row in range(len(texts))]
-    return p_high, [rules.signals(text).urgent for text in prepared.normalised]
+    return p_high, [
+        rules.signals(text, scan_from_cues(cues)).urgent
+        for text, cues in zip(prepared.normalised, prepared.cues, strict=True)
+    ]

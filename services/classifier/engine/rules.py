@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from . import topics
-from .danger import scan_danger
+from .danger import DangerScan, scan_danger
 from .intent_rules import grievance_question, insult_only, resolved
 from .urgency import urgency_markers
 
@@ -138,13 +138,14 @@ def _content_free_insult(model_text: str) -> bool:
     return not any(count for topic, count in hits.items() if topic != "other")
 
 
-def signals(model_text: str) -> RuleSignals:
+def signals(model_text: str, danger: DangerScan | None = None) -> RuleSignals:
+    """The rules' findings; `danger` may be given when already known (danger.scan_from_cues)."""
     asks = "?" in model_text
     how_to = asks and bool(_HOW_TO_RE.search(model_text))
     gratitude = is_gratitude(model_text)
     # Thanks for a solved problem: the hardship it recalls is over, so it raises no urgency.
     resolved_thanks = gratitude and resolved(model_text)
-    danger = scan_danger(model_text)
+    danger = danger or scan_danger(model_text)
     markers = () if resolved_thanks else urgency_markers(model_text, danger)
     return RuleSignals(
         urgency_markers=markers,

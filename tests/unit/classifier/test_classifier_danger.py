@@ -7,7 +7,14 @@ import pytest
 
 from services.classifier.data.make_dataset import to_latin_2021, to_plain
 from services.classifier.engine import Engine
-from services.classifier.engine.danger import CUE_NAMES, danger_cues, danger_markers
+from services.classifier.engine.danger import (
+    CUE_NAMES,
+    danger_cues,
+    danger_markers,
+    scan_danger,
+    scan_from_cues,
+)
+from services.classifier.engine.dataset import EVAL_PATH, load_examples
 from services.classifier.engine.engine import ClassifyInput
 from services.classifier.engine.language import LanguageIdentifier
 from services.classifier.engine.model import cue_matrix
@@ -156,3 +163,11 @@ def test_the_urgency_model_weighs_half_a_danger(engine: Engine) -> None:
     without = engine.model.predict(matrix, np.zeros_like(cues))["urgency"]
     high = with_cues.classes.index("high")
     assert with_cues.probabilities[0, high] > without.probabilities[0, high]
+
+
+def test_the_scan_from_the_cues_equals_the_scan_of_the_text() -> None:
+    """The engine derives the rules' danger scan from the cue features instead of scanning twice."""
+    texts = [model_text(example.text, False) for example in load_examples(EVAL_PATH)]
+    texts += [model_text("Мама лежачая, отопления нет, лекарства закончились", False)]
+    for text in texts:
+        assert scan_from_cues(danger_cues(text)) == scan_danger(text), text
