@@ -1,5 +1,6 @@
 """The proposals board's API: the board (filtered, most supporters first), one proposal with its
-history, changing its status, and the board as CSV. Anyone logged in reads the board; approvers and
+history, changing its status, writing its official answer, and the board as CSV (the models are in
+`proposals_models.py`). Anyone logged in reads the board; approvers and
 admins change statuses (proposals.py, DECIDES)."""
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas import Topic
@@ -18,89 +18,17 @@ from .auth import CurrentSession
 from .cluster_drafts import ClusterAnswers
 from .context import Context, DeskContext
 from .core import User
-from .proposals import MAX_REASON, Proposal, ProposalFilter, ProposalStatus, title_of
+from .proposals import Proposal, ProposalFilter, ProposalStatus, title_of
 from .proposals_answer import OfficialAnswer, official_answer, write_official_answer
 from .proposals_board import change_status, load_all, load_board, load_proposal
 from .proposals_csv import board_csv
+from .proposals_models import AnswerRequest, ProposalDetails, ProposalList, ProposalShown, StatusRequest
 from .proposals_store import MongoProposalStore, ensure_proposal_indexes
 from .responses import errors
 from .store import MongoDeskRepository
 
 Document = dict[str, Any]
 Region = Annotated[str | None, Query(max_length=8, description="ISO 3166-2:KZ code of the first case")]
-
-
-class StatusChange(BaseModel):
-    id: str = Field(description="`<proposal id>#<n>`: the proposal's n-th status change.")
-    previous: ProposalStatus = Field(description="The status before.")
-    status: ProposalStatus = Field(description="The status after.")
-    by: str = Field(description="Who changed it.")
-    role: str = Field(description="Their role then.")
-    reason: str = Field(description="Why, as they wrote it.")
-    at: datetime = Field(description="When.")
-
-
-class ProposalShown(BaseModel):
-    id: str = Field(description="The near-duplicate cluster id, or the case id for a proposal alone.")
-    title: str = Field(description="The first line of the first case's text, shortened.")
-    text: str = Field(description="The first case's text: the proposal as first received.")
-    topic: Topic = Field(description="The first case's topic.")
-    region: str | None = Field(description="The first case's ISO 3166-2:KZ region, if known.")
-    lang: str = Field(description="The first case's language.")
-    supporters: int = Field(description="Proposal-intent cases in the cluster, on every channel.")
-    channels: dict[str, int] = Field(description="Supporters per channel.")
-    first_case_id: str = Field(description="The case that came first; its page shows the whole cluster.")
-    first_received_at: datetime = Field(description="When the first case was received.")
-    last_received_at: datetime = Field(description="When the latest supporter was received.")
-    status: ProposalStatus = Field(
-        description="received (nobody decided yet), under_review, accepted, partly_accepted, declined "
-        "or implemented."
-    )
-    status_changed_by: str | None = Field(description="Who set the status; null while received.")
-    status_changed_at: datetime | None = Field(description="When; null while received.")
-    status_reason: str | None = Field(description="Why; null while received.")
-
-
-class OfficialAnswerShown(BaseModel):
-    scope: str = Field(
-        description="cluster: a cluster draft (`/api/cluster-drafts/{id}`) answering every supporter; "
-        "case: an ordinary draft of the proposal's only case (`/api/drafts/{id}/approve`)."
-    )
-    draft_id: str = Field(description="The draft to approve or reject.")
-    status: str = Field(description="pending, approving (supporters are being answered) or approved.")
-    text: str = Field(description="The official answer.")
-    drafted_by: str = Field(description="Who wrote it.")
-    created_at: datetime = Field(description="When.")
-    approved_by: str | None = Field(description="Who approved it.")
-    approved_at: datetime | None = Field(description="When.")
-    answered: int = Field(description="Supporters whose own answer the approval sent.")
-    left_out: int = Field(description="Cases the approval left out, each with its reason in the draft.")
-
-
-class ProposalDetails(ProposalShown):
-    case_ids: list[str] = Field(description="Every supporter's case, oldest first.")
-    history: list[StatusChange] = Field(description="The status changes, oldest first.")
-    official_answer: OfficialAnswerShown | None = Field(
-        description="The official answer written for the supporters (the latest not rejected), if any."
-    )
-
-
-class AnswerRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=20000, description="The answer every supporter gets.")
-
-
-class ProposalList(BaseModel):
-    items: list[ProposalShown] = Field(description="Proposals, most supporters first, then oldest.")
-    total: int = Field(description="How many proposals match the filters.")
-
-
-class StatusRequest(BaseModel):
-    status: ProposalStatus = Field(description="The new status; see the allowed moves in the README.")
-    reason: str = Field(min_length=1, max_length=MAX_REASON, description="Why: kept in the history.")
-    expected: ProposalStatus | None = Field(
-        default=None,
-        description="The status you saw: if it changed meanwhile, the request is refused (409).",
-    )
 
 
 def shown(p: Proposal) -> Document:
