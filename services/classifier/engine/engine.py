@@ -13,10 +13,11 @@ import numpy as np
 from channels.pii import find_pii, pii_kinds
 from schemas import Classification, FaqMatch, Intent, PiiSpan, Topic, Urgency
 
-from . import rules, topics
+from . import rules
 from .calibration import CALIBRATED_FIELDS, Calibration, UrgencyThresholds
 from .clusters import Signature, signatures_of
 from .danger import DangerScan, scan_from_cues
+from .decide import decide_intent, decide_urgency, topic_scores
 from .faq import FaqEntry, FaqIndex
 from .language import LanguageIdentifier, LanguageResult
 from .model import DEFAULT_MODEL_PATH, HeadPrediction, TextModel, cue_matrix
@@ -25,15 +26,6 @@ from .text import model_text
 
 log = logging.getLogger(__name__)
 
-# The model must be this sure of a complaint to overrule a plain «спасибо» (sarcasm happens).
-_COMPLAINT_OVER_THANKS = 0.7
-# Bonus per topic keyword (at most two counted) added to the model's probabilities.
-_KEYWORD_BONUS = 0.2
-_KEYWORDS_COUNTED = 2
-# A topic from keywords alone (a language the model never saw) is a guess worth a human look.
-_KEYWORDS_ONLY_CONFIDENCE = 0.6
-# Normal, but half of a described danger was seen: the raw urgency score is at most this.
-_UNCERTAIN_URGENCY_CONFIDENCE = 0.5
 # A calibrated confidence below this on any field flags the case "check classification"
 # (the service takes it from ClassifierSettings.check_below).
 DEFAULT_CHECK_BELOW = 0.6
@@ -109,7 +101,7 @@ class Engine:
             return []
         prepared = self.prepare([item.text for item in items])
         languages, normalised, heads = prepared.languages, prepared.normalised, prepared.heads
-        topic_results = _topics(heads["topic"], normalised, [lang.lang for lang in languages])
+        topic_results = topic_scores(heads["topic"], normalised, [lang.lang for lang in languages])
         suggestions = self.faq.best_matches(normalised, [lang.lang for lang in languages])
         return [
             self._classification(
@@ -152,8 +144,8 @@ class Engine:
         topic, topic_confidence = topic_result
         if signals.not_an_appeal:
             topic, topic_confidence = Topic.other.value, max(topic_confidence, 0.8)
-        intent, intent_confidence = _intent(heads["intent"], row, signals)
-        urgency, urgency_confidence, urgency_uncertain = _urgency(
+        intent, intent_confidence = decide_intent(heads["intent"], row, signals)
+        urgency, urgency_confidence, urgency_uncertain = decide_urgency(
             heads["urgency"], row, signals, self.thresholds
         )
         region: RegionResult = self.gazetteer.region(item.text, item.region_hint, language.latin_kazakh)
@@ -188,88 +180,3 @@ class Engine:
             check_fields=check,
             model_version=self.model.version,
         )
-
-
-def _head_value(head: HeadPrediction, row: int) -> tuple[str, float]:
-    return head.labels[row], round(head.confidences[row], 3)
-
-
-def _topics(head: HeadPrediction, normalised: Sequence[str], langs: Sequence[str]) -> list[tuple[str, float]]:
-    """Model probabilities plus a bounded keyword prior, renormalised (the batch at once).
-
-    The model never saw a language outside ru/kk/en, so there the keywords alone decide when
-    they name a topic in the remit (Turkish «emekli», Uzbek «nafaqa», German «Rente»).
-    """
-    hits = np.zeros(head.probabilities.shape)
-    for row, text in enumerate(normalised):
-        found = topics.keyword_hits(text)
-        hits[row] = [found.get(label, 0) for label in head.classes]
-    probabilities = head.probabilities.copy()
-    foreign = [row for row, lang in enumerate(langs) if lang == "other" and _in_remit_hits(hits[row], head)]
-    probabilities[foreign] = 0.0
-    scores = probabilities + _KEYWORD_BONUS * np.minimum(hits, _KEYWORDS_COUNTED)
-    scores = scores / scores.sum(axis=1, keepdims=True)
-    best = scores.argmax(axis=1)
-    confidences = scores[np.arange(len(best)), best]
-    confidences[foreign] = np.minimum(confidences[foreign], _KEYWORDS_ONLY_CONFIDENCE)
-    return [(head.classes[i], round(float(c), 3)) for i, c in zip(best, confidences, strict=True)]
-
-
-def _in_remit_hits(row_hits: np.ndarray, head: HeadPrediction) -> bool:
-    return any(count for label, count in zip(head.classes, row_hits, strict=True) if label != "other")
-
-
-def _probability(head: HeadPrediction, row: int, label: str) -> float:
-    if label not in head.classes:
-        return 0.0
-    return float(head.probabilities[row, head.classes.index(label)])
-
-
-def _intent(head: HeadPrediction, row: int, signals: rules.RuleSignals) -> tuple[str, float]:
-    intent, confidence = _head_value(head, row)
-    # «Спасибо, что полгода не платите» is sarcasm; thanks for a solved problem never is.
-    sarcastic = _probability(head, row, "complaint") >= _COMPLAINT_OVER_THANKS and not signals.resolved_thanks
-    if signals.gratitude and intent != "gratitude" and not sarcastic:
-        return "gratitude", max(0.8, round(_probability(head, row, "gratitude"), 3))
-    if signals.proposal and intent not in ("proposal", "gratitude"):
-        return "proposal", max(0.8, round(_probability(head, row, "proposal"), 3))
-    if signals.not_an_appeal and not signals.gratitude:
-        return "other", max(0.8, round(_probability(head, row, "other"), 3))
-    if signals.judgement and intent in ("other", "question"):
-        return "complaint", max(0.7, round(_probability(head, row, "complaint"), 3))
-    if signals.grievance_question and intent == "question":
-        return "complaint", max(0.7, round(_probability(head, row, "complaint"), 3))
-    if signals.how_to and intent == "complaint":
-        return "question", max(0.7, round(_probability(head, row, "question"), 3))
-    return intent, confidence
-
-
-def _urgency(
-    head: HeadPrediction, row: int, signals: rules.RuleSignals, thresholds: UrgencyThresholds
-) -> tuple[str, float, bool]:
-    """(urgency, raw score, uncertain): the rules, else the model at its dev-tuned threshold.
-
-    Uncertain means normal but worth a human look: half of a described danger, or a model
-    probability of `high` in the band just below the threshold.
-    """
-    model_high = _probability(head, row, "high")
-    if signals.resolved_thanks:
-        return "normal", round(1.0 - model_high, 3), False
-    if signals.urgent:
-        return "high", round(max(0.9, model_high), 3), False
-    if model_high >= thresholds.high:
-        return "high", round(model_high, 3), False
-    if signals.urgency_uncertain:
-        return "normal", round(min(1.0 - model_high, _UNCERTAIN_URGENCY_CONFIDENCE), 3), True
-    return "normal", round(1.0 - model_high, 3), model_high >= thresholds.check
-
-
-def urgency_evidence(engine: Engine, texts: Sequence[str]) -> tuple[list[float], list[bool]]:
-    """Per text: the model's probability of `high` and whether a rule marks it urgent."""
-    prepared = engine.prepare(texts)
-    head = prepared.heads["urgency"]
-    p_high = [_probability(head, row, "high") for row in range(len(texts))]
-    return p_high, [
-        rules.signals(text, scan_from_cues(cues)).urgent
-        for text, cues in zip(prepared.normalised, prepared.cues, strict=True)
-    ]

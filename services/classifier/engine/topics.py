@@ -4,7 +4,7 @@ The model learns from a few thousand examples; these stems (folded, Russian/Kaza
 carry the ministry's vocabulary it may not have seen in training, and the out-of-remit
 vocabulary (roads, buses, police, schools, utilities…) that should end in `other`.
 Each stem matches at a word start.  The engine adds a bounded bonus per topic to the model's
-probabilities (see engine._topic).
+probabilities (see decide.topic_scores).
 """
 
 from __future__ import annotations

@@ -12,9 +12,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import rules
 from .calibration import CALIBRATED_FIELDS, Calibration, Platt, SourceRates, tune_urgency
+from .danger import scan_from_cues
 from .dataset import DATA_DIR, TRAIN_PATH, LabelledExample, data_fingerprint, load_examples
-from .engine import ClassifyInput, Engine, urgency_evidence
+from .decide import probability
+from .engine import ClassifyInput, Engine
 from .faq import FaqIndex
 from .language import LanguageIdentifier
 from .model import DEFAULT_MODEL_PATH, FEATURES_VERSION, TextModel
@@ -79,6 +82,17 @@ def calibrate(model: TextModel, dev: Sequence[LabelledExample]) -> Calibration:
     sources = [gazetteer.region(e.text, e.region_hint, kk).source for e, kk in zip(dev, latin, strict=True)]
     region = SourceRates.fit(sources, [e.region == r.region for e, r in zip(dev, results, strict=True)])
     return Calibration(urgency=thresholds, scales=scales, region=region, rows=len(dev))
+
+
+def urgency_evidence(engine: Engine, texts: Sequence[str]) -> tuple[list[float], list[bool]]:
+    """Per text: the model's probability of `high` and whether a rule marks it urgent."""
+    prepared = engine.prepare(texts)
+    head = prepared.heads["urgency"]
+    p_high = [probability(head, row, "high") for row in range(len(texts))]
+    return p_high, [
+        rules.signals(text, scan_from_cues(cues)).urgent
+        for text, cues in zip(prepared.normalised, prepared.cues, strict=True)
+    ]
 
 
 def load_or_train(model_path: Path | None = None) -> TextModel:
