@@ -89,6 +89,8 @@ class KnowledgeFollower:
         self.catch_up_timeout_s = catch_up_timeout_s
         self.caught_up = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._reading = False  # the last attempt got as far as reading the topic
+        ENTRIES.set(len(index))
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -115,6 +117,8 @@ class KnowledgeFollower:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if self._reading:  # it had worked: a new outage starts with short waits again
+                    wait, self._reading = RETRY_S, False
                 # Kafka unreachable or the topic missing: read it all again once it is back
                 # (versions make re-applying harmless).
                 log.warning(
@@ -135,6 +139,7 @@ class KnowledgeFollower:
         try:
             partitions = await self._assign_all(consumer)
             ends = await consumer.end_offsets(partitions)
+            self._reading = True
             while True:
                 if not self.caught_up.is_set() and await _reached(consumer, ends):
                     self.caught_up.set()
