@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import Response
@@ -23,7 +24,7 @@ from .proposals_answer import OfficialAnswer, official_answer, write_official_an
 from .proposals_board import change_status, load_all, load_board, load_proposal
 from .proposals_csv import board_csv
 from .proposals_models import AnswerRequest, ProposalDetails, ProposalList, ProposalShown, StatusRequest
-from .proposals_store import MongoProposalStore, ensure_proposal_indexes
+from .proposals_store import MongoProposalStore, SharedProposalCases, ensure_proposal_indexes
 from .responses import errors
 from .store import MongoDeskRepository
 
@@ -52,10 +53,20 @@ def shown(p: Proposal) -> Document:
     }
 
 
-def proposal_store(ctx: DeskContext) -> MongoProposalStore:
+# One shared read of the proposal cases per desk (its repository) and BOARD_READ_S.
+_SHARED: WeakKeyDictionary[MongoDeskRepository, SharedProposalCases] = WeakKeyDictionary()
+BOARD_READ_S = 5.0
+
+
+def proposal_store(ctx: DeskContext) -> SharedProposalCases:
     if not isinstance(ctx.repo, MongoDeskRepository):
         raise RuntimeError("the proposals board needs the desk's MongoDB store")
-    return MongoProposalStore(ctx.repo.cases.database)
+    shared = _SHARED.get(ctx.repo)
+    if shared is None:
+        shared = _SHARED[ctx.repo] = SharedProposalCases(
+            MongoProposalStore(ctx.repo.cases.database), BOARD_READ_S
+        )
+    return shared
 
 
 router = APIRouter(prefix="/api", tags=["proposals"], responses=errors(400, 401, 403, 404, 409, 422, 503))

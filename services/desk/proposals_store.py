@@ -8,6 +8,9 @@ read then a write, and both can match; see README, Produces)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from pymongo import ASCENDING, IndexModel
@@ -70,3 +73,39 @@ class MongoProposalStore:
 
     async def insert_change(self, change: Document) -> bool:
         return not await insert_missing(self.changes, [change])
+
+
+class SharedProposalCases:
+    """The board's read of every proposal case, shared by the requests of one desk instance for
+    `ttl_s`: the read is a scan of the proposal cases (FerretDB 1.24 cannot group them in the store),
+    so ten people opening the board cost one scan, and a new supporter shows within `ttl_s`. One
+    proposal's cases, and every status change, are read fresh: a decision shows at once."""
+
+    def __init__(
+        self, store: ProposalStore, ttl_s: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.store, self.ttl_s, self.clock = store, ttl_s, clock
+        self._read: tuple[float, asyncio.Future[list[Document]]] | None = None
+
+    async def proposal_cases(self, cluster_or_case: str | None = None) -> list[Document]:
+        if cluster_or_case is not None:
+            return await self.store.proposal_cases(cluster_or_case)
+        now = self.clock()
+        if self._read is None or now - self._read[0] >= self.ttl_s or _failed(self._read[1]):
+            self._read = (now, asyncio.ensure_future(self.store.proposal_cases()))
+        # One caller going away (a closed tab) must not cancel the read the others wait for.
+        return await asyncio.shield(self._read[1])
+
+    async def last_changes(self) -> dict[str, Document]:
+        return await self.store.last_changes()
+
+    async def changes_of(self, proposal_id: str) -> list[Document]:
+        return await self.store.changes_of(proposal_id)
+
+    async def insert_change(self, change: Document) -> bool:
+        return await self.store.insert_change(change)
+
+
+def _failed(read: asyncio.Future[list[Document]]) -> bool:
+    """A read the store refused is not kept: the next request tries again."""
+    return read.done() and (read.cancelled() or read.exception() is not None)
