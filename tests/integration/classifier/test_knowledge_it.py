@@ -4,6 +4,7 @@ published (each reads the whole compacted topic at start), and a change reaches 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -31,6 +32,7 @@ from services.classifier.app import create_app as create_classifier
 from services.classifier.engine import ClassifyInput, Engine
 from services.classifier.engine.faq import FaqIndex
 from services.classifier.settings import ClassifierSettings
+from services.desk.cases import TransitionError
 from services.desk.knowledge_store import KnowledgeStore
 from services.runtime.topics import all_topics, ensure_topics
 from tests.integration.desk.desk_http import PASSWORD, logged_in, running_desk, user
@@ -238,3 +240,55 @@ async def test_a_change_kafka_did_not_take_is_published_later(db: AsyncDatabase[
     assert await store.publish_pending() == 1
     assert [(e.entry_id, e.version) for e in sent] == [("kb-late", 1)]
     assert await store.publish_pending() == 0
+
+
+async def test_two_admins_saving_one_entry_at_once_make_one_version(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """Of concurrent edits of the same version exactly one is saved and published; the other is told to
+    reload (on FerretDB a conditional update could let both through)."""
+    sent: list[KnowledgeEntryChanged] = []
+
+    async def publish_event(event: KnowledgeEntryChanged) -> None:
+        sent.append(event)
+
+    store = KnowledgeStore(db, publish_event)
+    entry_id = f"kb-race-{uuid.uuid4().hex[:8]}"
+    fields: dict[str, Any] = {"lang": "ru", "topic": "pension", "title": "t", "answer": "a",
+                              "checked_on": "2026-12-01"}  # fmt: skip
+    await store.create(entry_id, fields, by="admin1", at=datetime.now(UTC), source="admin")
+    for _ in range(5):
+        current = await store.get(entry_id)
+        edits = [
+            store.change(entry_id, current["version"], {"title": who}, by=who, at=datetime.now(UTC))
+            for who in ("admin1", "admin2")
+        ]
+        outcomes = await asyncio.gather(*edits, return_exceptions=True)
+        saved = [o for o in outcomes if isinstance(o, dict)]
+        assert len(saved) == 1, outcomes
+        assert all(isinstance(o, TransitionError) for o in outcomes if not isinstance(o, dict))
+        stored = await store.get(entry_id)
+        assert (stored["version"], stored["title"]) == (current["version"] + 1, saved[0]["title"])
+    assert [e.version for e in sent if e.entry_id == entry_id] == [1, 2, 3, 4, 5, 6]
+
+
+async def test_a_version_claimed_but_not_written_is_completed(db: AsyncDatabase[dict[str, Any]]) -> None:
+    """A crash between the claim and the write must not leave the entry stuck behind the claim."""
+
+    async def publish_event(event: KnowledgeEntryChanged) -> None:
+        return None
+
+    store = KnowledgeStore(db, publish_event)
+    entry_id = f"kb-cut-{uuid.uuid4().hex[:8]}"
+    fields: dict[str, Any] = {"lang": "ru", "topic": "pension", "title": "t", "answer": "a",
+                              "checked_on": "2026-12-01"}  # fmt: skip
+    await store.create(entry_id, fields, by="admin1", at=datetime.now(UTC), source="admin")
+    current = await store.get(entry_id)
+    claimed = {**current, "version": 2, "title": "claimed", "updated_by": "admin1"}
+    await db["knowledge_changes"].insert_one({"_id": f"{entry_id}#2", "entry": claimed, "by": "admin1"})
+    with pytest.raises(TransitionError, match="reload"):
+        await store.change(entry_id, 1, {"title": "mine"}, by="admin2", at=datetime.now(UTC))
+    repaired = await store.get(entry_id)
+    assert (repaired["version"], repaired["title"]) == (2, "claimed")
+    saved = await store.change(entry_id, 2, {"title": "mine"}, by="admin2", at=datetime.now(UTC))
+    assert (saved["version"], saved["title"]) == (3, "mine")
