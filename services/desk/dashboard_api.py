@@ -24,6 +24,7 @@ from .dashboard_csv import panel_csv
 from .dashboard_models import Dashboard, Panel
 from .dashboard_store import DashboardStore
 from .policy import Role, require_role
+from .responses import errors
 from .store import MongoDeskRepository
 
 # On FerretDB 1.24 a period's read costs a full scan (dashboard_store.py): 10,000 cases took 40-52 s
@@ -34,7 +35,7 @@ BUILD_TIMEOUT_S = 300.0
 MAX_DAYS = 366
 Days = Annotated[int, Query(ge=1, le=MAX_DAYS, description="How many days back, today included.")]
 
-router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"], responses=errors(401, 403, 422, 503))
 
 
 @dataclass
@@ -84,7 +85,12 @@ async def dashboard(ctx: Context, session: CurrentSession, cache: Cache, days: D
     return await cache.get(days, lambda: _build(ctx, days))
 
 
-@router.get("/{panel}.csv", summary="One dashboard panel as CSV", response_class=Response)
+@router.get(
+    "/{panel}.csv",
+    summary="One dashboard panel as CSV",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The panel's numbers, a header row first."}},
+)
 async def dashboard_csv(
     panel: Panel, ctx: Context, session: CurrentSession, cache: Cache, days: Days = 30
 ) -> Response:
