@@ -103,6 +103,7 @@ class Engine:
         languages, normalised, heads = prepared.languages, prepared.normalised, prepared.heads
         topic_results = topic_scores(heads["topic"], normalised, [lang.lang for lang in languages])
         suggestions = self.faq.best_matches(normalised, [lang.lang for lang in languages])
+        dangers = [scan_from_cues(row) for row in prepared.cues.tolist()]  # lists: numpy per item is slow
         return [
             self._classification(
                 item,
@@ -110,7 +111,7 @@ class Engine:
                 languages[i],
                 normalised[i],
                 heads,
-                scan_from_cues(prepared.cues[i]),
+                dangers[i],
                 topic_results[i],
                 suggestions[i],
             )

@@ -91,7 +91,7 @@ def urgency_evidence(engine: Engine, texts: Sequence[str]) -> tuple[list[float],
     p_high = [probability(head, row, "high") for row in range(len(texts))]
     return p_high, [
         rules.signals(text, scan_from_cues(cues)).urgent
-        for text, cues in zip(prepared.normalised, prepared.cues, strict=True)
+        for text, cues in zip(prepared.normalised, prepared.cues.tolist(), strict=True)
     ]
 
 
