@@ -41,13 +41,13 @@ def labels(_: Translator) -> dict[str, dict[str, str]]:
         "region": {code: _("region." + code) for code in REGIONS},
         "age": {b: _("dash.age." + b) for b in AGE_BUCKETS},
         "outcome": {o: _("dash.outcome." + o) for o in OUTCOMES},
-        "proposal": {s.value: _("dash.proposal." + s.value) for s in ProposalStatus},
+        "proposal": {s.value: _("prop.status." + s.value) for s in ProposalStatus},  # the board's words
         "text": {
             key: _("dash." + key)
             for key in (
                 "loading", "failed", "truncated", "hours", "questions", "answered", "median", "p90",
                 "none", "rank", "region", "cluster", "channels", "first_case", "by_channel", "by_topic",
-                "by_lang", "answers", "unknown_region", "proposals_total", "open_cases",
+                "by_lang", "answers", "unknown_region", "proposals_total", "open_cases", "as_of",
             )
         },
     }  # fmt: skip

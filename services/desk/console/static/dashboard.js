@@ -185,7 +185,10 @@ async function load() {
   }
   const data = await response.json();
   for (const drawPanel of Object.values(PANELS)) drawPanel(data);
-  statusLine.textContent = data.truncated ? text("truncated") : "";
+  const asOf = new Date(data.period.until).toLocaleTimeString(document.documentElement.lang, {
+    hour: "2-digit", minute: "2-digit", timeZone: "Asia/Almaty",
+  });
+  statusLine.textContent = [text("as_of").replace("{time}", asOf), data.truncated ? text("truncated") : ""].join(" ");
   root.dataset.loaded = "true";
   document.getElementById("questions-by")?.addEventListener("change", () => questions(data));
 }
