@@ -20,6 +20,7 @@ from schemas.questions import REGIONS
 from .. import queue_reads
 from ..accounts import USERNAME
 from ..cases import OPEN_STATUSES, CaseStatus
+from ..cluster_store import CLUSTER_DRAFTS
 from ..facets import FACETS, facet_counts
 from ..proposals import PROPOSAL_INTENT
 from ..store import QUEUE_ORDER
@@ -171,8 +172,11 @@ async def personal_case_ids(
         where = {"status": "pending", "drafted_by": {"$ne": username}}
     else:
         return None
-    cursor = drafts.find(where, {"case_id": 1}).sort("created_at", -1).limit(PERSONAL_CASES)
-    ids = {str(d["case_id"]) async for d in cursor}
+    ids: set[str] = set()
+    # A cluster draft waits on the case it was written on (cluster_drafts.py), with the same fields.
+    for collection in (drafts, drafts.database[CLUSTER_DRAFTS]):
+        cursor = collection.find(where, {"case_id": 1}).sort("created_at", -1).limit(PERSONAL_CASES)
+        ids |= {str(d["case_id"]) async for d in cursor}
     if view == "mine" and cases is not None:
         assigned = {"assignee": username, "status": {"$in": [s.value for s in OPEN_STATUSES]}}
         ids |= {str(c["_id"]) async for c in cases.find(assigned, {"_id": 1}).limit(PERSONAL_CASES)}

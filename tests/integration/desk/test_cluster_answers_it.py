@@ -36,6 +36,9 @@ from tests.kafka_helpers import TopicReader
 pytestmark = pytest.mark.integration
 
 Document = dict[str, Any]
+# Approved, or already delivered or failed: another tier's responder on the shared test broker may
+# take the answer meanwhile.
+SENT = ("approved", "answered", "failed")
 TEXT = "Пенсии проиндексируют с 1 января; справки: +7 701 123 45 67"
 
 
@@ -96,6 +99,10 @@ async def test_one_approval_answers_each_case_in_its_own_thread_once_even_with_t
         written = await o.post(f"/api/cases/{ids[0]}/drafts", json={"text": TEXT, "scope": "cluster"})
         assert written.status_code == 201, written.text
         draft = written.json()
+        waiting = await b.get("/queue", params={"view": "to_approve", "q": tag})
+        assert f'data-case-id="{ids[0]}"' in waiting.text, "a cluster draft waits in 'Awaiting my approval'"
+        mine = await o.get("/queue", params={"view": "mine", "q": tag})
+        assert f'data-case-id="{ids[0]}"' in mine.text
         async with TopicReader(AnswerApproved.TOPIC) as reader:
             started = time.monotonic()
             first, second = await asyncio.gather(
@@ -121,7 +128,7 @@ async def test_one_approval_answers_each_case_in_its_own_thread_once_even_with_t
             case["conversation_id"],
             case["channel_message_id"],
         )
-        assert case["status"] == "approved" and case["answer_id"] == event.answer_id
+        assert case["status"] in SENT and case["answer_id"] == event.answer_id
     assert next(e for e in published if e.channel == Channel.email).recipient == f"c-{tag}@example.kz"
     assert finished["status"] == "approved"
     left = [r for r in finished["results"] if r["outcome"] == "left_out"]
@@ -142,7 +149,8 @@ async def test_one_approval_answers_each_case_in_its_own_thread_once_even_with_t
     await handlers.on_delivered(AnswerDelivered(**fields, parts=[part]))
     async with logged_in(desk_app, olga) as o:
         after = {case_id: (await o.get(f"/api/cases/{case_id}")).json()["status"] for case_id in ids}
-    assert after == {ids[0]: "answered", ids[1]: "approved", ids[2]: "approved", ids[3]: "new"}
+    assert after[ids[0]] == "answered" and after[ids[3]] == "new"
+    assert after[ids[1]] in SENT and after[ids[2]] in SENT
 
 
 async def test_a_later_question_of_an_answered_cluster_is_offered_its_answer_first(
