@@ -100,3 +100,24 @@ def test_one_draft_answers_the_cluster_with_cases_left_out(desk: Desk, login: Ca
     first.locator("button.use-answer").click()
     expect(page.locator("#draft-text")).to_have_value(ANSWER)
     screenshot(page, "cluster-later-suggestion")
+
+
+def test_the_cluster_panel_in_russian_and_kazakh(desk: Desk, login: Callable[[str], Page]) -> None:
+    cluster = f"browser-cluster-{uuid.uuid4().hex[:8]}"
+    tag = f"kk-{uuid.uuid4().hex[:6]}"
+    first = desk.seed(
+        f"Зейнетақы қашан индекстеледі? {tag}", channel=Channel.telegram, handle="aru", cluster=cluster
+    )
+    second = desk.seed(
+        f"Зейнетақы қашан индекстеледі?! {tag}", channel=Channel.email, handle="berik", cluster=cluster
+    )
+    page = login(OPERATOR)
+    wait_in_queue(page, tag, first, second)
+    for lang, asked, scope in (
+        ("ru", "2 спросили это", "на все открытые обращения группы (2)"),
+        ("kk", "2 адам сұрады", "топтың барлық 2 ашық өтінішіне"),
+    ):
+        page.goto(f"/console/lang?lang={lang}&next=/case/{first}")
+        expect(page.locator("#cluster h2")).to_contain_text(asked)
+        expect(page.locator("#draft-scope")).to_contain_text(scope)
+        screenshot(page, f"cluster-case-{lang}")
