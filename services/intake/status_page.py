@@ -69,17 +69,11 @@ def _store(request: Request) -> StatusStore:
     return store
 
 
-def _charged(request: Request) -> None:
+def _charge(request: Request) -> float:
+    """Charge the client's address one view: 0 when it may pass, else the seconds to wait."""
     settings: IntakeSettings = request.app.state.runtime.settings
     limiter: RateLimiter = request.app.state.status_limiter
-    wait_s = limiter.try_acquire(client_address(request, settings.trusted_proxy_hops))
-    if wait_s > 0:
-        raise _TooMany(wait_s)
-
-
-class _TooMany(Exception):
-    def __init__(self, wait_s: float) -> None:
-        self.wait_s = wait_s
+    return limiter.try_acquire(client_address(request, settings.trusted_proxy_hops))
 
 
 StoreDep = Annotated[StatusStore, Depends(_store)]
@@ -97,10 +91,8 @@ StoreDep = Annotated[StatusStore, Depends(_store)]
     },
 )
 async def status_page(token: str, request: Request, store: StoreDep) -> Response:
-    try:
-        _charged(request)
-    except _TooMany as exc:
-        return _plain(TOO_MANY, 429, retry_after_header(exc.wait_s))
+    if (wait_s := _charge(request)) > 0:
+        return _plain(TOO_MANY, 429, retry_after_header(wait_s))
     try:
         link = await _find(store, token)
         if link is None:
