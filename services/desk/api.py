@@ -172,6 +172,10 @@ async def write_draft(
 ) -> Draft | ClusterDraft:
     user = User(session.username, session.role)
     if body.scope == "cluster":
+        if body.private:
+            raise Invalid(
+                "a cluster draft answers each case in its own thread; write a private answer per case"
+            )
         clusters = clusters_of(request)
         written = await clusters.write(case_id, user, body.text, body.excluded_case_ids, key=key)
         return await shown_draft(clusters, written)

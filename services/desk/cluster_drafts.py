@@ -132,10 +132,15 @@ class ClusterAnswers(ClusterReading):
             allow_self=self.desk.allow_self_approval,
         )
         if draft["status"] == PENDING:
-            await self._decide(draft, user, "approved")
             cases = await self.cases_of_cluster(draft["cluster_id"])
             excluded = set(draft.get("excluded_case_ids", []))
             covered = [str(c["_id"]) for c in cases if c["status"] in DRAFTABLE and c["_id"] not in excluded]
+            if not covered:
+                raise Invalid(
+                    "this draft covers no open case (every one is left out, answered or closed): "
+                    "tick at least one open case of the cluster"
+                )
+            await self._decide(draft, user, "approved")
             now = self.desk._now()
             started = {
                 "status": APPROVING,

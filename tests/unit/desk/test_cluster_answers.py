@@ -144,6 +144,16 @@ async def test_cases_left_out_by_the_operator_get_nothing() -> None:
         await clusters.exclude(draft["_id"], OLGA, [])
 
 
+async def test_a_cluster_draft_that_leaves_every_case_out_is_not_approved() -> None:
+    clusters, _, publisher = await setup()
+    draft = await clusters.write("telegram:101", OLGA, TEXT, list(THREE))
+    with pytest.raises(Invalid, match="no open case"):
+        await clusters.approve(draft["_id"], BOSS)
+    await clusters.exclude(draft["_id"], OLGA, ["email:103"])  # still pending: it can be fixed
+    assert (await clusters.approve(draft["_id"], BOSS))["status"] == "approved"
+    assert sorted(e.case_id for e in publisher.events) == ["telegram:101", "whatsapp:102"]
+
+
 async def test_a_desk_killed_mid_fan_out_and_restarted_answers_each_case_exactly_once() -> None:
     clusters, repo, dying = await setup(DyingPublisher(dies_at=2))
     draft = await clusters.write("telegram:101", OLGA, TEXT, [])

@@ -109,7 +109,11 @@ async def test_only_an_approver_other_than_the_author_approves(world: tuple[Fast
             await olga.post("/api/cases/x:103/drafts", json={"text": "Ответ", "scope": "cluster"})
         ).json()
         refused = await olga.post(f"/api/cluster-drafts/{draft['id']}/approve")
+        private = await olga.post(
+            "/api/cases/x:103/drafts", json={"text": "Ответ", "scope": "cluster", "private": True}
+        )
     assert refused.status_code == 403
+    assert private.status_code == 422 and "own thread" in private.json()["detail"]
     async with session(app, "marat") as marat:
         rejected = await marat.post(
             f"/api/cluster-drafts/{draft['id']}/reject", json={"comment": "нет ссылки"}
