@@ -48,8 +48,7 @@ class DeskSettings(ServiceSettings):
     reply_channels: list[Channel] = Field(
         default_factory=lambda: list(Channel),
         description="Channels the responder can post on; cases from other channels are shown with "
-        "reply_channel_available=false (answer them by other means, then close them). A web-form "
-        "case can be answered only when the citizen left an e-mail address.",
+        "reply_channel_available=false (answer them by other means, then close them).",
     )
     login_max_failures: int = Field(
         default=5,
