@@ -32,6 +32,7 @@ from .cases import CaseView
 from .cluster_drafts import ClusterAnswers
 from .cluster_store import MongoClusterDrafts, ensure_cluster_indexes
 from .context import DeskContext
+from .day_keys_backfill import run_at_start as backfill_day_keys
 from .deadlines import refresh_deadline_gauge
 from .delivery_status import ensure_indexes as ensure_status_indexes
 from .delivery_status import install as install_delivery_status
@@ -117,14 +118,17 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         runtime.state["gauge"] = asyncio.create_task(
             _refresh_open_cases(MongoDeskRepository(runtime.db), settings)
         )
+        # Once per database, in the background: the dashboard reads by moments until it is done.
+        runtime.state["day_keys"] = asyncio.create_task(backfill_day_keys(runtime.db))
 
     async def on_stop(runtime: Runtime) -> None:
         await knowledge_api.stop(runtime)
-        task = runtime.state.pop("gauge", None)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for name in ("gauge", "day_keys"):
+            task = runtime.state.pop(name, None)
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     return build_service(
         settings,

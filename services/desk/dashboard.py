@@ -1,6 +1,6 @@
 """The manager's dashboard: every panel computed from the desk's own store (docs/architecture.md,
-Manager's dashboard), from one bounded read of the period's cases, the open cases and the period's
-approvals (why one read rather than a `$group` per panel: `dashboard_store.py`)."""
+Manager's dashboard), from one bounded read of the period's cases (one Almaty day at a time), the
+open cases and the period's approvals (why rather than a `$group` per panel: `dashboard_store.py`)."""
 
 from __future__ import annotations
 
@@ -175,10 +175,15 @@ def biggest_clusters(cases: list[Document], since: datetime) -> list[Cluster]:
         cluster = found.setdefault(case["cluster_id"], Cluster(case["cluster_id"]))
         cluster.questions += 1
         cluster.channels[str(case.get("channel"))] += 1
-        if cluster.first is None or case["received_at"] < cluster.first["received_at"]:
+        if cluster.first is None or _earliest(case) < _earliest(cluster.first):
             cluster.first = case
     shown = [c for c in found.values() if c.questions >= 2]
     return sorted(shown, key=lambda c: (-c.questions, c.cluster_id))[:TOP_CLUSTERS]
+
+
+def _earliest(case: Document) -> tuple[datetime, str]:
+    # Cases received at the same moment: the smaller id, whatever order the store read them in.
+    return utc(case["received_at"]), str(case["_id"])
 
 
 def _first_line(text: str) -> str:
@@ -208,9 +213,9 @@ def clusters(top: list[Cluster], texts: Mapping[str, Document]) -> list[ClusterR
 
 async def build(store: DashboardStore, days: int, now: datetime, policy: Mapping[str, int]) -> Dashboard:
     period = period_of(days, utc(now))
-    received, total = await store.cases_received(period.since)
+    received, total = await store.cases_received(period.since, period.day_list)
     open_cases = await store.open_cases()
-    approvals = await store.approvals(period.since)
+    approvals = await store.approvals(period.since, period.day_list)
     top = biggest_clusters(received.docs, utc(now) - CLUSTER_WEEK)
     texts = await store.first_lines([str(c.first["_id"]) for c in top if c.first])
     return Dashboard(

@@ -15,30 +15,43 @@ so the dashboard reads the period's cases once, as a bounded projection, and cou
 durations and percentiles are computed from it (`dashboard.py`, `dashboard_math.py`). Open cases
 are read per status (equality), cluster names by `_id`. `$count` pipelines give exact totals
 when a read was cut at MAX_ROWS.
+
+The period itself is read one Almaty day at a time by the stored day keys (`day_keys.py`):
+`received_day == day` for cases, `status == approved, approved_day == day` for approvals, a few
+days at once. Each is an equality FerretDB hands to PostgreSQL's GIN indexes, so a 30-day period is
+30 small indexed reads instead of a decode of every stored case. Until the one-time backfill of
+older documents is recorded done (`day_keys_backfill.py`) the period is read by its moments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from .cases import OPEN_STATUSES, DraftStatus
+from .day_keys import APPROVED_DAY, RECEIVED_DAY, day_key
+from .day_keys_backfill import is_done
 from .proposals_store import MongoProposalStore
 from .store import CASES, DRAFTS
 
 Document = dict[str, Any]
 MAX_ROWS = 50_000
+T = TypeVar("T")
 # What the period's panels need of a case: never its text, author or contact.
 PERIOD_FIELDS = (
     *("_id", "received_at", "channel", "topic", "lang", "region"),
     *("status", "first_answered_at", "due_at", "cluster_id"),
 )
+# Day reads in flight at once: enough to overlap the round trips, few enough to leave FerretDB's
+# two cores to the desk's other requests.
+DAYS_AT_ONCE = 4
 
 
 @dataclass(frozen=True)
@@ -79,11 +92,21 @@ class DashboardStore:
         self.drafts = db[DRAFTS]
         self.proposals = MongoProposalStore(db)  # the board's own reading of proposals and statuses
 
-    async def cases_received(self, since: datetime) -> tuple[Rows, int]:
-        """The period's cases (PERIOD_FIELDS) and how many there are."""
-        match = {"received_at": {"$gte": since}}
-        rows = await project(self.cases, match, PERIOD_FIELDS, "received_at")
-        return rows, await count(self.cases, match) if rows.truncated else len(rows.docs)
+    async def cases_received(self, since: datetime, days: Sequence[date]) -> tuple[Rows, int]:
+        """The period's cases (PERIOD_FIELDS) and how many there are: received on `days`, which are
+        the Almaty days from `since` on."""
+        if not await is_done(self.cases.database):
+            match: Document = {"received_at": {"$gte": since}}
+            rows = await project(self.cases, match, PERIOD_FIELDS, "received_at")
+            return rows, await count(self.cases, match) if rows.truncated else len(rows.docs)
+
+        async def one_day(day: date) -> tuple[Rows, int]:
+            match = {RECEIVED_DAY: day_key(day)}
+            rows = await project(self.cases, match, PERIOD_FIELDS, "received_at")
+            return rows, await count(self.cases, match) if rows.truncated else len(rows.docs)
+
+        read = await by_day(days, one_day)
+        return merged([rows for rows, _ in read], "received_at"), sum(n for _, n in read)
 
     async def open_cases(self) -> OpenCases:
         totals: dict[str, int] = {}
@@ -97,10 +120,21 @@ class DashboardStore:
             truncated |= rows.truncated
         return OpenCases(totals, docs, truncated)
 
-    async def approvals(self, since: datetime) -> Rows:
-        """Answers approved in the period: who approved them and when (one per case answered)."""
-        match = {"status": DraftStatus.approved.value, "approved_at": {"$gte": since}}
-        return await project(self.drafts, match, ("approved_by", "approved_at"), "approved_at")
+    async def approvals(self, since: datetime, days: Sequence[date]) -> Rows:
+        """Answers approved in the period (`since`, its `days`): who approved them and when (one per
+        case answered)."""
+        fields = ("approved_by", "approved_at")
+        approved = DraftStatus.approved.value
+        if not await is_done(self.drafts.database):
+            match: Document = {"status": approved, "approved_at": {"$gte": since}}
+            return await project(self.drafts, match, fields, "approved_at")
+
+        async def one_day(day: date) -> Rows:
+            return await project(
+                self.drafts, {"status": approved, APPROVED_DAY: day_key(day)}, fields, "approved_at"
+            )
+
+        return merged(await by_day(days, one_day), "approved_at")
 
     async def first_lines(self, case_ids: list[str]) -> dict[str, Document]:
         """Text and topic of a few cases, by `_id` (point reads)."""
@@ -110,3 +144,21 @@ class DashboardStore:
             if doc is not None:
                 found[case_id] = doc
         return found
+
+
+async def by_day(days: Sequence[date], read: Callable[[date], Awaitable[T]]) -> list[T]:
+    """`read` for each day, DAYS_AT_ONCE at a time, in the order of `days`."""
+    gate = asyncio.Semaphore(DAYS_AT_ONCE)
+
+    async def gated(day: date) -> T:
+        async with gate:
+            return await read(day)
+
+    return list(await asyncio.gather(*(gated(day) for day in days)))
+
+
+def merged(parts: Sequence[Rows], order: str) -> Rows:
+    """Day reads as one read of the period would give them: newest first, cut at MAX_ROWS."""
+    docs = sorted((doc for part in parts for doc in part.docs), key=lambda doc: doc[order], reverse=True)
+    truncated = any(part.truncated for part in parts) or len(docs) > MAX_ROWS
+    return Rows(docs[:MAX_ROWS], truncated)

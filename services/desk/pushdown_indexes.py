@@ -37,8 +37,9 @@ PUSHDOWN_FIELDS: dict[str, tuple[str, ...]] = {
         "cluster_id",
         "assignee",
         "conversation_id",
+        "received_day",  # the dashboard's per-day reads (day_keys.py)
     ),
-    "drafts": ("case_id", "status"),
+    "drafts": ("case_id", "status", "approved_day"),
     "audit": ("case_id",),
 }
 PG_NAME_MAX = 63

@@ -20,6 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.runtime.store import insert_missing
 
 from .cases import OPEN_STATUSES
+from .day_keys import CASE_DAY_INDEX, DRAFT_DAY_INDEX, case_with_day_key, draft_with_day_key
 
 Document = dict[str, Any]
 
@@ -110,8 +111,12 @@ CASE_INDEXES = (
     IndexModel([("topic", ASCENDING), ("status", ASCENDING)], name="by_topic"),
     IndexModel([("region", ASCENDING), ("status", ASCENDING)], name="by_region"),
     IndexModel([("cluster_id", ASCENDING)], name="by_cluster"),
+    CASE_DAY_INDEX,  # the dashboard reads a period one day at a time (day_keys.py)
 )
-DRAFT_INDEXES = (IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)], name="by_case"),)
+DRAFT_INDEXES = (
+    IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)], name="by_case"),
+    DRAFT_DAY_INDEX,
+)
 AUDIT_INDEXES = (
     IndexModel([("case_id", ASCENDING), ("at", ASCENDING)], name="by_case"),
     IndexModel([("at", DESCENDING)], name="latest"),
@@ -140,7 +145,9 @@ class MongoDeskRepository:
         self.claims = db[CLAIMS]
 
     async def insert_new_cases(self, docs: list[Document]) -> list[str]:
-        unique = {doc["_id"]: doc for doc in docs}  # a batch may hold the same event twice
+        # A batch may hold the same event twice; the day key is derived here so it always agrees with
+        # the stored receipt.
+        unique = {doc["_id"]: case_with_day_key(doc) for doc in docs}
         if not unique:
             return []
         # Keyed by the question id: a replayed event finds its case stored and never resets a case
@@ -183,7 +190,7 @@ class MongoDeskRepository:
         return await self.claims.find_one({"_id": claim_id})
 
     async def add_draft(self, draft: Document) -> None:
-        await self.drafts.insert_one(draft)
+        await self.drafts.insert_one(draft_with_day_key(draft))
 
     async def get_draft(self, draft_id: str) -> Document | None:
         return await self.drafts.find_one({"_id": draft_id})
@@ -194,7 +201,8 @@ class MongoDeskRepository:
     async def update_draft(
         self, draft_id: str, changes: Mapping[str, Any], *, only_if: Mapping[str, Any]
     ) -> bool:
-        result = await self.drafts.update_one({"_id": draft_id, **only_if}, {"$set": dict(changes)})
+        changes = draft_with_day_key(changes)  # an approval stores its day (day_keys.py)
+        result = await self.drafts.update_one({"_id": draft_id, **only_if}, {"$set": changes})
         return result.matched_count == 1
 
     async def append_audit(self, entries: list[Document]) -> None:

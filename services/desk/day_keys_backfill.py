@@ -1,0 +1,108 @@
+"""The one-time backfill of day keys (`day_keys.py`) on cases and drafts stored before the keys
+existed, started in the background when the desk starts.
+
+Batched: ids and moments are read in pages and each page written as one unordered bulk of
+`_id`-keyed updates (an `_id` equality, which FerretDB pushes down; an `$in` over a page would read
+the whole collection for every page). Idempotent: it sets only a key derived from the stored
+moment, so a second run, or two desks running it at once, write the same values. When both
+collections are done, a marker document records it and later starts skip the scan: the desk's
+repository writes the keys on every new case and approval. Until the marker is there the dashboard
+reads the period by its moments (slow but exact), so no number depends on the backfill's timing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from .day_keys import APPROVED_DAY, RECEIVED_DAY, day_key
+from .store import CASES, DRAFTS
+
+Document = dict[str, Any]
+MIGRATIONS = "desk_migrations"
+MARKER_ID = "day_keys_v1"
+BATCH = 1000
+log = logging.getLogger("desk.day_keys")
+_done: set[tuple[int, str]] = set()  # databases seen backfilled by this process (a marker never goes)
+
+
+@dataclass(frozen=True)
+class Backfilled:
+    cases: int
+    drafts: int
+    skipped: bool  # the marker said it was done
+
+
+async def is_done(db: AsyncDatabase[Document]) -> bool:
+    """Whether the day keys may be trusted: one point read until it is seen once."""
+    key = (id(db.client), db.name)
+    if key in _done:
+        return True
+    if await db[MIGRATIONS].find_one({"_id": MARKER_ID}, {"_id": 1}) is None:
+        return False
+    _done.add(key)
+    return True
+
+
+async def backfill(db: AsyncDatabase[Document], batch: int = BATCH) -> Backfilled:
+    """Give every stored case its `received_day` and every approved draft its `approved_day`, once."""
+    if await is_done(db):
+        return Backfilled(0, 0, skipped=True)
+    cases = await _fill(db[CASES], "received_at", RECEIVED_DAY, batch)
+    drafts = await _fill(db[DRAFTS], "approved_at", APPROVED_DAY, batch)
+    marker = {"cases": cases, "drafts": drafts, "at": datetime.now(UTC)}
+    await db[MIGRATIONS].update_one({"_id": MARKER_ID}, {"$set": marker}, upsert=True)
+    _done.add((id(db.client), db.name))
+    log.info("day keys backfilled", extra={"cases": cases, "drafts": drafts})
+    return Backfilled(cases, drafts, skipped=False)
+
+
+async def _fill(collection: AsyncCollection[Document], moment: str, key: str, batch: int) -> int:
+    """Set `key` from `moment` where it is missing; returns how many documents got it."""
+    written, started = 0, time.monotonic()
+    cursor = collection.find({key: {"$exists": False}}, {moment: 1}, batch_size=batch)
+    page: list[UpdateOne] = []
+    async for doc in cursor:
+        if isinstance(doc.get(moment), datetime):
+            page.append(UpdateOne({"_id": doc["_id"]}, {"$set": {key: day_key(doc[moment])}}))
+        if len(page) >= batch:
+            written += await _write(collection, page)
+            page = []
+            log.info(
+                "backfilling day keys",
+                extra={
+                    "collection": collection.name,
+                    "written": written,
+                    "s": round(time.monotonic() - started),
+                },
+            )
+    return written + await _write(collection, page)
+
+
+async def _write(collection: AsyncCollection[Document], page: list[UpdateOne]) -> int:
+    if not page:
+        return 0
+    await collection.bulk_write(page, ordered=False)
+    return len(page)
+
+
+async def run_at_start(db: AsyncDatabase[Document]) -> None:
+    """The backfill as the desk's background task: a failure is logged and the next start retries
+    (the dashboard stays exact meanwhile, reading by moments)."""
+    try:
+        await backfill(db)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a store hiccup must not take the desk down; it is retried next start
+        log.warning(
+            "could not backfill the day keys; the dashboard reads by moments (slower) until a start "
+            "completes it",
+            extra={"error": str(exc)},
+        )

@@ -1,0 +1,85 @@
+"""The dashboard's per-day reads on real FerretDB give exactly the numbers of the read by moments:
+cases and approvals stored through the desk's repository (with day keys) beside documents stored
+before the keys existed (without), cases on both sides of the period's first Almaty midnight, then
+the backfill, once, and the same dashboard read one day at a time."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.desk import dashboard_store
+from services.desk.dashboard import build, period_of
+from services.desk.dashboard_store import DashboardStore
+from services.desk.day_keys_backfill import backfill, is_done
+from services.desk.store import MongoDeskRepository, ensure_indexes
+from tests.integration.desk.test_dashboard_it import POLICY, approvals, cases, seeded
+
+pytestmark = pytest.mark.integration
+
+Document = dict[str, Any]
+
+
+@pytest.fixture
+async def db(mongo_url: str) -> AsyncIterator[AsyncDatabase[Document]]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
+    name = f"jauap_it_dashdays_{uuid.uuid4().hex[:10]}"
+    try:
+        yield client[name]
+    finally:
+        await client.drop_database(name)
+        await client.close()
+
+
+def at_the_first_midnight(now: datetime) -> list[Document]:
+    """Cases a minute either side of the period's first Almaty midnight (19:00 UTC the day before)."""
+    since = period_of(30, now).since
+    return [seeded("telegram", "KZ-75", now - since + timedelta(minutes=m)) for m in (1, -1)]
+
+
+async def test_per_day_reads_match_the_read_by_moments_with_old_documents_backfilled(
+    db: AsyncDatabase[Document],
+) -> None:
+    now = datetime.now(UTC)
+    all_cases = cases() + at_the_first_midnight(now)
+    all_drafts = approvals()
+    await ensure_indexes(db)
+    repo = MongoDeskRepository(db)
+    await repo.insert_new_cases(all_cases[::2])  # keyed, as the desk stores them now
+    await db.cases.insert_many(all_cases[1::2])  # stored before the keys
+    await repo.add_draft(all_drafts[0])
+    await db.drafts.insert_many(all_drafts[1:])
+    store = DashboardStore(db)
+
+    by_moments = {days: await build(store, days, now, POLICY) for days in (30, 7, 1)}
+    assert not await is_done(db)
+    done = await backfill(db, batch=4)
+    assert (done.cases, done.drafts) == (len(all_cases[1::2]), len(all_drafts[1:]))
+    assert await db.cases.count_documents({"received_day": {"$exists": False}}) == 0
+    by_days = {days: await build(store, days, now, POLICY) for days in (30, 7, 1)}
+
+    for days in (30, 7, 1):
+        assert by_days[days].model_dump() == by_moments[days].model_dump(), f"{days} days"
+    assert by_days[30].questions.total == 19  # 18 of the dashboard's own test, one after midnight
+    assert by_days[30].answers.total == 3
+    assert (await backfill(db)).skipped
+
+
+async def test_a_period_past_the_read_bound_is_cut_and_counted_exactly(
+    db: AsyncDatabase[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime.now(UTC)
+    await MongoDeskRepository(db).insert_new_cases(
+        [seeded("email", "KZ-11", timedelta(days=d, hours=h)) for d in range(3) for h in (1, 2)]
+    )
+    await backfill(db)
+    monkeypatch.setattr(dashboard_store, "MAX_ROWS", 4)
+    built = await build(DashboardStore(db), 7, now, POLICY)
+    assert built.truncated and built.questions.total == 6
+    assert sum(r.received for r in built.first_answer) == 4  # the newest four were read
