@@ -27,9 +27,10 @@ from .policy import Role, require_role
 from .responses import errors
 from .store import MongoDeskRepository
 
-# On FerretDB 1.24 a period's read costs a full scan (dashboard_store.py): 10,000 cases took 40-52 s
-# on this loaded 2-core machine. So one build per period at a time, kept for CACHE_S, and a store
-# timeout of its own instead of the hot paths' JAUAP_MONGO_TIMEOUT_MS.
+# On FerretDB 1.24 a period's read by moments cost a full scan (dashboard_store.py): 10,000 cases took
+# 40-52 s on this loaded 2-core machine; read by day keys it is small (docs/performance.md), but until
+# the backfill is done it is the scan. So one build per period at a time, kept for CACHE_S (the
+# setting `dashboard_cache_s`), and a store timeout of its own instead of JAUAP_MONGO_TIMEOUT_MS.
 CACHE_S = 60.0
 BUILD_TIMEOUT_S = 300.0
 MAX_DAYS = 366
@@ -46,10 +47,12 @@ class DashboardCache:
     built: dict[int, tuple[float, Dashboard]] = field(default_factory=dict)
     locks: dict[int, asyncio.Lock] = field(default_factory=dict)
 
-    async def get(self, days: int, make: Callable[[], Awaitable[Dashboard]]) -> Dashboard:
+    async def get(
+        self, days: int, make: Callable[[], Awaitable[Dashboard]], keep_s: float = CACHE_S
+    ) -> Dashboard:
         async with self.locks.setdefault(days, asyncio.Lock()):
             cached = self.built.get(days)
-            if cached is not None and time.monotonic() - cached[0] < CACHE_S:
+            if cached is not None and time.monotonic() - cached[0] < keep_s:
                 return cached[1]
             dashboard = await make()
             self.built[days] = (time.monotonic(), dashboard)
@@ -82,7 +85,7 @@ Cache = Annotated[DashboardCache, Depends(_cache)]
 @router.get("", response_model=Dashboard, summary="The manager's dashboard for the last `days` days")
 async def dashboard(ctx: Context, session: CurrentSession, cache: Cache, days: Days = 30) -> Dashboard:
     may_read(session)
-    return await cache.get(days, lambda: _build(ctx, days))
+    return await cache.get(days, lambda: _build(ctx, days), ctx.settings.dashboard_cache_s)
 
 
 @router.get(
@@ -95,7 +98,8 @@ async def dashboard_csv(
     panel: Panel, ctx: Context, session: CurrentSession, cache: Cache, days: Days = 30
 ) -> Response:
     may_read(session)
-    text = panel_csv(await cache.get(days, lambda: _build(ctx, days)), panel)
+    built = await cache.get(days, lambda: _build(ctx, days), ctx.settings.dashboard_cache_s)
+    text = panel_csv(built, panel)
     name = f"jauap-{panel}-{days}d-{datetime.now(UTC).strftime('%Y%m%d-%H%M')}.csv"
     return Response(
         text.encode("utf-8-sig"),  # the BOM makes spreadsheet programs read Cyrillic names right

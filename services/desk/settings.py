@@ -89,6 +89,12 @@ class DeskSettings(ServiceSettings):
     cases_gauge_interval_s: float = Field(
         default=15.0, gt=0, description="How often the open-cases gauge is recounted, in seconds."
     )
+    dashboard_cache_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long a built dashboard is kept per period length, in seconds (0: every request "
+        "reads the store, as `jauap bench dashboard` does to time the reads).",
+    )
     ferretdb_postgres_url: str | None = Field(
         default=None,
         description="The PostgreSQL behind FerretDB, when the store is FerretDB on PostgreSQL: the desk "

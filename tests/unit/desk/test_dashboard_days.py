@@ -14,9 +14,13 @@ import pytest
 from pymongo import DESCENDING, UpdateOne
 
 from services.desk import dashboard_store
+from services.desk.dashboard_api import DashboardCache
 from services.desk.dashboard_store import DashboardStore, by_day, merged
 from services.desk.day_keys import case_with_day_key, day_key, draft_with_day_key
 from services.desk.day_keys_backfill import MARKER_ID, MIGRATIONS, backfill, is_done
+from tests.unit.desk.test_dashboard_cache import CountingBuilds
+
+pytestmark = pytest.mark.unit
 
 Document = dict[str, Any]
 DEC_1 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -201,3 +205,10 @@ async def test_the_backfill_run_again_without_its_marker_writes_nothing_new() ->
     fresh["cases"].insert(*db["cases"].docs.values())
     assert (await backfill(cast(Any, fresh))).cases == 0
     assert fresh["cases"].docs["c1"]["received_day"] == "2026-12-01"
+
+
+async def test_a_cache_time_of_zero_reads_the_store_for_every_request() -> None:
+    cache, make = DashboardCache(), CountingBuilds()
+    await cache.get(30, make, keep_s=0)
+    await cache.get(30, make, keep_s=0)
+    assert make.builds == 2
