@@ -4,7 +4,8 @@ passthrough baseline on the same broker. Runs on its own local stack (Kafka 2909
 `var/bench-stack/`), started fresh and stopped after unless it is already running, so nothing else
 loads the machine's broker and no benchmark question lands in the queue of `make up`.
 
-`jauap bench queue` times the desk's queue with many cases stored (queue.py; `jauap bench queue --help`)."""
+`jauap bench queue` times the desk's queue with many cases stored (queue.py; `jauap bench queue --help`).
+`jauap bench dashboard` times the manager's dashboard likewise (dashboard.py; `--help`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import TypeVar
 from jauap.stack import servers
 from jauap.stack.settings import StackSettings, bench_stack_settings
 
-from . import queue
+from . import dashboard, queue
 from .baseline import run_baseline
 from .load import percentile
 from .pipeline import bench_questions, run_pipeline
@@ -70,6 +71,8 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["queue"]:
         return queue_main(argv[1:])
+    if argv[:1] == ["dashboard"]:
+        return dashboard_main(argv[1:])
     args = parse_args(argv)
     if not args.json:
         print(f"[jauap bench] {args.count} questions at {args.rate}/s ...", flush=True)
@@ -113,4 +116,17 @@ def queue_main(argv: list[str]) -> int:
     if result is None:
         return 1
     queue.report(result, args.json)
+    return 0
+
+
+def dashboard_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="jauap bench dashboard", description=dashboard.__doc__)
+    dashboard.add_arguments(parser)
+    args = parser.parse_args(argv)
+    if not args.json:
+        print(f"[jauap bench dashboard] {args.cases} cases ...", flush=True)
+    result = on_bench_stack(lambda stack: asyncio.run(dashboard.measure(stack, args)))
+    if result is None:
+        return 1
+    dashboard.report(result, args.json)
     return 0

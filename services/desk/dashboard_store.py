@@ -87,7 +87,10 @@ class OpenCases:
 
 
 class DashboardStore:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], by_days: bool | None = None) -> None:
+        """`by_days`: read the period by day keys (True) or by moments (False, the read before the
+        keys, which the benchmark times); None: by day keys once their backfill is done."""
+        self.by_days = by_days
         self.cases = db[CASES]
         self.drafts = db[DRAFTS]
         self.proposals = MongoProposalStore(db)  # the board's own reading of proposals and statuses
@@ -95,7 +98,7 @@ class DashboardStore:
     async def cases_received(self, since: datetime, days: Sequence[date]) -> tuple[Rows, int]:
         """The period's cases (PERIOD_FIELDS) and how many there are: received on `days`, which are
         the Almaty days from `since` on."""
-        if not await is_done(self.cases.database):
+        if not await self._by_days():
             match: Document = {"received_at": {"$gte": since}}
             rows = await project(self.cases, match, PERIOD_FIELDS, "received_at")
             return rows, await count(self.cases, match) if rows.truncated else len(rows.docs)
@@ -107,6 +110,9 @@ class DashboardStore:
 
         read = await by_day(days, one_day)
         return merged([rows for rows, _ in read], "received_at"), sum(n for _, n in read)
+
+    async def _by_days(self) -> bool:
+        return self.by_days if self.by_days is not None else await is_done(self.cases.database)
 
     async def open_cases(self) -> OpenCases:
         totals: dict[str, int] = {}
@@ -125,7 +131,7 @@ class DashboardStore:
         case answered)."""
         fields = ("approved_by", "approved_at")
         approved = DraftStatus.approved.value
-        if not await is_done(self.drafts.database):
+        if not await self._by_days():
             match: Document = {"status": approved, "approved_at": {"$gte": since}}
             return await project(self.drafts, match, fields, "approved_at")
 

@@ -1,0 +1,218 @@
+"""`jauap bench dashboard`: store N cases (default 100,000) and an approved answer for each answered
+one as a desk stored them before day keys existed, start a desk on them, wait for its one-time
+backfill of the day keys, and time `GET /api/dashboard?days=30` and `?days=7` (the desk keeps no
+built dashboard: every request reads the store). Prints p50/p99/max per period and the backfill's
+duration. `--by-moments` times instead the period read by its moments, the read before day keys,
+in this process (no desk: the desk reads by day keys once they are backfilled). Runs on the
+benchmark's own stack (FerretDB 27019), in a database of its own that later runs reuse: `--fresh`
+seeds anew."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from jauap.stack.settings import StackSettings
+from services.desk.dashboard import build
+from services.desk.dashboard_store import DashboardStore
+from services.desk.day_keys_backfill import MARKER_ID, MIGRATIONS
+from services.desk.settings import DeskSettings
+from services.desk.store import ensure_indexes
+
+from .pipeline import ServiceProcesses
+from .queue import Timing
+from .queue_cases import bench_cases
+
+Document = dict[str, object]
+DESK_PORT = 18101
+DATABASE = "jauap_bench_dashboard"
+MARKER = "bench_seeded"
+USER, PASSWORD = "bench-dashboard", "a long benchmark password"
+SEED_BATCH = 1000
+PERIODS = (30, 7)
+APPROVERS = tuple(f"approver-{n}" for n in range(8))
+BACKFILL_WAIT_S = 3600
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cases", type=int, default=100_000, help="cases in the store")
+    parser.add_argument("--open", type=int, default=2_000, help="of those, open ones")
+    parser.add_argument("--repeat", type=int, default=20, help="requests per period")
+    parser.add_argument(
+        "--budget", type=float, default=60, help="seconds at most per period (3 requests min)"
+    )
+    parser.add_argument("--fresh", action="store_true", help="drop the benchmark's cases and seed anew")
+    parser.add_argument(
+        "--by-moments",
+        action="store_true",
+        help="time the period read by its moments (the read before day keys), in this process",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+
+
+def with_answers(cases: Iterable[Document], seed: int = 11) -> Iterable[tuple[Document, Document | None]]:
+    """Each case, and for an answered one its approved draft; first answered minutes after approval."""
+    rng = random.Random(seed)
+    for case in cases:
+        if case["status"] != "answered":
+            yield case, None
+            continue
+        received = case["received_at"]
+        assert isinstance(received, datetime)
+        approved_at = received + timedelta(hours=rng.uniform(0.5, 120))
+        case["first_answered_at"] = approved_at + timedelta(minutes=rng.uniform(1, 30))
+        draft = {
+            "_id": f"{case['_id']}#answer",
+            "case_id": case["_id"],
+            "status": "approved",
+            "approved_by": rng.choice(APPROVERS),
+            "approved_at": approved_at,
+            "text": "Ответ",
+        }
+        yield case, draft
+
+
+async def seed(mongo_url: str, count: int, open_cases: int, fresh: bool) -> tuple[int, float]:
+    """Cases and drafts inserted as they were stored before day keys (no `received_day`, no
+    `approved_day`), unless an earlier run stored as many; returns how many cases and the seconds."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url)
+    try:
+        db = client[DATABASE]
+        marker = await db[MARKER].find_one({"_id": "cases"})
+        if not fresh and marker is not None and (marker["count"], marker["open"]) == (count, open_cases):
+            return 0, 0.0
+        await client.drop_database(DATABASE)
+        await ensure_indexes(db)
+        started = time.monotonic()
+        pairs = with_answers(bench_cases(count, open_cases))
+        while batch := list(itertools.islice(pairs, SEED_BATCH)):
+            await db.cases.insert_many([case for case, _ in batch], ordered=False)
+            drafts = [draft for _, draft in batch if draft is not None]
+            if drafts:
+                await db.drafts.insert_many(drafts, ordered=False)
+        seconds = time.monotonic() - started
+        await db[MARKER].insert_one({"_id": "cases", "count": count, "open": open_cases})
+        return count, seconds
+    finally:
+        await client.close()
+
+
+def add_user(mongo_url: str) -> None:
+    env = {**os.environ, "JAUAP_MONGO_URL": mongo_url, "JAUAP_MONGO_DB": DATABASE, "JAUAP_PASSWORD": PASSWORD}
+    command = [sys.executable, "-m", "jauap.cli", "users", "add", USER, "--role", "approver"]
+    subprocess.run(command, env=env, capture_output=True, check=False)  # exists already on a rerun
+
+
+async def wait_for_backfill(mongo_url: str) -> float:
+    """Seconds until the desk's backfill recorded itself done."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url)
+    started = time.monotonic()
+    try:
+        while await client[DATABASE][MIGRATIONS].find_one({"_id": MARKER_ID}) is None:
+            if time.monotonic() - started > BACKFILL_WAIT_S:
+                raise RuntimeError(
+                    f"bench: the desk's day-key backfill did not finish in {BACKFILL_WAIT_S} s"
+                )
+            await asyncio.sleep(2)
+        return time.monotonic() - started
+    finally:
+        await client.close()
+
+
+async def timed(name: str, call: Callable[[], Awaitable[int]], repeat: int, budget_s: float) -> Timing:
+    samples: list[float] = []
+    status = 0
+    deadline = time.monotonic() + budget_s
+    for attempt in range(repeat):
+        started = time.perf_counter()
+        status = await call()
+        samples.append((time.perf_counter() - started) * 1000)
+        if status != 200 or (attempt >= 2 and time.monotonic() > deadline):
+            break
+    return Timing(name, samples, status)
+
+
+async def time_api(repeat: int, budget_s: float) -> list[Timing]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{DESK_PORT}", timeout=600) as http:
+        login = await http.post("/api/auth/login", json={"username": USER, "password": PASSWORD})
+        if login.status_code != 200:
+            raise RuntimeError(f"bench: login failed ({login.status_code}): {login.text}")
+
+        def get(days: int) -> Callable[[], Awaitable[int]]:
+            async def call() -> int:
+                return (await http.get(f"/api/dashboard?days={days}")).status_code
+
+            return call
+
+        return [await timed(f"GET days={d}", get(d), repeat, budget_s) for d in PERIODS]
+
+
+async def time_by_moments(mongo_url: str, repeat: int, budget_s: float) -> list[Timing]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
+    policy = DeskSettings().deadline_policy
+
+    def built(days: int, db: AsyncDatabase[Document]) -> Callable[[], Awaitable[int]]:
+        async def call() -> int:
+            await build(DashboardStore(db, by_days=False), days, datetime.now(UTC), policy)
+            return 200
+
+        return call
+
+    try:
+        db = client[DATABASE]
+        return [await timed(f"by moments days={d}", built(d, db), repeat, budget_s) for d in PERIODS]
+    finally:
+        await client.close()
+
+
+async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, object]:
+    added, seconds = await seed(stack.mongo_url, args.cases, args.open, args.fresh)
+    result: dict[str, object] = {
+        "cases": args.cases,
+        "seeded": added,
+        "seed_per_s": round(added / seconds, 1) if seconds else None,
+        "backfill_s": None,
+    }
+    if args.by_moments:
+        timings = await time_by_moments(stack.mongo_url, args.repeat, args.budget)
+        return {**result, "read": "by moments, in process", "queries": [t.summary() for t in timings]}
+    await asyncio.to_thread(add_user, stack.mongo_url)
+    env = {"JAUAP_LOG_LEVEL": "WARNING", "JAUAP_DASHBOARD_CACHE_S": "0"}
+    if stack.store == "postgresql":
+        env["JAUAP_FERRETDB_POSTGRES_URL"] = stack.postgres_url
+    desk = ServiceProcesses(
+        stack.kafka_bootstrap, stack.mongo_url, DATABASE, services={"desk": DESK_PORT}, extra_env=env
+    )
+    async with desk:
+        result["backfill_s"] = round(await wait_for_backfill(stack.mongo_url), 1)
+        timings = await time_api(args.repeat, args.budget)
+    return {**result, "read": "GET by day keys", "queries": [t.summary() for t in timings]}
+
+
+def report(result: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result))
+        return
+    print(
+        f"cases stored: {result['cases']} (seeded now: {result['seeded']}, {result['seed_per_s']}/s); "
+        f"read: {result['read']}; day-key backfill: {result['backfill_s']} s"
+    )
+    print(f"{'query':<24} {'n':>4} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} http")
+    for row in result["queries"]:  # type: ignore[attr-defined]
+        print(
+            f"{row['query']:<24} {row['n']:>4} {row['p50_ms']:>9} {row['p99_ms']:>9} {row['max_ms']:>9}"
+            f" {row['http']}"
+        )
