@@ -55,7 +55,7 @@ def _send(email: EmailSettings, subject: str, text: str, **headers: str) -> str:
 @asynccontextmanager
 async def _intake(db_name: str, email: EmailSettings) -> AsyncIterator[None]:
     settings = IntakeSettings(mongo_db=db_name, email=email)
-    async with LifespanManager(create_app(settings)):
+    async with LifespanManager(create_app(settings), startup_timeout=60, shutdown_timeout=30):
         yield
 
 

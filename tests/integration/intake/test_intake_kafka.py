@@ -37,7 +37,7 @@ TOPIC = QuestionReceived.TOPIC
 @pytest.fixture(scope="module")
 async def intake() -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(IntakeSettings(telegram_webhook_secret=SECRET, webform_rate_per_minute=100))
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
             yield client

@@ -50,12 +50,16 @@ async def test_polled_messages_are_published_once_across_a_restart(
             assert answer.status_code == 200, answer.text
 
     async with TopicReader(QuestionReceived.TOPIC) as reader:
-        async with LifespanManager(create_app(_settings(sandbox_url, db_name))):
+        async with LifespanManager(
+            create_app(_settings(sandbox_url, db_name)), startup_timeout=60, shutdown_timeout=30
+        ):
             await inject("Когда пенсия?")
             first = await reader.wait_for(ours)
             await eventually(lambda: db["poll_cursors"].find_one({"_id": "telegram.updates"}))
         await inject("Қашан төленеді?")
-        async with LifespanManager(create_app(_settings(sandbox_url, db_name))):
+        async with LifespanManager(
+            create_app(_settings(sandbox_url, db_name)), startup_timeout=60, shutdown_timeout=30
+        ):
             second = await reader.wait_for(ours, count=10, timeout_s=8)
 
     assert len(first) == 1

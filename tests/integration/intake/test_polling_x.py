@@ -52,7 +52,9 @@ def _question_id(record: ConsumerRecord[bytes, bytes]) -> str:
 async def _run_intakes(count: int, url: str, db_name: str) -> AsyncExitStack:
     stack = AsyncExitStack()
     for _ in range(count):
-        await stack.enter_async_context(LifespanManager(create_app(_intake(url, db_name))))
+        await stack.enter_async_context(
+            LifespanManager(create_app(_intake(url, db_name)), startup_timeout=60, shutdown_timeout=30)
+        )
     return stack
 
 

@@ -44,7 +44,7 @@ async def intake() -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(IntakeSettings())
     # This test's channel settings, and the status publisher the service wired to the broker.
     app.state.whatsapp = WhatsAppWebhook(CHANNEL, app.state.whatsapp.publish_status)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
             yield client

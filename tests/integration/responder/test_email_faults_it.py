@@ -48,7 +48,7 @@ class Relayed:
 @pytest.fixture
 async def relayed() -> AsyncIterator[Relayed]:
     app = create_app(SandboxSettings(smtp_port=0))  # any free port
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
         mail = EmailSettings(smtp_port=app.state.smtp_port, timeout_s=2)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as control:
