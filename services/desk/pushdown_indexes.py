@@ -43,6 +43,7 @@ PUSHDOWN_FIELDS: dict[str, tuple[str, ...]] = {
     "audit": ("case_id",),
 }
 PG_NAME_MAX = 63
+CONNECT_TIMEOUT_S = 10
 
 
 def index_name(table: str, field: str) -> str:
@@ -62,7 +63,11 @@ async def ensure_pushdown_indexes(postgres_url: str, database: str) -> list[str]
     """GIN indexes for the pushed-down filters of every collection `database` has now; returns the
     names created. A collection created later gets its indexes at the next start."""
     created: list[str] = []
-    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as conn:
+    # A bounded wait: an unreachable PostgreSQL must not hold up the desk's start.
+    connect = psycopg.AsyncConnection.connect(
+        postgres_url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+    )
+    async with await connect as conn:
         tables = await _collection_tables(conn, database)
         present = await _valid_indexes(conn, database)
         for collection, table in sorted(tables.items()):
