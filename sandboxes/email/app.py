@@ -27,7 +27,7 @@ import aiosmtplib
 from fastapi import Depends, FastAPI, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from channels.email.imap import IMAP_FAILURES, Mailbox
+from channels.email.imap import IMAP_FAILURES, ImapLoginRefused, Mailbox
 from channels.email.inbound import body_text, parse, thread_of
 from channels.email.models import SentMail, message_ids
 from channels.email.settings import EmailSettings
@@ -133,28 +133,38 @@ def _subject_of(text: str) -> str:
 
 async def _received(mail: EmailSettings, address: str) -> list[tuple[tuple[float, int], SentMail]]:
     """What the ministry sent to one citizen's mailbox, with a sort key (date, UID)."""
+    try:
+        async with Mailbox(mail.imap_host, mail.imap_port, address, address, timeout_s=mail.timeout_s) as box:
+            return await _sent_by_ministry(box, mail, address)
+    except ImapLoginRefused:
+        # The mail server creates a mailbox with its first message and refuses logins before that.
+        return []
+
+
+async def _sent_by_ministry(
+    box: Mailbox, mail: EmailSettings, address: str
+) -> list[tuple[tuple[float, int], SentMail]]:
     items: list[tuple[tuple[float, int], SentMail]] = []
-    async with Mailbox(mail.imap_host, mail.imap_port, address, address, timeout_s=mail.timeout_s) as box:
-        await box.select("INBOX")
-        for uid in await box.uids_after(0):
-            raw = await box.fetch(uid)
-            if raw is None:
-                continue
-            message = parse(raw)
-            if mail.address.lower() not in str(message.get("From", "")).lower():
-                continue
-            thread = thread_of(message, raw)
-            item = SentMail(
-                id=f"{address}/{uid}",
-                from_=str(message.get("From", "")),
-                to=str(message.get("To", "")),
-                subject=str(message.get("Subject", "")),
-                message_id=thread.message_id,
-                in_reply_to=thread.in_reply_to,
-                references=list(thread.references),
-                text=body_text(message),
-            )
-            items.append(((_timestamp(message), uid), item))
+    await box.select("INBOX")
+    for uid in await box.uids_after(0):
+        raw = await box.fetch(uid)
+        if raw is None:
+            continue
+        message = parse(raw)
+        if mail.address.lower() not in str(message.get("From", "")).lower():
+            continue
+        thread = thread_of(message, raw)
+        item = SentMail(
+            id=f"{address}/{uid}",
+            from_=str(message.get("From", "")),
+            to=str(message.get("To", "")),
+            subject=str(message.get("Subject", "")),
+            message_id=thread.message_id,
+            in_reply_to=thread.in_reply_to,
+            references=list(thread.references),
+            text=body_text(message),
+        )
+        items.append(((_timestamp(message), uid), item))
     return items
 
 

@@ -70,3 +70,15 @@ async def test_a_citizens_mail_and_the_ministrys_reply_travel_through_the_mail_s
     assert item["text"] == "Индексация — с 1 января."
     assert item["id"].startswith(f"{citizen}@citizens.jauap.test/")
     assert parse(raw)["Subject"] == "Пенсия"
+
+
+async def test_sent_lists_nothing_for_a_citizen_the_ministry_has_not_written_to_yet() -> None:
+    # The mail server creates a citizen's mailbox with its first message and refuses logins before
+    # that: such a mailbox has received nothing, and must not make `/sent` fail for everyone else.
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as sandbox:
+        r = await sandbox.get(
+            "/sandbox/sent", params={"to": f"new.{uuid.uuid4().hex[:8]}@citizens.jauap.test"}
+        )
+    assert r.status_code == 200, r.text
+    assert r.json()["items"] == []
