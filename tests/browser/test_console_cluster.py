@@ -121,3 +121,32 @@ def test_the_cluster_panel_in_russian_and_kazakh(desk: Desk, login: Callable[[st
         expect(page.locator("#cluster h2")).to_contain_text(asked)
         expect(page.locator("#draft-scope")).to_contain_text(scope)
         screenshot(page, f"cluster-case-{lang}")
+
+
+def test_a_cluster_draft_written_elsewhere_appears_on_an_open_case_screen(
+    desk: Desk, login: Callable[[str], Page]
+) -> None:
+    # The case itself does not change when a draft for its cluster is written on another case's
+    # screen: the live updates follow the cluster panel too, or the approver never sees the draft.
+    cluster = f"browser-cluster-{uuid.uuid4().hex[:8]}"
+    tag = f"live-{uuid.uuid4().hex[:6]}"
+    asked = "Когда придёт пособие по уходу за ребёнком?"
+    first = desk.seed(f"{asked} {tag}", channel=Channel.telegram, handle="aliya", cluster=cluster)
+    second = desk.seed(f"{asked}! {tag}", channel=Channel.whatsapp, handle="77019876543", cluster=cluster)
+
+    watcher = login(APPROVER)
+    wait_in_queue(watcher, tag, first, second)
+    open_case(watcher, second, tag)
+    expect(watcher.locator("article.cluster-draft")).to_have_count(0)
+    version = watcher.locator("#case").get_attribute("data-version")
+
+    writer = login(OPERATOR)
+    open_case(writer, first, tag)
+    writer.fill("#draft-text", "Пособие перечисляют до 25 числа.")
+    writer.get_by_label("all 2 open cases of the cluster").check()
+    with writer.expect_navigation():
+        writer.click("#save-draft")
+
+    expect(watcher.locator("article.cluster-draft")).to_contain_text("One answer for 2 cases", timeout=60_000)
+    # The case's own version did not move: a change made on it is still based on what is there.
+    assert watcher.locator("#case").get_attribute("data-version") == version

@@ -5,6 +5,7 @@ cluster, offered as the first suggestion to a case that arrives later. Also the 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -29,6 +30,10 @@ class ClusterPanel:
         return max(0, (self.cluster.size - 1) if self.cluster else 0)
 
     @property
+    def state(self) -> str:
+        return cluster_state(self.cluster) if self.cluster else ""
+
+    @property
     def channels(self) -> list[str]:
         """The cluster's channels, most used first."""
         counts = self.cluster.channels if self.cluster else {}
@@ -48,6 +53,25 @@ async def load(request: Request, case_id: str, username: str, role: str, allow_s
     return ClusterPanel(
         cluster, approvable, editor=has_role(role, Role.operator), approver=has_role(role, Role.approver)
     )
+
+
+async def state_of(request: Request, case_id: str) -> str:
+    """A short key of what the cluster panel shows that the case itself does not: the cluster's cases
+    and their statuses, and its waiting drafts with their versions. The case screen reloads when it
+    changes (a cluster draft written, decided or changed on another case's screen)."""
+    clusters: ClusterAnswers | None = getattr(request.app.state, "clusters", None)
+    if clusters is None:
+        return ""
+    return cluster_state(await cluster_view(clusters, case_id))
+
+
+def cluster_state(cluster: Cluster) -> str:
+    if not cluster.cluster_id:
+        return ""
+    parts = [f"{c.id}={c.status}" for c in cluster.cases]
+    parts += [f"{d.id}={d.status}@{d.version}" for d in cluster.drafts]
+    parts.append(cluster.approved_answer or "")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def _may_approve(draft: ClusterDraft, username: str, role: str, allow_self: bool) -> bool:

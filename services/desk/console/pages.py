@@ -255,6 +255,9 @@ async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
         else ([], 0)
     )
     shown = CaseDetails.model_validate(case)  # typed: every optional field is there, None or set
+    cluster = await cluster_panel.load(
+        request, case_id, session.username, session.role, ctx.settings.allow_self_approval
+    )
     return render(
         request,
         "case.html",
@@ -264,12 +267,11 @@ async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
         can=can,
         similar=[Case.model_validate(ctx.desk.present(c)) for c in similar],
         similar_total=similar_total,
-        fingerprint=case_version(case, case["drafts"]),
+        version=case_version(case, case["drafts"]),
+        fingerprint=live_fingerprint(case_version(case, case["drafts"]), cluster.state),
         p=present,
         x=await case_extras.load(ctx, case, session),
-        cluster=await cluster_panel.load(
-            request, case_id, session.username, session.role, ctx.settings.allow_self_approval
-        ),
+        cluster=cluster,
     )
 
 
@@ -299,7 +301,8 @@ async def _fingerprint_now(request: Request, ctx: DeskContext, session: Session)
 
         async def case_now() -> str:
             case = await ctx.desk.case(case_id)
-            return case_version(case, [public(d) for d in await ctx.repo.drafts_of_case(case_id)])
+            version = case_version(case, [public(d) for d in await ctx.repo.drafts_of_case(case_id)])
+            return live_fingerprint(version, await cluster_panel.state_of(request, case_id))
 
         return await _polls(request).read(f"case:{case_id}", case_now, _rendered_at(request))
     where = QueueFilter.from_params(request.query_params)
@@ -310,6 +313,12 @@ async def _fingerprint_now(request: Request, ctx: DeskContext, session: Session)
 
     key = f"queue:{session.username if personal else ''}:{where.params()}"
     return await _polls(request).read(key, queue_now)
+
+
+def live_fingerprint(case_version: str, cluster_state: str) -> str:
+    """What the case screen's live updates compare: the case version (sent back in `If-Match`) and
+    the state of its cluster's panel, which changes without the case changing."""
+    return f"{case_version}.{cluster_state}" if cluster_state else case_version
 
 
 def _rendered_at(request: Request) -> float:

@@ -34,7 +34,7 @@ const STALE = "stale_version";
 const KEPT_DRAFT = "jauap.keptDraft";
 
 function caseVersion() {
-  return document.getElementById("case")?.dataset.fingerprint;
+  return document.getElementById("case")?.dataset.version;
 }
 
 function onStale() {
