@@ -12,7 +12,7 @@ KUSTOMIZE := .cache/bin/kustomize
 .PHONY: install up test test-unit lint bench clean help
 
 help:
-	@echo "make install    set up .venv (locked packages), the console's chart library (npm ci), Kafka jars, FerretDB and Chromium"
+	@echo "make install    set up .venv (locked packages), the console's chart library (npm ci), Kafka jars, FerretDB, Toxiproxy and Chromium"
 	@echo "make up         run the local stack, the four services, the sandbox and a citizen simulator"
 	@echo "make test       run the whole test suite (starts and stops its own servers)"
 	@echo "make test-unit  the fast tier only, no servers"

@@ -1,5 +1,5 @@
 """Fetches the servers once into .cache/: Kafka jars with Maven, FerretDB built with Go,
-GreenMail (the local mail server) with Maven."""
+GreenMail (the local mail server) with Maven, Toxiproxy (toxiproxy.py) built with Go."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def install_ferretdb() -> None:
 def install_all(store: str | None = None) -> int:
     """Everything the stack needs; PostgreSQL only for a stack that stores in it (by default the
     configured one, `JAUAP_STACK_STORE`)."""
-    from . import mail, prometheus  # they read this module's InstallError
+    from . import mail, prometheus, toxiproxy  # they read this module's InstallError
 
     try:
         _need("java", "install Java 17 to run Kafka")
@@ -103,6 +103,7 @@ def install_all(store: str | None = None) -> int:
         install_ferretdb()
         mail.install()
         prometheus.install()  # promtool checks the alert rules in the tests
+        toxiproxy.install()  # the fault tier's network scenarios
         if (store or StackSettings().store) == "postgresql":
             postgres.install()
     except (InstallError, postgres.PostgresError) as exc:

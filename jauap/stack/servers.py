@@ -12,7 +12,7 @@ from pathlib import Path
 
 from services.runtime.topics import all_topics, ensure_topics
 
-from . import postgres, prometheus
+from . import postgres, prometheus, toxiproxy
 from .install import FERRETDB_BIN, KAFKA_LIBS, InstallError, install_all
 from .mail import command as greenmail_command
 from .mail import install as install_mail_server
@@ -29,6 +29,22 @@ def _say(message: str) -> None:
     print(f"[jauap stack] {message}", file=sys.stderr, flush=True)
 
 
+def _kafka_listeners(s: StackSettings) -> list[str]:
+    """The PROXIED listener only where a proxy stands in front of it (settings.py says why)."""
+    listeners = [f"PLAINTEXT://127.0.0.1:{s.kafka_port}", f"CONTROLLER://127.0.0.1:{s.kafka_controller_port}"]
+    advertised = [f"PLAINTEXT://127.0.0.1:{s.kafka_port}"]
+    protocols = ["PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT"]
+    if s.kafka_proxied_port is not None and s.kafka_proxy_port is not None:
+        listeners.append(f"PROXIED://127.0.0.1:{s.kafka_proxied_port}")
+        advertised.append(f"PROXIED://127.0.0.1:{s.kafka_proxy_port}")
+        protocols.append("PROXIED:PLAINTEXT")
+    return [
+        f"listeners={','.join(listeners)}",
+        f"advertised.listeners={','.join(advertised)}",
+        f"listener.security.protocol.map={','.join(protocols)}",
+    ]
+
+
 def kafka_config(settings: StackSettings) -> str:
     s = settings
     return "\n".join(
@@ -36,10 +52,8 @@ def kafka_config(settings: StackSettings) -> str:
             "process.roles=broker,controller",
             "node.id=1",
             f"controller.quorum.voters=1@127.0.0.1:{s.kafka_controller_port}",
-            f"listeners=PLAINTEXT://127.0.0.1:{s.kafka_port},CONTROLLER://127.0.0.1:{s.kafka_controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{s.kafka_port}",
+            *_kafka_listeners(s),
             "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "inter.broker.listener.name=PLAINTEXT",
             f"log.dirs={s.data_dir / 'kafka'}",
             f"num.partitions={s.kafka_partitions}",
@@ -211,6 +225,8 @@ async def _ensure_topics(settings: StackSettings) -> list[str]:
 def stop(settings: StackSettings) -> None:
     if prometheus.process(settings).stop():
         _say("stopped prometheus")
+    if toxiproxy.process(settings).stop():  # started by the fault tier's network scenarios
+        _say("stopped toxiproxy")
     if greenmail(settings).stop():
         _say("stopped greenmail")
     for proc in (kafka(settings), ferretdb(settings), postgres.process(settings)):

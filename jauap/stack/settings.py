@@ -30,6 +30,16 @@ class StackSettings(BaseSettings):
     )
     postgres_port: int = Field(default=5442, description="The stack's own PostgreSQL (store=postgresql).")
     prometheus_port: int = Field(default=9090, description="Prometheus, when the stack runs it.")
+    # The fault tier's network scenarios: Toxiproxy between the services and the servers (only the
+    # fault stack sets these; tests/fault/toxiproxy.py). Kafka tells a client after bootstrap which
+    # address to connect to, so a proxy in front of its usual listener would be bypassed: the broker
+    # opens a second listener on `kafka_proxied_port` that advertises `kafka_proxy_port`, where
+    # Toxiproxy listens and forwards to it. A client bootstrapping through the proxy is told the
+    # proxy's address and stays behind it; every other client keeps the direct listener.
+    toxiproxy_port: int | None = Field(default=None, description="Toxiproxy's HTTP API.")
+    kafka_proxied_port: int | None = Field(default=None, description="Kafka's listener behind the proxy.")
+    kafka_proxy_port: int | None = Field(default=None, description="Toxiproxy's port in front of Kafka.")
+    mongo_proxy_port: int | None = Field(default=None, description="Toxiproxy's port in front of FerretDB.")
     start_timeout_s: float = Field(default=90.0)
 
     @property
@@ -105,4 +115,8 @@ def fault_stack_settings() -> StackSettings:
         imap_port=21143,
         postgres_port=21442,
         prometheus_port=21090,
+        toxiproxy_port=21474,
+        kafka_proxied_port=21094,
+        kafka_proxy_port=21095,
+        mongo_proxy_port=21027,
     )
