@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import pymongo
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -28,7 +29,10 @@ from .store import CASES, DRAFTS
 Document = dict[str, Any]
 MIGRATIONS = "desk_migrations"
 MARKER_ID = "day_keys_v1"
-BATCH = 1000
+BATCH = 500
+# FerretDB 1.24 runs a bulk's updates one after another (a read and a write each): a page takes
+# seconds on a loaded store, more than the desk's per-operation timeout (JAUAP_MONGO_TIMEOUT_MS).
+WRITE_TIMEOUT_S = 300.0
 log = logging.getLogger("desk.day_keys")
 _done: set[tuple[int, str]] = set()  # databases seen backfilled by this process (a marker never goes)
 
@@ -89,7 +93,8 @@ async def _fill(collection: AsyncCollection[Document], moment: str, key: str, ba
 async def _write(collection: AsyncCollection[Document], page: list[UpdateOne]) -> int:
     if not page:
         return 0
-    await collection.bulk_write(page, ordered=False)
+    with pymongo.timeout(WRITE_TIMEOUT_S):
+        await collection.bulk_write(page, ordered=False)
     return len(page)
 
 
