@@ -33,7 +33,7 @@ def install_command(go: str, gobin: Path) -> list[str]:
 
 def install() -> None:
     if TOXIPROXY_BIN.exists():
-        say(f"Toxiproxy present at {TOXIPROXY_BIN.relative_to(CACHE.parent)}")
+        say(f"Toxiproxy present at {TOXIPROXY_BIN}")
         return
     go = _need("go", "install Go to build Toxiproxy from its module")
     say(f"building Toxiproxy {TOXIPROXY_VERSION} from the Go module proxy (once, under a minute)...")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from jauap.stack import toxiproxy
 from jauap.stack.servers import kafka_config
 from jauap.stack.settings import CACHE, StackSettings, fault_stack_settings, suite_stack_settings
@@ -46,3 +48,15 @@ def test_a_stack_without_a_proxy_has_one_client_listener() -> None:
 def test_only_the_fault_stack_runs_toxiproxy() -> None:
     assert StackSettings().toxiproxy_port is None
     assert toxiproxy.api_url(fault_stack_settings()) == "http://127.0.0.1:21474"
+
+
+def test_an_installed_toxiproxy_is_not_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built = tmp_path / "bin" / "toxiproxy-server"
+    built.parent.mkdir()
+    built.write_text("")
+    monkeypatch.setattr(toxiproxy, "TOXIPROXY_BIN", built)
+    monkeypatch.setenv("PATH", "")  # a build would fail: `go` is not found
+    toxiproxy.install()
+    assert "Toxiproxy present at" in capsys.readouterr().err
