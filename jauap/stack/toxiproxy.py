@@ -1,7 +1,7 @@
 """Toxiproxy, the fault-injecting TCP proxy of the fault tier's network scenarios: built once from
 its Go module into .cache/bin (like FerretDB) and run as a process of the fault stack, between the
 services and Kafka and between the services and the store. The scenarios drive it through its HTTP
-API (tests/fault/toxiproxy.py)."""
+API (tests/fault/network.py)."""
 
 from __future__ import annotations
 
