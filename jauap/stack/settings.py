@@ -31,7 +31,7 @@ class StackSettings(BaseSettings):
     postgres_port: int = Field(default=5442, description="The stack's own PostgreSQL (store=postgresql).")
     prometheus_port: int = Field(default=9090, description="Prometheus, when the stack runs it.")
     # The fault tier's network scenarios: Toxiproxy between the services and the servers (only the
-    # fault stack sets these; tests/fault/toxiproxy.py). Kafka tells a client after bootstrap which
+    # fault stack sets these; tests/fault/network.py). Kafka tells a client after bootstrap which
     # address to connect to, so a proxy in front of its usual listener would be bypassed: the broker
     # opens a second listener on `kafka_proxied_port` that advertises `kafka_proxy_port`, where
     # Toxiproxy listens and forwards to it. A client bootstrapping through the proxy is told the
