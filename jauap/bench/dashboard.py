@@ -28,6 +28,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from jauap.stack.settings import StackSettings
 from services.desk.dashboard import build
 from services.desk.dashboard_store import DashboardStore
+from services.desk.day_keys import case_with_day_key, draft_with_day_key
 from services.desk.day_keys_backfill import MARKER_ID, MIGRATIONS
 from services.desk.settings import DeskSettings
 from services.desk.store import ensure_indexes
@@ -55,6 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--budget", type=float, default=60, help="seconds at most per period (3 requests min)"
     )
     parser.add_argument("--fresh", action="store_true", help="drop the benchmark's cases and seed anew")
+    parser.add_argument(
+        "--keyed",
+        action="store_true",
+        help="seed the cases and drafts with their day keys, as the desk stores them now (no backfill)",
+    )
     parser.add_argument(
         "--by-moments",
         action="store_true",
@@ -85,26 +91,29 @@ def with_answers(cases: Iterable[Document], seed: int = 11) -> Iterable[tuple[Do
         yield case, draft
 
 
-async def seed(mongo_url: str, count: int, open_cases: int, fresh: bool) -> tuple[int, float]:
+async def seed(mongo_url: str, count: int, open_cases: int, fresh: bool, keyed: bool) -> tuple[int, float]:
     """Cases and drafts inserted as they were stored before day keys (no `received_day`, no
-    `approved_day`), unless an earlier run stored as many; returns how many cases and the seconds."""
+    `approved_day`), or with them (`keyed`), unless an earlier run stored the same; returns how many
+    cases and the seconds."""
     client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url)
     try:
         db = client[DATABASE]
         marker = await db[MARKER].find_one({"_id": "cases"})
-        if not fresh and marker is not None and (marker["count"], marker["open"]) == (count, open_cases):
+        wanted = {"_id": "cases", "count": count, "open": open_cases, "keyed": keyed}
+        if not fresh and marker == wanted:
             return 0, 0.0
         await client.drop_database(DATABASE)
         await ensure_indexes(db)
         started = time.monotonic()
         pairs = with_answers(bench_cases(count, open_cases))
         while batch := list(itertools.islice(pairs, SEED_BATCH)):
-            await db.cases.insert_many([case for case, _ in batch], ordered=False)
-            drafts = [draft for _, draft in batch if draft is not None]
+            cases = [case_with_day_key(case) if keyed else case for case, _ in batch]
+            await db.cases.insert_many(cases, ordered=False)
+            drafts = [draft_with_day_key(d) if keyed else d for _, d in batch if d is not None]
             if drafts:
                 await db.drafts.insert_many(drafts, ordered=False)
         seconds = time.monotonic() - started
-        await db[MARKER].insert_one({"_id": "cases", "count": count, "open": open_cases})
+        await db[MARKER].insert_one(wanted)
         return count, seconds
     finally:
         await client.close()
@@ -179,7 +188,7 @@ async def time_by_moments(mongo_url: str, repeat: int, budget_s: float) -> list[
 
 
 async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, object]:
-    added, seconds = await seed(stack.mongo_url, args.cases, args.open, args.fresh)
+    added, seconds = await seed(stack.mongo_url, args.cases, args.open, args.fresh, args.keyed)
     result: dict[str, object] = {
         "cases": args.cases,
         "seeded": added,

@@ -29,7 +29,8 @@ from .store import CASES, DRAFTS
 Document = dict[str, Any]
 MIGRATIONS = "desk_migrations"
 MARKER_ID = "day_keys_v1"
-BATCH = 500
+BATCH = 500  # documents read per round trip; progress is logged as often
+WRITES_AT_ONCE = 25  # updates per bulk write (_fill)
 # FerretDB 1.24 runs a bulk's updates one after another (a read and a write each): a page takes
 # seconds on a loaded store, more than the desk's per-operation timeout (JAUAP_MONGO_TIMEOUT_MS).
 WRITE_TIMEOUT_S = 300.0
@@ -69,25 +70,29 @@ async def backfill(db: AsyncDatabase[Document], batch: int = BATCH) -> Backfille
 
 
 async def _fill(collection: AsyncCollection[Document], moment: str, key: str, batch: int) -> int:
-    """Set `key` from `moment` where it is missing; returns how many documents got it."""
-    written, started = 0, time.monotonic()
+    """Set `key` from `moment` where it is missing; returns how many documents got it.
+
+    Every pending `_id` is read first and the cursor closed before the first write, then written
+    WRITES_AT_ONCE at a time: FerretDB 1.24 holds a PostgreSQL connection for each update of a bulk
+    until the bulk ends, and its pool has about 50 (measured: a bulk of 500 stalled for good after
+    48 updates)."""
+    started = time.monotonic()
     cursor = collection.find({key: {"$exists": False}}, {moment: 1}, batch_size=batch)
-    page: list[UpdateOne] = []
-    async for doc in cursor:
-        if isinstance(doc.get(moment), datetime):
-            page.append(UpdateOne({"_id": doc["_id"]}, {"$set": {key: day_key(doc[moment])}}))
-        if len(page) >= batch:
-            written += await _write(collection, page)
-            page = []
+    pending = [(doc["_id"], doc[moment]) async for doc in cursor if isinstance(doc.get(moment), datetime)]
+    log.info("day keys to backfill", extra={"collection": collection.name, "pending": len(pending)})
+    written = 0
+    for first in range(0, len(pending), WRITES_AT_ONCE):
+        chunk = pending[first : first + WRITES_AT_ONCE]
+        written += await _write(
+            collection, [UpdateOne({"_id": i}, {"$set": {key: day_key(at)}}) for i, at in chunk]
+        )
+        if written % batch < WRITES_AT_ONCE or written == len(pending):  # progress every `batch`
+            seconds = round(time.monotonic() - started)
             log.info(
                 "backfilling day keys",
-                extra={
-                    "collection": collection.name,
-                    "written": written,
-                    "s": round(time.monotonic() - started),
-                },
+                extra={"collection": collection.name, "written": written, "of": len(pending), "s": seconds},
             )
-    return written + await _write(collection, page)
+    return written
 
 
 async def _write(collection: AsyncCollection[Document], page: list[UpdateOne]) -> int:
