@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
@@ -26,9 +27,15 @@ def connect(settings: ServiceSettings) -> AsyncMongoClient[Document]:
     )
 
 
-async def ping(client: AsyncMongoClient[Document]) -> bool:
+# As long as the broker's ping: `/readyz` must name the failed dependency before a probe gives up,
+# and the client's own operation timeout (JAUAP_MONGO_TIMEOUT_MS, 15 s) is far longer.
+PING_TIMEOUT_S = 2.0
+
+
+async def ping(client: AsyncMongoClient[Document], timeout_s: float = PING_TIMEOUT_S) -> bool:
     try:
-        await client.admin.command("ping")
+        with pymongo.timeout(timeout_s):
+            await client.admin.command("ping")
     except Exception:
         return False
     return True
