@@ -1,4 +1,4 @@
-"""Reading what landed on a real topic, for tests."""
+"""Publishing events to a real topic and reading what landed there, for tests."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import os
 import time
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from jauap.bench.load import end_offsets_reader, partitions_of
+from schemas import Event
 
 BOOTSTRAP = os.environ.get("JAUAP_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 
@@ -79,3 +80,14 @@ async def read_whole_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[by
         return records
     finally:
         await consumer.stop()
+
+
+async def publish_events(bootstrap: str, *events: Event) -> None:
+    """Each event on its own topic, keyed as the services key it, acknowledged before returning."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key())
+    finally:
+        await producer.stop()

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
 from channels.pii import find_pii
 from jauap.stack.settings import StackSettings
 from schemas import Author, Channel, Classification, FaqMatch, QuestionClassified, QuestionReceived
+from tests.kafka_helpers import publish_events
 from tests.processes import ServiceProcess, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -96,17 +96,8 @@ class Desk:
         event = QuestionClassified(question=received, classification=classification)
         # Playwright's sync API runs an event loop in this thread: publish from a thread of its own.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, _publish(self.env["JAUAP_KAFKA_BOOTSTRAP"], event)).result()
+            pool.submit(asyncio.run, publish_events(self.env["JAUAP_KAFKA_BOOTSTRAP"], event)).result()
         return received.question_id
-
-
-async def _publish(bootstrap: str, event: QuestionClassified) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        await producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key())
-    finally:
-        await producer.stop()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from asgi_lifespan import LifespanManager
@@ -36,7 +35,7 @@ from services.desk.cases import TransitionError
 from services.desk.knowledge_store import KnowledgeStore
 from services.runtime.topics import all_topics, ensure_topics
 from tests.integration.desk.desk_http import PASSWORD, logged_in, running_desk, user
-from tests.kafka_helpers import eventually, read_whole_topic
+from tests.kafka_helpers import eventually, publish_events, read_whole_topic
 
 pytestmark = pytest.mark.integration
 
@@ -159,15 +158,6 @@ def classified(tag: str) -> QuestionClassified:
     return QuestionClassified(question=received, classification=classification)
 
 
-async def publish(bootstrap: str, event: QuestionClassified) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        await producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key())
-    finally:
-        await producer.stop()
-
-
 async def test_an_approved_answer_kept_for_reuse_is_suggested_after_a_restart(
     base_engine: Engine, db_name: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -178,7 +168,7 @@ async def test_an_approved_answer_kept_for_reuse_is_suggested_after_a_restart(
     async with running_desk(db_name, monkeypatch, "kb-reuse-it") as desk:
         operator, approver = await user(f"kbop-{tag}", "operator"), await user(f"kbboss-{tag}", "approver")
         async with logged_in(desk, operator) as op, logged_in(desk, approver) as boss:
-            await publish(kafka_bootstrap, event)
+            await publish_events(kafka_bootstrap, event)
 
             async def case_exists() -> bool:
                 return (await op.get(f"/api/cases/{case_id}")).status_code == 200

@@ -10,29 +10,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from schemas import AnswerDelivered, Channel, ChannelError, DeliveredPart, DeliveryStatus, Event
+from schemas import AnswerDelivered, Channel, ChannelError, DeliveredPart, DeliveryStatus
 from services.desk.app import create_app
 from services.desk.settings import DeskSettings
 from tests.integration.desk.test_desk_api_it import PASSWORD, add_user, client, login, question
-from tests.kafka_helpers import eventually
+from tests.kafka_helpers import eventually, publish_events
 
 pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-
-async def publish(bootstrap: str, *events: Event) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        for event in events:
-            await producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key())
-    finally:
-        await producer.stop()
 
 
 @pytest.fixture
@@ -64,7 +53,7 @@ async def test_statuses_reach_the_case_parts_once_and_never_go_back(
     await add_user(f"boss-{tag}", "approver")
     asked = question(tag, channel=Channel.whatsapp, public=False)
     case_id, wa_id = asked.question.question_id, asked.question.conversation_id
-    await publish(kafka_bootstrap, asked)
+    await publish_events(kafka_bootstrap, asked)
     async with client(desk_app) as op, client(desk_app) as boss:
         await login(op, f"op-{tag}")
         await login(boss, f"boss-{tag}")
@@ -75,12 +64,14 @@ async def test_statuses_reach_the_case_parts_once_and_never_go_back(
 
         first, second = f"wamid.{tag}.1", f"wamid.{tag}.2"
         # The channel reports before the desk reads the delivery, out of order, and twice.
-        await publish(kafka_bootstrap, status(first, wa_id, "read", 2), status(first, wa_id, "delivered", 1))
+        await publish_events(
+            kafka_bootstrap, status(first, wa_id, "read", 2), status(first, wa_id, "delivered", 1)
+        )
         parts = [
             DeliveredPart(part_index=i, part_count=2, channel_message_id=w, text=f"({i + 1}/2) ...")
             for i, w in enumerate((first, second))
         ]
-        await publish(
+        await publish_events(
             kafka_bootstrap,
             AnswerDelivered(
                 answer_id=draft_id,
@@ -91,7 +82,7 @@ async def test_statuses_reach_the_case_parts_once_and_never_go_back(
                 parts=parts,
             ),
         )
-        await publish(
+        await publish_events(
             kafka_bootstrap,
             status(first, wa_id, "sent", 0),
             status(first, wa_id, "read", 2),

@@ -13,7 +13,6 @@ from typing import Any, cast
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
@@ -32,7 +31,7 @@ from schemas import (
 )
 from services.desk.app import create_app
 from services.desk.settings import DeskSettings
-from tests.kafka_helpers import TopicReader, eventually
+from tests.kafka_helpers import TopicReader, eventually, publish_events
 
 pytestmark = pytest.mark.integration
 
@@ -58,16 +57,6 @@ def question(tag: str, *, channel: Channel, public: bool) -> QuestionClassified:
         lang="ru", topic=Topic.social_benefits, intent="question", urgency="normal", model_version="it"
     )
     return QuestionClassified(question=received, classification=classification)
-
-
-async def publish(bootstrap: str, *events: QuestionClassified | AnswerDelivered | AnswerFailed) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        for event in events:
-            await producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key())
-    finally:
-        await producer.stop()
 
 
 @pytest.fixture
@@ -101,7 +90,7 @@ async def test_operator_drafts_approver_approves_and_delivery_answers_the_case(
         question(tag, channel=Channel.telegram, public=False),
         question(tag, channel=Channel.x, public=True),
     )
-    await publish(kafka_bootstrap, private, public, private)  # the replay must not make a second case
+    await publish_events(kafka_bootstrap, private, public, private)  # the replay must not make a second case
 
     async with client(desk_app) as anonymous, client(desk_app) as op, client(desk_app) as boss:
         assert (await anonymous.get("/api/cases")).status_code == 401
@@ -161,7 +150,7 @@ async def test_operator_drafts_approver_approves_and_delivery_answers_the_case(
             conversation_id=f"conv-{tag}",
             parts=[part],
         )
-        await publish(kafka_bootstrap, delivered)
+        await publish_events(kafka_bootstrap, delivered)
 
         async def answered() -> dict[str, object] | None:
             shown = (await op.get(f"/api/cases/{case_id}")).json()
@@ -209,7 +198,7 @@ async def test_close_resolve_and_what_the_api_documents(desk_app: FastAPI, kafka
         question(tag, channel=Channel.telegram, public=False),
         question(tag, channel=Channel.webform, public=False),
     )
-    await publish(kafka_bootstrap, telegram, webform)
+    await publish_events(kafka_bootstrap, telegram, webform)
 
     async with client(desk_app) as op, client(desk_app) as boss, client(desk_app) as chief:
         await login(op, f"op-{tag}")
@@ -255,7 +244,7 @@ async def test_close_resolve_and_what_the_api_documents(desk_app: FastAPI, kafka
             needs_human=True,
             code="unknown_outcome",
         )
-        await publish(kafka_bootstrap, unclear)
+        await publish_events(kafka_bootstrap, unclear)
 
         async def needs_human() -> dict[str, object] | None:
             shown = (await op.get(f"/api/cases/{case_id}")).json()

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 import pytest
 import schemathesis
-from aiokafka import AIOKafkaProducer
 from pymongo import MongoClient
 from schemathesis.python import asgi
 from schemathesis.schemas import BaseSchema
@@ -22,6 +21,7 @@ from schemas import Author, Channel, Classification, QuestionClassified, Questio
 from services.desk.app import create_app
 from services.desk.settings import DeskSettings
 from tests.integration.fuzz.fuzz_runner import assert_clean, fuzz
+from tests.kafka_helpers import publish_events
 
 pytestmark = [
     pytest.mark.integration,
@@ -109,15 +109,6 @@ def public_question(tag: str) -> QuestionClassified:
     return QuestionClassified(question=received, classification=classification)
 
 
-async def publish(bootstrap: str, event: QuestionClassified) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        await producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key())
-    finally:
-        await producer.stop()
-
-
 def wait_for_case(session: asgi.ASGIClient, tag: str, timeout_s: float = 30) -> None:
     """Until the desk's consumer has made a case of the question with `tag` in its text."""
     deadline = time.monotonic() + timeout_s
@@ -137,7 +128,7 @@ def test_desk_api_on_a_real_case_and_draft_answers_as_documented(
     assert desk_schema.app is not None
     tag = uuid.uuid4().hex[:10]
     question = public_question(tag)
-    asyncio.run(publish(kafka_bootstrap, question))
+    asyncio.run(publish_events(kafka_bootstrap, question))
     case_id = question.question.question_id
     with asgi.get_client(desk_schema.app) as operator, asgi.get_client(desk_schema.app) as admin:
         operator_csrf = log_in(operator, OPERATOR)

@@ -21,7 +21,6 @@ from schemas import (
     Channel,
     Classification,
     DeliveredPart,
-    Event,
     QuestionClassified,
     QuestionReceived,
 )
@@ -30,23 +29,13 @@ from services.intake.settings import IntakeSettings
 from services.intake.status_links import digest_of
 from services.intake.status_store import LINKS, PROGRESS, DeliveredAnswer, Link, MongoStatusStore
 from tests.integration.responder.responder_it import start_group_at_end
-from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually
+from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually, publish_events
 
 pytestmark = pytest.mark.integration
 
 Document = dict[str, object]
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 XSS = "<img src=x onerror=alert(1)>"
-
-
-async def publish(*events: Event) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, enable_idempotence=True)
-    await producer.start()
-    try:
-        for event in events:
-            await producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key())
-    finally:
-        await producer.stop()
 
 
 @pytest.fixture
@@ -106,7 +95,7 @@ async def test_the_link_follows_the_question_to_its_answer(
     page = await intake.get(path)
     assert page.status_code == 200 and "Вопрос получен" in page.text and "Ответ министерства" not in page.text
 
-    await publish(classified(question, "kk"))
+    await publish_events(BOOTSTRAP, classified(question, "kk"))
 
     async def handled() -> str | None:
         text = (await intake.get(path)).text
@@ -115,8 +104,10 @@ async def test_the_link_follows_the_question_to_its_answer(
     await eventually(handled, timeout_s=30)
 
     answer_id = uuid.uuid4().hex
-    await publish(
-        delivered(question, f"Жауап: {XSS}", answer_id), delivered(question, f"Жауап: {XSS}", answer_id)
+    await publish_events(
+        BOOTSTRAP,
+        delivered(question, f"Жауап: {XSS}", answer_id),
+        delivered(question, f"Жауап: {XSS}", answer_id),
     )
 
     async def answered() -> str | None:
@@ -170,7 +161,7 @@ async def test_a_poison_record_is_skipped_and_the_pages_keep_filling(
         await producer.send_and_wait(QuestionClassified.TOPIC, b'{"not": "an event"', key=question.key())
     finally:
         await producer.stop()
-    await publish(classified(question, "kk"))
+    await publish_events(BOOTSTRAP, classified(question, "kk"))
 
     async def handled() -> bool:
         found = await db[PROGRESS].find_one({"_id": f"{question.question_id}#handled"})
