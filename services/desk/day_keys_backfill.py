@@ -34,6 +34,7 @@ WRITES_AT_ONCE = 25  # updates per bulk write (_fill)
 # FerretDB 1.24 runs a bulk's updates one after another (a read and a write each): a page takes
 # seconds on a loaded store, more than the desk's per-operation timeout (JAUAP_MONGO_TIMEOUT_MS).
 WRITE_TIMEOUT_S = 300.0
+READ_TIMEOUT_S = 1800.0  # FerretDB decodes every document to find the few without a key
 log = logging.getLogger("desk.day_keys")
 _done: set[tuple[int, str]] = set()  # databases seen backfilled by this process (a marker never goes)
 
@@ -77,8 +78,9 @@ async def _fill(collection: AsyncCollection[Document], moment: str, key: str, ba
     until the bulk ends, and its pool has about 50 (measured: a bulk of 500 stalled for good after
     48 updates)."""
     started = time.monotonic()
-    cursor = collection.find({key: {"$exists": False}}, {moment: 1}, batch_size=batch)
-    pending = [(doc["_id"], doc[moment]) async for doc in cursor if isinstance(doc.get(moment), datetime)]
+    with pymongo.timeout(READ_TIMEOUT_S):  # a scan of the collection: past the desk's 15 s per operation
+        cursor = collection.find({key: {"$exists": False}}, {moment: 1}, batch_size=batch)
+        pending = [(doc["_id"], doc[moment]) async for doc in cursor if isinstance(doc.get(moment), datetime)]
     log.info("day keys to backfill", extra={"collection": collection.name, "pending": len(pending)})
     written = 0
     for first in range(0, len(pending), WRITES_AT_ONCE):
