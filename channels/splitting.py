@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from twitter_text.extract_urls import extract_urls_with_indices
-from twitter_text.parse_tweet import parse_tweet
+# twitter-text-parser reads its data through pkg_resources (pinned in pyproject.toml), which warns at
+# import in every service's log; the warning is about the library, not about anything we can act on.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    from twitter_text.extract_urls import extract_urls_with_indices
+    from twitter_text.parse_tweet import parse_tweet
 
 from schemas import Channel
 
