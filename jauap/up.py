@@ -1,5 +1,6 @@
-"""`jauap up`: the local stack, the four services, the Telegram sandbox and a citizen simulator, in
-the foreground with prefixed output. Ctrl-C stops everything it started."""
+"""`jauap up`: the local stack (with the mail server), the four services, the sandboxes of Telegram,
+X, WhatsApp and e-mail, and a citizen simulator writing on every channel, in the foreground with
+prefixed output. Ctrl-C stops everything it started."""
 
 from __future__ import annotations
 
