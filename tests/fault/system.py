@@ -92,6 +92,17 @@ class System:
     def url(self, name: str) -> str:
         return self.services[name].url
 
+    def start_second(self, name: str) -> str:
+        """A second instance of a service, on a port of its own, in the same consumer groups (same
+        environment), so the two share the topics' partitions. Returns its name here: `<name>-2`."""
+        second = f"{name}-2"
+        first = self.services[name]
+        process = ServiceProcess(name, free_port(), dict(first.env), f"{self.run}-{second}", first.log_dir)
+        self.services[second] = process
+        process.start()
+        self.wait_ready(second)
+        return second
+
     def kill(self, name: str) -> None:
         """SIGKILL: no shutdown hook runs, in-flight work is cut wherever it was."""
         self.services[name].stop(signal.SIGKILL)
@@ -126,15 +137,17 @@ def running_system(stack: StackSettings) -> Iterator[System]:
 class Question:
     chat_id: int
     text: str
+    message_id: int = 1  # a later question in the same chat has the next one
 
     @property
     def question_id(self) -> str:
-        return f"telegram:{self.chat_id}:1"
+        return f"telegram:{self.chat_id}:{self.message_id}"
 
     def update(self, update_id: int) -> dict[str, Any]:
         user = {"id": self.chat_id, "is_bot": False, "first_name": "Citizen", "language_code": "ru"}
         chat = {"id": self.chat_id, "type": "private", "first_name": "Citizen"}
-        message = {"message_id": 1, "date": int(time.time()), "chat": chat, "from": user, "text": self.text}
+        message = {"message_id": self.message_id, "date": int(time.time()), "chat": chat, "from": user}
+        message["text"] = self.text
         return {"update_id": update_id, "message": message}
 
 

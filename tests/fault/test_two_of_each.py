@@ -1,0 +1,221 @@
+"""Two of every consumer: a second classifier, desk and responder in the same consumer groups, so
+each pair shares the topics' partitions (six each). First the throughput of one of each against two
+of each, printed, never asserted (on two cores a second instance cannot double it). Then a steady
+stream of questions in conversations of ten, four answers per answered conversation approved one
+after another, and one instance of each killed with SIGKILL mid-stream, one at a time (classifier,
+then desk, then responder), never restarted: the survivor's group rebalances and takes the dead
+one's partitions from their last committed offsets. Every question ends as one case, every answer
+is posted exactly once, each conversation's answers in approval order, no dead letter.
+
+The desk API is the first desk's: the second desk is killed, so the operators keep their desk and
+the kill tests the consumers. Recovery after a kill is timed as: until everything taken in before
+the kill is through (stored as a case, or posted), which bounds the rebalance plus the catch-up."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterator
+
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+
+from channels.splitting import split_for_channel
+from jauap.stack.settings import StackSettings
+from schemas import Channel
+from tests.fault.answers import DeskUser, Store, approve, draft_once, until
+from tests.fault.counts import Sent, dead_letter_total, finished
+from tests.fault.scenario import Progress, settled
+from tests.fault.system import (
+    APPROVER,
+    OPERATOR,
+    TOPICS,
+    Question,
+    System,
+    _post_until_taken,
+    answer_text,
+    questions,
+    running_system,
+    send_questions,
+)
+
+pytestmark = pytest.mark.timeout(480)
+
+CONSUMERS = ("classifier", "desk", "responder")
+CHATS, PER_CHAT = 100, 10  # 1,000 questions
+ANSWERED_CHATS, ANSWERS_PER_CHAT = 25, 4  # 100 answers, four in each of 25 conversations
+QUESTIONS_PER_S = 20  # a steady stream of about 50 s, long enough for three kills and their rebalances
+THROUGHPUT_QUESTIONS = 1000
+
+
+@pytest.fixture(scope="module")
+def system(stack: StackSettings) -> Iterator[System]:
+    with running_system(stack) as system:
+        yield system
+
+
+def second_instances(system: System) -> None:
+    for name in CONSUMERS:
+        if f"{name}-2" not in system.services:
+            system.start_second(name)
+
+
+async def throughput(system: System) -> float:
+    """Questions per second from the first offered (all at once) to the last stored as a case."""
+    sent = Sent(questions(THROUGHPUT_QUESTIONS, random.randrange(10**9, 2 * 10**9, 10**5)), {})
+    started = time.monotonic()
+    await send_questions(system, sent.questions, [])
+    await until(lambda: finished(system, sent), 300, "every question stored", every_s=0.5)
+    return THROUGHPUT_QUESTIONS / (time.monotonic() - started)
+
+
+async def test_two_of_each_keep_up_with_one(system: System) -> None:
+    one = await throughput(system)
+    await asyncio.to_thread(second_instances, system)
+    two = await throughput(system)
+    print(
+        f"\n[fault] two of each: {THROUGHPUT_QUESTIONS} questions offered at once, stored at "
+        f"{one:.0f}/s with one of each, {two:.0f}/s with two of each (ratio {two / one:.2f})",
+        flush=True,
+    )
+
+
+def conversations() -> Sent:
+    """CHATS chats of PER_CHAT questions each (message ids 1..PER_CHAT), sent round by round; the
+    answers, in the order they will be approved, go to the first ANSWERED_CHATS chats."""
+    first = random.randrange(10**9, 2 * 10**9, 10**5)
+    items = [
+        Question(first + c, f"Вопрос {m} из чата {c}: {TOPICS[(c + m) % len(TOPICS)]}, №{c * 7919 + m}.", m)
+        for m in range(1, PER_CHAT + 1)
+        for c in range(CHATS)
+    ]
+    answers = {
+        f"telegram:{first + c}:{m}": f"Чат {c}, ответ {m}. {answer_text(c * ANSWERS_PER_CHAT + m - 1)}"
+        for c in range(ANSWERED_CHATS)
+        for m in range(1, ANSWERS_PER_CHAT + 1)
+    }
+    return Sent(items, answers)
+
+
+def chat_of(case_id: str) -> int:
+    return int(case_id.split(":")[1])
+
+
+def expected_parts(answers: dict[str, str]) -> dict[int, list[str]]:
+    """Per chat, the texts the sandbox must show, in approval order (the dict's order)."""
+    parts: dict[int, list[str]] = defaultdict(list)
+    for case_id, text in answers.items():
+        parts[chat_of(case_id)] += [part.text for part in split_for_channel(text, Channel.telegram)]
+    return parts
+
+
+async def posted_by_chat(system: System, chats: set[int]) -> dict[int, list[str]]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        items = (await client.get(f"{system.url('sandbox-telegram')}/sandbox/sent")).json()["items"]
+    posted: dict[int, list[str]] = defaultdict(list)
+    for item in items:
+        if item.get("chat_id") in chats:
+            posted[item["chat_id"]].append(item["text"])
+    return posted
+
+
+async def steady_questions(system: System, items: list[Question], sent: list[str], workers: int = 12) -> None:
+    """Each question offered at its time, posted again until intake takes it."""
+    queue: asyncio.Queue[tuple[int, Question] | None] = asyncio.Queue()
+    async with httpx.AsyncClient(timeout=15) as client:
+
+        async def sender() -> None:
+            while (item := await queue.get()) is not None:
+                await _post_until_taken(client, system, item[1].update(item[0]))
+                sent.append(item[1].question_id)
+
+        tasks = [asyncio.create_task(sender()) for _ in range(workers)]
+        for index, question in enumerate(items):
+            queue.put_nowait((index + 1, question))
+            await asyncio.sleep(1 / QUESTIONS_PER_S)
+        for _ in tasks:
+            queue.put_nowait(None)
+        await asyncio.gather(*tasks)
+
+
+async def answers_in_order(system: System, answers: dict[str, str], given: list[str]) -> None:
+    """Each conversation's answers drafted and approved one after another (the next only once the
+    one before is approved); ten conversations at a time."""
+    operator, approver, store = DeskUser(system, OPERATOR), DeskUser(system, APPROVER), Store(system)
+    by_chat: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for case_id, text in answers.items():
+        by_chat[chat_of(case_id)].append((case_id, text))
+    desks = asyncio.Semaphore(10)
+
+    async def one_conversation(items: list[tuple[str, str]]) -> None:
+        async with desks:
+            for case_id, text in items:
+                await approve(approver, store, await draft_once(operator, store, case_id, text))
+                given.append(case_id)
+
+    try:
+        await asyncio.gather(*(one_conversation(items) for items in by_chat.values()))
+    finally:
+        await operator.close()
+        await approver.close()
+        await store.close()
+
+
+async def all_stored(system: System, case_ids: list[str]) -> bool:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(system.stack.mongo_url)
+    try:
+        stored = await client[system.database]["cases"].count_documents({"_id": {"$in": case_ids}})
+    finally:
+        await client.close()
+    return stored == len(case_ids)
+
+
+async def all_posted(system: System, answers: dict[str, str]) -> bool:
+    wanted = expected_parts(answers)
+    posted = await posted_by_chat(system, set(wanted))
+    return all(set(parts) <= set(posted.get(chat, [])) for chat, parts in wanted.items())
+
+
+async def kill_and_time(system: System, name: str, through: Callable[[], Awaitable[bool]]) -> float:
+    system.kill(name)
+    killed = time.monotonic()
+    await until(through, 240, f"the work of {name} taken over", every_s=0.25)
+    return time.monotonic() - killed
+
+
+async def kill_one_of_each(
+    system: System, sent: Sent, progress: Progress, recovery: dict[str, float]
+) -> None:
+    """One at a time, each once the one before has been recovered from."""
+    await progress.wait(questions=len(sent.questions) // 5)
+    taken = list(progress.questions)
+    recovery["classifier-2"] = await kill_and_time(system, "classifier-2", lambda: all_stored(system, taken))
+    await progress.wait(questions=len(sent.questions) // 2)
+    taken = list(progress.questions)
+    recovery["desk-2"] = await kill_and_time(system, "desk-2", lambda: all_stored(system, taken))
+    await progress.wait(answers=len(sent.answers) // 3)
+    approved = {case_id: sent.answers[case_id] for case_id in list(progress.answers)}
+    recovery["responder-2"] = await kill_and_time(system, "responder-2", lambda: all_posted(system, approved))
+
+
+async def test_one_of_each_killed_mid_stream_loses_doubles_and_reorders_nothing(system: System) -> None:
+    await asyncio.to_thread(second_instances, system)
+    sent = conversations()
+    before = await dead_letter_total(system)
+    started, progress, recovery = time.monotonic(), Progress(), dict[str, float]()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(steady_questions(system, sent.questions, progress.questions))
+        group.create_task(answers_in_order(system, sent.answers, progress.answers))
+        group.create_task(kill_one_of_each(system, sent, progress, recovery))
+    counts = await settled(system, sent, before, started + 360)
+    print("\n" + counts.line("two of each, one of each killed", sent, time.monotonic() - started), flush=True)
+    took = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in recovery.items())
+    print(f"[fault] two of each: everything taken in before each kill through after: {took}", flush=True)
+    counts.assert_exact(sent)
+    expected = expected_parts(sent.answers)
+    posted = await posted_by_chat(system, set(expected))
+    out_of_order = {chat: posted.get(chat) for chat, parts in expected.items() if posted.get(chat) != parts}
+    assert not out_of_order, f"answers not posted in approval order in {len(out_of_order)} chats"
