@@ -28,9 +28,10 @@ from .responses import errors
 from .store import MongoDeskRepository
 
 # On FerretDB 1.24 a period's read by moments cost a full scan (dashboard_store.py): 10,000 cases took
-# 40-52 s on this loaded 2-core machine; read by day keys it is small (docs/performance.md), but until
-# the backfill is done it is the scan. So one build per period at a time, kept for CACHE_S (the
-# setting `dashboard_cache_s`), and a store timeout of its own instead of JAUAP_MONGO_TIMEOUT_MS.
+# 40-52 s on this loaded 2-core machine. Read by day keys it grows with the period, not the store, and
+# is still seconds (docs/performance.md, Dashboard); until the backfill is done it is the scan. So one
+# build per period at a time, kept for CACHE_S (the setting `dashboard_cache_s`), and a store timeout
+# of its own instead of JAUAP_MONGO_TIMEOUT_MS.
 CACHE_S = 60.0
 BUILD_TIMEOUT_S = 300.0
 MAX_DAYS = 366
