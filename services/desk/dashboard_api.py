@@ -1,7 +1,8 @@
-"""`GET /api/dashboard` and `GET /api/dashboard/{panel}.csv`: the manager's dashboard for approvers and
-admins (the desk has no manager role: the people who approve answers are the ones who run the desk,
-as for the audit log). Recomputed at most every CACHE_S per period, so a page and its CSV downloads
-read the store once; the numbers are as of `period.until`."""
+"""`GET /api/dashboard` and `GET /api/dashboard/{panel}.csv`: the manager's dashboard, for every
+signed-in role (managers and operators both watch backlog, deadlines and response times; the desk
+has no separate manager role, and nothing on it is personal data). Recomputed at most every CACHE_S
+per period, so a page and its CSV downloads read the store once; the numbers are as of
+`period.until`."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def _store(ctx: DeskContext) -> DashboardStore:
 
 
 def may_read(session: Session) -> None:
-    require_role(session.role, Role.approver, "read the dashboard")
+    require_role(session.role, Role.operator, "read the dashboard")
 
 
 def _cache(request: Request) -> DashboardCache:

@@ -1,4 +1,4 @@
-"""The console's Dashboard page for approvers and admins. The page itself holds no numbers: its script
+"""The console's Dashboard page, for every signed-in role. The page itself holds no numbers: its script
 (static/dashboard.js) reads `GET /api/dashboard` and draws the charts with Chart.js, which the desk
 serves from `node_modules` (installed by `make install` with `npm ci` from package-lock.json; the
 CSP allows scripts from the desk only, so nothing comes from a CDN)."""
@@ -64,7 +64,7 @@ async def dashboard_page(request: Request, ctx: Context) -> Response:
     if session is None:
         expired = ctx.settings.session_cookie in request.cookies
         return secured(RedirectResponse("/?expired=1" if expired else "/", status_code=303))
-    if not has_role(session.role, Role.approver):
+    if not has_role(session.role, Role.operator):
         return secured(RedirectResponse("/queue", status_code=303))
     return render(
         request,
