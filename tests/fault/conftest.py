@@ -8,8 +8,10 @@ replay its records (its poison, its delivery results for cases in another databa
 them again, and the scenario's exact counts would count another scenario's dead letters."""
 
 import fcntl
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -21,10 +23,15 @@ from jauap.stack.settings import StackSettings, fault_stack_settings
 def fault_stack() -> Iterator[StackSettings]:
     settings = fault_stack_settings()
     settings.data_dir.parent.mkdir(parents=True, exist_ok=True)
-    # Two runs of this tier at once would wipe and kill each other's stack: the second one waits.
-    with (settings.data_dir.parent / "fault-stack.lock").open("w") as lock:
+    # Two runs of this tier at once would kill each other's servers: the second one waits. The lock
+    # is the machine's, not the checkout's, because the ports are: two clones collide as well.
+    with _machine_lock(settings).open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield from _fresh_stack(settings)
+
+
+def _machine_lock(settings: StackSettings) -> Path:
+    return Path(tempfile.gettempdir()) / f"jauap-fault-stack-{settings.kafka_port}.lock"
 
 
 def _fresh_stack(settings: StackSettings) -> Iterator[StackSettings]:
