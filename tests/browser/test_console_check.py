@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from playwright.sync_api import Page, expect
 
 from schemas import Author, Channel, Classification, QuestionClassified, QuestionReceived
+from tests.kafka_helpers import publish_events
 
-from .conftest import OPERATOR, Desk, _publish, screenshot
+from .conftest import OPERATOR, Desk, screenshot
 
 
 def _seed(desk: Desk, text: str, check_fields: list[str]) -> str:
@@ -41,7 +42,7 @@ def _seed(desk: Desk, text: str, check_fields: list[str]) -> str:
     )
     event = QuestionClassified(question=received, classification=classification)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, _publish(desk.env["JAUAP_KAFKA_BOOTSTRAP"], event)).result()
+        pool.submit(asyncio.run, publish_events(desk.env["JAUAP_KAFKA_BOOTSTRAP"], event)).result()
     return received.question_id
 
 

@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from playwright.sync_api import Page, expect
 
 from schemas import Author, Channel, Classification, QuestionClassified, QuestionReceived
+from tests.kafka_helpers import publish_events
 
-from .conftest import APPROVER, OPERATOR, Desk, _publish, screenshot
+from .conftest import APPROVER, OPERATOR, Desk, screenshot
 
 
 def seed(desk: Desk, text: str, channel: Channel, cluster: str | None, intent: str = "proposal") -> str:
@@ -41,7 +42,7 @@ def seed(desk: Desk, text: str, channel: Channel, cluster: str | None, intent: s
     )
     event = QuestionClassified(question=received, classification=classification)
     with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's loop owns this thread
-        pool.submit(asyncio.run, _publish(desk.env["JAUAP_KAFKA_BOOTSTRAP"], event)).result()
+        pool.submit(asyncio.run, publish_events(desk.env["JAUAP_KAFKA_BOOTSTRAP"], event)).result()
     return received.question_id
 
 

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from playwright.sync_api import Page, expect
 
 from schemas import Author, Channel, Classification, FaqMatch, QuestionClassified, QuestionReceived
+from tests.kafka_helpers import publish_events
 
-from .conftest import APPROVER, Desk, _publish, screenshot
+from .conftest import APPROVER, Desk, screenshot
 from .test_console_cluster import wait_in_queue
 
 
@@ -46,7 +47,7 @@ def seed(desk: Desk, text: str, *, needs_analysis: bool = False, faq_score: floa
     )
     event = QuestionClassified(question=received, classification=classification)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, _publish(desk.env["JAUAP_KAFKA_BOOTSTRAP"], event)).result()
+        pool.submit(asyncio.run, publish_events(desk.env["JAUAP_KAFKA_BOOTSTRAP"], event)).result()
     return received.question_id
 
 
