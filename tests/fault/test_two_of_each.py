@@ -15,6 +15,7 @@ the responder: up to 5 s after it) is through, stored as a case or posted (rebal
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -91,9 +92,25 @@ async def throughput(system: System) -> float:
     return THROUGHPUT_QUESTIONS / (time.monotonic() - started)
 
 
+async def joined(system: System) -> None:
+    """Waits (up to a minute) until the groups the services consume in hold two members each and are
+    Stable: a service is ready before its group's rebalance ends, and that pause would be timed too."""
+
+    async def two_members() -> bool:
+        for service in CONSUMERS:
+            groups = await shared_groups(system, service)
+            if groups is not None and any(group != ("Stable", 2) for group in groups.values()):
+                return False
+        return True
+
+    with contextlib.suppress(AssertionError):  # per-instance groups never hold two: time anyway
+        await until(two_members, 60, "groups rebalanced onto two instances", every_s=0.5)
+
+
 async def test_two_of_each_keep_up_with_one(system: System) -> None:
     one = await throughput(system)
     await asyncio.to_thread(second_instances, system)
+    await joined(system)
     two = await throughput(system)
     print(
         f"\n[fault] two of each: {THROUGHPUT_QUESTIONS} questions published at once, stored at "
