@@ -91,3 +91,19 @@ async def publish_events(bootstrap: str, *events: Event) -> None:
             await producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key())
     finally:
         await producer.stop()
+
+
+async def start_groups_at_the_end(bootstrap: str, groups: dict[str, str]) -> None:
+    """Commit each new consumer group's offsets at its topic's end, so a service started with it
+    reads only what is published from now on (a new group would otherwise read the whole topic,
+    which earlier tiers of the same run have filled with thousands of records)."""
+    for group, topic in groups.items():
+        partitions = [TopicPartition(topic, p) for p in sorted(await partitions_of(bootstrap, topic))]
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            consumer.assign(partitions)
+            ends = await consumer.end_offsets(partitions)
+            await consumer.commit(dict(ends))
+        finally:
+            await consumer.stop()

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Viewp
 from channels.pii import find_pii
 from jauap.stack.settings import StackSettings
 from schemas import Author, Channel, Classification, FaqMatch, QuestionClassified, QuestionReceived
-from tests.kafka_helpers import publish_events
+from tests.kafka_helpers import publish_events, start_groups_at_the_end
 from tests.processes import ServiceProcess, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -100,7 +100,9 @@ class Desk:
         return received.question_id
 
 
-@pytest.fixture(scope="session")
+# A desk (its own database and consumer groups) per test module: one desk for the whole tier let
+# the later modules' seeded cases stop reaching the queue (seen in full runs only, not bisected yet).
+@pytest.fixture(scope="module")
 def desk(stack: StackSettings) -> Iterator[Desk]:
     run = uuid.uuid4().hex[:8]
     env = {
@@ -109,6 +111,16 @@ def desk(stack: StackSettings) -> Iterator[Desk]:
         # Own consumer groups, so no other tier's desk takes these questions.
         "JAUAP_GROUP_PREFIX": f"browser-{run}",
     }
+    # The questions of the earlier tiers are not this desk's: it starts at the topics' ends.
+    prefix = env["JAUAP_GROUP_PREFIX"]
+    groups = {
+        f"{prefix}.desk.cases": "questions.classified.v1",
+        f"{prefix}.desk.delivery": "answers.delivered.v1",
+        f"{prefix}.desk.delivery-failed": "answers.failed.v1",
+        f"{prefix}.desk.delivery-status": "answers.status.v1",
+    }
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, start_groups_at_the_end(env["JAUAP_KAFKA_BOOTSTRAP"], groups)).result()
     process = ServiceProcess("desk", free_port(), env, "browser-desk")
     process.start()
     try:

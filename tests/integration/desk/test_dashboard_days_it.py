@@ -66,7 +66,11 @@ async def test_per_day_reads_match_the_read_by_moments_with_old_documents_backfi
 
     for days in (30, 7, 1):
         assert by_days[days].model_dump() == by_moments[days].model_dump(), f"{days} days"
-    assert by_days[30].questions.total == 19  # 18 of the dashboard's own test, one after midnight
+    # Counted from the seeded documents themselves: on a loaded machine seconds pass between `now`
+    # and the seeding, which can move a case across the period's first midnight.
+    since = period_of(30, now).since
+    assert by_days[30].questions.total == sum(1 for c in all_cases if since <= c["received_at"] <= now)
+    assert by_days[30].questions.total >= 18
     assert by_days[30].answers.total == 3
     assert (await backfill(db)).skipped
 
