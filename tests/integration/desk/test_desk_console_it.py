@@ -134,7 +134,8 @@ async def test_correction_version_check_and_export_round_trip(
     train = tmp_path / "train.jsonl"
     train.write_text("", encoding="utf-8")
     assert await asyncio.to_thread(classify_cmd.add_labels_main, [str(exported), "--train", str(train)]) == 0
-    added = json.loads(train.read_text(encoding="utf-8"))
+    lines = train.read_text(encoding="utf-8").splitlines()
+    [added] = [row for row in map(json.loads, lines) if row["text"] == doc["text"]]
     assert (added["text"], added["topic"], added["lang"]) == (doc["text"], "disability", "kk")
 
 
