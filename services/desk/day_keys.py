@@ -15,7 +15,7 @@ get them from the one-time backfill (`day_keys_backfill.py`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
@@ -33,7 +33,7 @@ def day_key(moment: datetime | date) -> str:
     """The Almaty day of a moment (naive moments are UTC, as a client without tz_aware reads them),
     or a day itself, as the key stored."""
     if isinstance(moment, datetime):
-        return local_day(moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+        return local_day(moment).isoformat()  # which reads a naive moment as UTC
     return moment.isoformat()
 
 
