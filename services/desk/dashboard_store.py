@@ -77,6 +77,14 @@ async def count(collection: AsyncCollection[Document], match: Document) -> int:
     return int(rows[0]["n"]) if rows else 0
 
 
+async def counted(
+    collection: AsyncCollection[Document], match: Document, fields: Sequence[str], order: str
+) -> tuple[Rows, int]:
+    """`project`, and how many matched: the rows read, or an exact `$count` when they were cut."""
+    rows = await project(collection, match, fields, order)
+    return rows, await count(collection, match) if rows.truncated else len(rows.docs)
+
+
 @dataclass(frozen=True)
 class OpenCases:
     """Open cases per status: how many (exact), and the newest MAX_ROWS of each for their ages."""
@@ -99,14 +107,10 @@ class DashboardStore:
         """The period's cases (PERIOD_FIELDS) and how many there are: received on `days`, which are
         the Almaty days from `since` on."""
         if not await self._by_days():
-            match: Document = {"received_at": {"$gte": since}}
-            rows = await project(self.cases, match, PERIOD_FIELDS, "received_at")
-            return rows, await count(self.cases, match) if rows.truncated else len(rows.docs)
+            return await counted(self.cases, {"received_at": {"$gte": since}}, PERIOD_FIELDS, "received_at")
 
         async def one_day(day: date) -> tuple[Rows, int]:
-            match = {RECEIVED_DAY: day_key(day)}
-            rows = await project(self.cases, match, PERIOD_FIELDS, "received_at")
-            return rows, await count(self.cases, match) if rows.truncated else len(rows.docs)
+            return await counted(self.cases, {RECEIVED_DAY: day_key(day)}, PERIOD_FIELDS, "received_at")
 
         read = await by_day(days, one_day)
         return merged([rows for rows, _ in read], "received_at"), sum(n for _, n in read)
@@ -120,8 +124,9 @@ class DashboardStore:
         truncated = False
         for status in OPEN_STATUSES:
             match = {"status": status.value}
-            rows = await project(self.cases, match, ("status", "received_at"), "received_at")
-            totals[status.value] = await count(self.cases, match) if rows.truncated else len(rows.docs)
+            rows, totals[status.value] = await counted(
+                self.cases, match, ("status", "received_at"), "received_at"
+            )
             docs += rows.docs
             truncated |= rows.truncated
         return OpenCases(totals, docs, truncated)
