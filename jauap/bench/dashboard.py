@@ -13,15 +13,11 @@ import argparse
 import asyncio
 import itertools
 import json
-import os
 import random
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -33,15 +29,15 @@ from services.desk.day_keys_backfill import MARKER_ID, MIGRATIONS
 from services.desk.settings import DeskSettings
 from services.desk.store import ensure_indexes
 
+from .desk_reads import Timing, add_user, logged_in, print_timings, timed
 from .pipeline import ServiceProcesses
-from .queue import Timing
 from .queue_cases import bench_cases
 
 Document = dict[str, object]
 DESK_PORT = 18101
 DATABASE = "jauap_bench_dashboard"
 MARKER = "bench_seeded"
-USER, PASSWORD = "bench-dashboard", "a long benchmark password"
+USER = "bench-dashboard"
 SEED_BATCH = 1000
 PERIODS = (30, 7)
 APPROVERS = tuple(f"approver-{n}" for n in range(8))
@@ -119,12 +115,6 @@ async def seed(mongo_url: str, count: int, open_cases: int, fresh: bool, keyed: 
         await client.close()
 
 
-def add_user(mongo_url: str) -> None:
-    env = {**os.environ, "JAUAP_MONGO_URL": mongo_url, "JAUAP_MONGO_DB": DATABASE, "JAUAP_PASSWORD": PASSWORD}
-    command = [sys.executable, "-m", "jauap.cli", "users", "add", USER, "--role", "approver"]
-    subprocess.run(command, env=env, capture_output=True, check=False)  # exists already on a rerun
-
-
 async def wait_for_backfill(mongo_url: str) -> float:
     """Seconds until the desk's backfill recorded itself done."""
     client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url)
@@ -141,24 +131,8 @@ async def wait_for_backfill(mongo_url: str) -> float:
         await client.close()
 
 
-async def timed(name: str, call: Callable[[], Awaitable[int]], repeat: int, budget_s: float) -> Timing:
-    samples: list[float] = []
-    status = 0
-    deadline = time.monotonic() + budget_s
-    for attempt in range(repeat):
-        started = time.perf_counter()
-        status = await call()
-        samples.append((time.perf_counter() - started) * 1000)
-        if status != 200 or (attempt >= 2 and time.monotonic() > deadline):
-            break
-    return Timing(name, samples, status)
-
-
 async def time_api(repeat: int, budget_s: float) -> list[Timing]:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{DESK_PORT}", timeout=600) as http:
-        login = await http.post("/api/auth/login", json={"username": USER, "password": PASSWORD})
-        if login.status_code != 200:
-            raise RuntimeError(f"bench: login failed ({login.status_code}): {login.text}")
+    async with logged_in(DESK_PORT, USER, timeout_s=600) as http:
 
         def get(days: int) -> Callable[[], Awaitable[int]]:
             async def call() -> int:
@@ -198,7 +172,7 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
     if args.by_moments:
         timings = await time_by_moments(stack.mongo_url, args.repeat, args.budget)
         return {**result, "read": "by moments, in process", "queries": [t.summary() for t in timings]}
-    await asyncio.to_thread(add_user, stack.mongo_url)
+    await asyncio.to_thread(add_user, stack.mongo_url, DATABASE, USER)
     env = {"JAUAP_LOG_LEVEL": "WARNING", "JAUAP_DASHBOARD_CACHE_S": "0"}
     if stack.store == "postgresql":
         env["JAUAP_FERRETDB_POSTGRES_URL"] = stack.postgres_url
@@ -219,9 +193,4 @@ def report(result: dict[str, object], as_json: bool) -> None:
         f"cases stored: {result['cases']} (seeded now: {result['seeded']}, {result['seed_per_s']}/s); "
         f"read: {result['read']}; day-key backfill: {result['backfill_s']} s"
     )
-    print(f"{'query':<24} {'n':>4} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} http")
-    for row in result["queries"]:  # type: ignore[attr-defined]
-        print(
-            f"{row['query']:<24} {row['n']:>4} {row['p50_ms']:>9} {row['p99_ms']:>9} {row['max_ms']:>9}"
-            f" {row['http']}"
-        )
+    print_timings(result["queries"])  # type: ignore[arg-type]

@@ -10,29 +10,24 @@ import argparse
 import asyncio
 import itertools
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
 
-import httpx
 import psycopg
 from pymongo import AsyncMongoClient
 
 from jauap.stack.settings import StackSettings
 from services.desk.store import MongoDeskRepository, ensure_indexes
 
-from .load import percentile
+from .desk_reads import Timing, add_user, logged_in, print_timings, timed
 from .pipeline import ServiceProcesses
 from .queue_cases import bench_cases
 
 DESK_PORT = 18100
 DATABASE = "jauap_bench_queue"
 MARKER = "bench_seeded"
-USER, PASSWORD = "bench-queue", "a long benchmark password"
+USER = "bench-queue"
 SEED_BATCH = 1000
 # (name, path): what the console and the API ask for. The console's counts carry a fresh `v` each
 # time so no shared poll answers them from memory: the cost measured is the store's.
@@ -67,24 +62,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON line")
 
 
-@dataclass(frozen=True)
-class Timing:
-    name: str
-    samples_ms: list[float]
-    status: int
-
-    def summary(self) -> dict[str, float | int | str]:
-        ordered = sorted(self.samples_ms)
-        return {
-            "query": self.name,
-            "n": len(ordered),
-            "p50_ms": round(percentile(ordered, 50), 1),
-            "p99_ms": round(percentile(ordered, 99), 1),
-            "max_ms": round(ordered[-1], 1),
-            "http": self.status,
-        }
-
-
 async def seed(mongo_url: str, count: int, open_cases: int, fresh: bool) -> tuple[int, float]:
     """Cases stored through the desk's repository, unless an earlier run stored as many; returns how
     many were added and the seconds. A marker says what is stored: counting 100,000 cases through
@@ -115,37 +92,21 @@ def _batches(docs: Iterable[dict[str, object]], size: int) -> Iterable[list[dict
         yield batch
 
 
-def add_user(mongo_url: str) -> None:
-    env = {**os.environ, "JAUAP_MONGO_URL": mongo_url, "JAUAP_MONGO_DB": DATABASE, "JAUAP_PASSWORD": PASSWORD}
-    command = [sys.executable, "-m", "jauap.cli", "users", "add", USER, "--role", "approver"]
-    subprocess.run(command, env=env, capture_output=True, check=False)  # exists already on a rerun
-
-
 async def time_queries(repeat: int, budget_s: float) -> list[Timing]:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{DESK_PORT}", timeout=120) as http:
-        login = await http.post("/api/auth/login", json={"username": USER, "password": PASSWORD})
-        if login.status_code != 200:
-            raise RuntimeError(f"bench: login failed ({login.status_code}): {login.text}")
-        return [await _time_one(http, name, path, repeat, budget_s) for name, path in QUERIES]
+    async with logged_in(DESK_PORT, USER, timeout_s=120) as http:
 
+        def get(path: str) -> Callable[[], Awaitable[int]]:
+            async def call() -> int:
+                return (await http.get(path.format(nonce=uuid.uuid4().hex[:12]))).status_code
 
-async def _time_one(http: httpx.AsyncClient, name: str, path: str, repeat: int, budget_s: float) -> Timing:
-    samples: list[float] = []
-    status = 0
-    deadline = time.monotonic() + budget_s
-    for attempt in range(repeat):
-        started = time.perf_counter()
-        response = await http.get(path.format(nonce=uuid.uuid4().hex[:12]))
-        samples.append((time.perf_counter() - started) * 1000)
-        status = response.status_code
-        if status != 200 or (attempt >= 2 and time.monotonic() > deadline):
-            break
-    return Timing(name, samples, status)
+            return call
+
+        return [await timed(name, get(path), repeat, budget_s) for name, path in QUERIES]
 
 
 async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, object]:
     added, seconds = await seed(stack.mongo_url, args.cases, args.open, args.fresh)
-    await asyncio.to_thread(add_user, stack.mongo_url)
+    await asyncio.to_thread(add_user, stack.mongo_url, DATABASE, USER)
     env = {"JAUAP_LOG_LEVEL": "ERROR"}
     if stack.store == "postgresql":
         if args.without_pushdown_indexes:
@@ -188,9 +149,4 @@ def report(result: dict[str, object], as_json: bool) -> None:
         f"(seeded now: {result['seeded']}, {result['seed_per_s']}/s); "
         f"pushdown indexes: {result['pushdown_indexes']}"
     )
-    print(f"{'query':<24} {'n':>4} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} http")
-    for row in result["queries"]:  # type: ignore[attr-defined]
-        print(
-            f"{row['query']:<24} {row['n']:>4} {row['p50_ms']:>9} {row['p99_ms']:>9} {row['max_ms']:>9}"
-            f" {row['http']}"
-        )
+    print_timings(result["queries"])  # type: ignore[arg-type]
