@@ -8,11 +8,11 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
 
+from .audit_search import FORMULA_STARTS
 from .dashboard_models import Dashboard, Panel, Series
 
 Cell = str | int | float | None
 Table = tuple[Sequence[str], Iterable[Sequence[Cell]]]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _daily(d: Dashboard, groups: Iterable[tuple[str, list[Series]]]) -> Iterable[Sequence[Cell]]:
@@ -89,7 +89,7 @@ TABLES: dict[Panel, Callable[[Dashboard], Table]] = {
 
 
 def _safe(cell: Cell) -> Cell:
-    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):  # the audit export's guard
         return "'" + cell
     return "" if cell is None else cell
 
