@@ -17,7 +17,7 @@ from typing import get_args
 from prometheus_client import Counter
 
 from schemas import AnswerDelivered, QuestionClassified
-from services.runtime.deadletter import DeadLetters, Reason, Record
+from services.runtime.deadletter import Reason, Record
 
 log = logging.getLogger("intake")
 
@@ -32,13 +32,8 @@ for _topic in (QuestionClassified.TOPIC, AnswerDelivered.TOPIC):  # every series
         SKIPPED.labels(_topic, _reason)
 
 
-async def _nowhere(topic: str, value: bytes, key: bytes | None, headers: dict[str, str]) -> None:
-    raise AssertionError("a follower never publishes a dead letter")  # pragma: no cover
-
-
-class LeftToTheOwner(DeadLetters):
-    def __init__(self) -> None:
-        super().__init__(_nowhere)
+class LeftToTheOwner:
+    """The guard's dead-letter sink (`DeadLetterSink`) for a follower: count, log, move on."""
 
     async def send(self, record: Record, error: BaseException, attempts: int, reason: Reason) -> None:
         SKIPPED.labels(record.topic, reason).inc()

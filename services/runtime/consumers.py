@@ -25,7 +25,15 @@ from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
 from pydantic import BaseModel
 
-from .deadletter import DeadLetters, Guard, OutageNotOver, Record, RetryPolicy, declare_topic_metrics
+from .deadletter import (
+    DeadLetters,
+    DeadLetterSink,
+    Guard,
+    OutageNotOver,
+    Record,
+    RetryPolicy,
+    declare_topic_metrics,
+)
 from .outages import Outages
 from .tracing import consuming, trace_of_headers
 
@@ -87,7 +95,7 @@ def _guard(
     policy: RetryPolicy,
     outages: Outages | None,
     name: str,
-    dead_letters: DeadLetters | None = None,
+    dead_letters: DeadLetterSink | None = None,
 ) -> Guard[E]:
     letters = dead_letters or dead_letters_for(broker)
     return Guard(model, letters, policy, outages=outages or Outages(), name=name)
@@ -104,7 +112,7 @@ def subscribe(
     description: str,
     outages: Outages | None = None,
     max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
-    dead_letters: DeadLetters | None = None,
+    dead_letters: DeadLetterSink | None = None,
 ) -> None:
     """`dead_letters`: where records that fail for good go, `<topic>.dlq` by default."""
     _check_fits_poll_interval(policy, max_poll_interval_ms)
@@ -136,10 +144,12 @@ def subscribe_batches(
     max_records: int = 500,
     outages: Outages | None = None,
     max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
+    dead_letters: DeadLetterSink | None = None,
 ) -> None:
+    """`dead_letters`: where records that fail for good go, `<topic>.dlq` by default."""
     _check_fits_poll_interval(policy, max_poll_interval_ms)
     declare_topic_metrics(topic)
-    guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}")
+    guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}", dead_letters)
 
     async def consume(message: Any = Context("message")) -> None:
         raw = message.raw_message

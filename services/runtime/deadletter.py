@@ -27,7 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Generic, Literal, TypeVar, get_args
+from typing import Generic, Literal, Protocol, TypeVar, get_args
 
 from prometheus_client import Counter
 from pydantic import BaseModel, ValidationError
@@ -120,6 +120,13 @@ def dlq_headers(record: Record, error: BaseException, attempts: int, reason: Rea
     }
 
 
+class DeadLetterSink(Protocol):
+    """Where the guard puts a record that fails for good. `DeadLetters` by default; a group that
+    follows a topic another service owns (and dead-letters) may count and skip instead."""
+
+    async def send(self, record: Record, error: BaseException, attempts: int, reason: Reason) -> None: ...
+
+
 @dataclass
 class DeadLetters:
     """Sends a record's original bytes to `<topic>.dlq`. If that publish fails the exception
@@ -164,7 +171,7 @@ class Guard(Generic[E]):
     """Parses records into events and runs a handler under the failure policy above."""
 
     model: type[E]
-    dead_letters: DeadLetters
+    dead_letters: DeadLetterSink
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Sleep = asyncio.sleep
     outages: Outages = field(default_factory=Outages)

@@ -33,7 +33,7 @@ from schemas import Event, dlq_topic
 from . import consumers
 from .broker import make_broker
 from .dead_letter_topic import replay_group
-from .deadletter import DeadLetters, RetryPolicy
+from .deadletter import DeadLetterSink, RetryPolicy
 from .http import ops_router
 from .invalid_requests import invalid_request_response
 from .lag import Subscription, run_lag_collector
@@ -90,7 +90,7 @@ class Runtime:
         handle: Callable[[EV], Awaitable[None]],
         description: str,
         outages: Outages | None = None,
-        dead_letters: DeadLetters | None = None,
+        dead_letters: DeadLetterSink | None = None,
     ) -> None:
         """Consume `event`'s topic in this service's group for `purpose`, under the retry/DLQ guard.
         `outages`: where it reports what it waits out, the service's own (its readiness) by default;
@@ -110,12 +110,16 @@ class Runtime:
         handle_batch: Callable[[list[EV]], Awaitable[None]],
         description: str,
         max_records: int = 500,
+        outages: Outages | None = None,
+        dead_letters: DeadLetterSink | None = None,
     ) -> None:
+        """Like `subscribe`, a batch of records at a time (one call, one offset commit per batch)."""
         self._measure_lag(purpose, event.TOPIC)
         consumers.subscribe_batches(
             self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
             handle_batch=handle_batch, policy=self.retry_policy, description=description,
-            max_records=max_records, outages=self.outages,
+            max_records=max_records, outages=self.outages if outages is None else outages,
+            dead_letters=dead_letters,
         )  # fmt: skip
 
 
