@@ -56,22 +56,25 @@ class Engine:
         faq: FaqIndex,
         gazetteer: Gazetteer,
         check_below: float = DEFAULT_CHECK_BELOW,
+        calibration: Calibration | None = None,
     ) -> None:
         self.model = model
         self.faq = faq
         self.gazetteer = gazetteer
         self.languages = LanguageIdentifier()
         self.check_below = check_below
-        # Without a calibration the confidences are the raw scores and the thresholds the defaults.
-        self.calibration = model.calibration or Calibration()
-        self.thresholds: UrgencyThresholds = self.calibration.urgency
+        # The model's own calibration unless one is given; without either the confidences are the
+        # raw scores and the thresholds the defaults.
+        self.calibration = calibration or model.calibration or Calibration()
+
+    @property
+    def thresholds(self) -> UrgencyThresholds:
+        return self.calibration.urgency
 
     def uncalibrated(self) -> Engine:
         """The same engine reporting raw scores as confidences (to fit or compare calibration)."""
-        raw = Engine.__new__(Engine)
-        raw.__dict__.update(self.__dict__)
-        raw.calibration = Calibration(urgency=self.thresholds)
-        return raw
+        raw = Calibration(urgency=self.thresholds)
+        return Engine(self.model, self.faq, self.gazetteer, self.check_below, raw)
 
     @property
     def model_version(self) -> str:

@@ -64,8 +64,8 @@ def calibrate(model: TextModel, dev: Sequence[LabelledExample]) -> Calibration:
     texts = [example.text for example in dev]
     p_high, rule_urgent = urgency_evidence(Engine(model, faq, gazetteer), texts)
     thresholds = tune_urgency(p_high, rule_urgent, [example.urgency == "high" for example in dev])
-    model.calibration = Calibration(urgency=thresholds)
-    raw_engine = Engine(model, faq, gazetteer)
+    # Raw scores at the tuned thresholds: what the scales are fitted on.
+    raw_engine = Engine(model, faq, gazetteer, calibration=Calibration(urgency=thresholds))
     items = [ClassifyInput(id=str(i), text=e.text, region_hint=e.region_hint) for i, e in enumerate(dev)]
     results = [
         result

@@ -110,10 +110,5 @@ def test_urgency_between_the_thresholds_is_normal_and_checked(engine: Engine) ->
     tuned = engine.model.calibration
     assert tuned is not None
     banded = Calibration(UrgencyThresholds(high=0.99, check=0.01), tuned.scales, tuned.region, tuned.rows)
-    model = engine.model
-    try:
-        model.calibration = banded
-        result = Engine(model, engine.faq, engine.gazetteer).classify(item)
-    finally:
-        model.calibration = tuned
+    result = Engine(engine.model, engine.faq, engine.gazetteer, calibration=banded).classify(item)
     assert result.urgency == "normal" and result.needs_check and "urgency" in result.check_fields
