@@ -15,6 +15,7 @@ import json
 import signal
 import sys
 from collections.abc import Callable
+from types import ModuleType
 from typing import TypeVar
 
 from jauap.stack import servers
@@ -69,10 +70,9 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["queue"]:
-        return queue_main(argv[1:])
-    if argv[:1] == ["dashboard"]:
-        return dashboard_main(argv[1:])
+    desk_benches = {"queue": queue, "dashboard": dashboard}
+    if argv[:1] and argv[0] in desk_benches:
+        return desk_bench_main(argv[0], desk_benches[argv[0]], argv[1:])
     args = parse_args(argv)
     if not args.json:
         print(f"[jauap bench] {args.count} questions at {args.rate}/s ...", flush=True)
@@ -106,27 +106,16 @@ def on_bench_stack(run: Callable[[StackSettings], T]) -> T | None:
             servers.stop(stack)
 
 
-def queue_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="jauap bench queue", description=queue.__doc__)
-    queue.add_arguments(parser)
+def desk_bench_main(name: str, bench: ModuleType, argv: list[str]) -> int:
+    """`jauap bench queue` or `jauap bench dashboard`: both read the desk on a seeded store, and each
+    module has the same parts (add_arguments, measure, report, and its docstring as help)."""
+    parser = argparse.ArgumentParser(prog=f"jauap bench {name}", description=bench.__doc__)
+    bench.add_arguments(parser)
     args = parser.parse_args(argv)
     if not args.json:
-        print(f"[jauap bench queue] {args.cases} cases ...", flush=True)
-    result = on_bench_stack(lambda stack: asyncio.run(queue.measure(stack, args)))
+        print(f"[jauap bench {name}] {args.cases} cases ...", flush=True)
+    result = on_bench_stack(lambda stack: asyncio.run(bench.measure(stack, args)))
     if result is None:
         return 1
-    queue.report(result, args.json)
-    return 0
-
-
-def dashboard_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="jauap bench dashboard", description=dashboard.__doc__)
-    dashboard.add_arguments(parser)
-    args = parser.parse_args(argv)
-    if not args.json:
-        print(f"[jauap bench dashboard] {args.cases} cases ...", flush=True)
-    result = on_bench_stack(lambda stack: asyncio.run(dashboard.measure(stack, args)))
-    if result is None:
-        return 1
-    dashboard.report(result, args.json)
+    bench.report(result, args.json)
     return 0
