@@ -179,25 +179,31 @@ def parts_of(text: str) -> int:
 
 
 async def send_questions(
-    system: System, items: list[Question], sent: list[str], concurrency: int = 12
+    system: System, items: list[Question], sent: list[str], concurrency: int = 12, per_second: float = 0
 ) -> None:
-    """Posts every update until intake takes it; `sent` grows as they are taken, so a scenario can
-    act mid-stream."""
-    queue: asyncio.Queue[tuple[int, Question]] = asyncio.Queue()
-    for index, item in enumerate(items):
-        queue.put_nowait((index + 1, item))
+    """Posts every update until intake takes it, by at most `concurrency` senders at once; `sent`
+    grows as they are taken, so a scenario can act mid-stream. With `per_second`, each question is
+    offered at its time (a steady stream) instead of all at once."""
+    queue: asyncio.Queue[tuple[int, Question] | None] = asyncio.Queue()
     async with httpx.AsyncClient(timeout=15) as client:
 
-        async def worker() -> None:
-            while not queue.empty():
-                update_id, item = queue.get_nowait()
-                await _post_until_taken(client, system, item.update(update_id))
+        async def sender() -> None:
+            while (queued := await queue.get()) is not None:
+                update_id, item = queued
+                await post_until_taken(client, system, item.update(update_id))
                 sent.append(item.question_id)
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        async with asyncio.TaskGroup() as group:
+            senders = [group.create_task(sender()) for _ in range(concurrency)]
+            for index, item in enumerate(items):
+                queue.put_nowait((index + 1, item))
+                if per_second:
+                    await asyncio.sleep(1 / per_second)
+            for _ in senders:
+                queue.put_nowait(None)
 
 
-async def _post_until_taken(client: httpx.AsyncClient, system: System, update: dict[str, Any]) -> None:
+async def post_until_taken(client: httpx.AsyncClient, system: System, update: dict[str, Any]) -> None:
     headers = {SECRET_HEADER: system.secret}
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:

@@ -22,7 +22,7 @@ from tests.fault.answers import give_answers
 from tests.fault.counts import dead_letter_total
 from tests.fault.network import ProxiedSystem, Toxiproxy, network_in_between, readiness, until_ready
 from tests.fault.scenario import Progress, plan, settled
-from tests.fault.system import Question, System, _post_until_taken
+from tests.fault.system import System, send_questions
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -45,27 +45,6 @@ def system(stack: StackSettings, network: Toxiproxy) -> Iterator[System]:
         yield system
     finally:
         system.stop()
-
-
-async def steady_questions(system: System, items: list[Question], sent: list[str], workers: int = 12) -> None:
-    """Each question offered at its time; one the system cannot take yet is posted again (Telegram
-    redelivers), by at most `workers` senders at once."""
-    queue: asyncio.Queue[tuple[int, Question] | None] = asyncio.Queue()
-    async with httpx.AsyncClient(timeout=15) as client:
-
-        async def sender() -> None:
-            while (item := await queue.get()) is not None:
-                update_id, question = item
-                await _post_until_taken(client, system, question.update(update_id))
-                sent.append(question.question_id)
-
-        tasks = [asyncio.create_task(sender()) for _ in range(workers)]
-        for index, question in enumerate(items):
-            queue.put_nowait((index + 1, question))
-            await asyncio.sleep(1 / QUESTIONS_PER_S)
-        for _ in tasks:
-            queue.put_nowait(None)
-        await asyncio.gather(*tasks)
 
 
 async def faults(system: System, network: Toxiproxy, progress: Progress, timeline: dict[str, float]) -> None:
@@ -108,7 +87,8 @@ async def test_latency_resets_and_a_30_second_partition_mid_stream(
     before = await dead_letter_total(system)
     started, progress, timeline = time.monotonic(), Progress(), dict[str, float]()
     async with asyncio.TaskGroup() as group:
-        group.create_task(steady_questions(system, sent.questions, progress.questions))
+        stream = send_questions(system, sent.questions, progress.questions, per_second=QUESTIONS_PER_S)
+        group.create_task(stream)
         group.create_task(give_answers(system, sent.answers, progress.answers))
         group.create_task(faults(system, network, progress, timeline))
     counts = await settled(system, sent, before, started + 420)

@@ -44,9 +44,9 @@ from tests.fault.system import (
     TOPICS,
     Question,
     System,
-    _post_until_taken,
     answer_text,
     running_system,
+    send_questions,
 )
 
 pytestmark = pytest.mark.timeout(480)
@@ -156,25 +156,6 @@ async def posted_by_chat(system: System, chats: set[int]) -> dict[int, list[str]
         if item.get("chat_id") in chats:
             posted[item["chat_id"]].append(item["text"])
     return posted
-
-
-async def steady_questions(system: System, items: list[Question], sent: list[str], workers: int = 12) -> None:
-    """Each question offered at its time, posted again until intake takes it."""
-    queue: asyncio.Queue[tuple[int, Question] | None] = asyncio.Queue()
-    async with httpx.AsyncClient(timeout=15) as client:
-
-        async def sender() -> None:
-            while (item := await queue.get()) is not None:
-                await _post_until_taken(client, system, item[1].update(item[0]))
-                sent.append(item[1].question_id)
-
-        tasks = [asyncio.create_task(sender()) for _ in range(workers)]
-        for index, question in enumerate(items):
-            queue.put_nowait((index + 1, question))
-            await asyncio.sleep(1 / QUESTIONS_PER_S)
-        for _ in tasks:
-            queue.put_nowait(None)
-        await asyncio.gather(*tasks)
 
 
 async def answers_in_order(system: System, answers: dict[str, str], given: list[str]) -> None:
@@ -296,7 +277,8 @@ async def test_one_of_each_killed_mid_stream_loses_doubles_and_reorders_nothing(
     before = await dead_letter_total(system)
     started, progress, recovery = time.monotonic(), Progress(), dict[str, Recovery]()
     async with asyncio.TaskGroup() as group:
-        group.create_task(steady_questions(system, sent.questions, progress.questions))
+        stream = send_questions(system, sent.questions, progress.questions, per_second=QUESTIONS_PER_S)
+        group.create_task(stream)
         group.create_task(answers_in_order(system, sent.answers, progress.answers))
         group.create_task(kill_one_of_each(system, sent, progress, recovery))
     counts = await settled(system, sent, before, started + 360)
