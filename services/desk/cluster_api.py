@@ -150,13 +150,10 @@ async def cluster_view(clusters: ClusterAnswers, case_id: str) -> Cluster:
     drafts: list[ClusterDraft] = []
     answer = None
     if case.get("cluster_id"):
-        waiting = [
-            d
-            for d in await clusters.drafts.of_cluster(case["cluster_id"])
-            if d["status"] in ("pending", "approving")
-        ]
+        every = await clusters.drafts.of_cluster(case["cluster_id"])
+        waiting = [d for d in every if d["status"] in ("pending", "approving")]
         drafts = [await shown_draft(clusters, d, cases) for d in waiting]
-        answer = await clusters.approved_answer(case["cluster_id"])
+        answer = await clusters.approved_answer(case["cluster_id"], every, cases)
     return Cluster(
         cluster_id=case.get("cluster_id"),
         size=len(cases),

@@ -62,14 +62,17 @@ class ClusterReading:
             if c["status"] in DRAFTABLE
         ]
 
-    async def approved_answer(self, cluster_id: str) -> str | None:
-        """The text last approved for the cluster: a cluster draft's, else a case's own answer."""
-        decided = [
-            d for d in await self.drafts.of_cluster(cluster_id) if d["status"] in (APPROVING, APPROVED)
-        ]
+    async def approved_answer(
+        self, cluster_id: str, drafts: list[Document] | None = None, cases: list[Document] | None = None
+    ) -> str | None:
+        """The text last approved for the cluster: a cluster draft's, else a case's own answer.
+        `drafts` and `cases`: the cluster's, when the caller has read them already."""
+        drafts = drafts if drafts is not None else await self.drafts.of_cluster(cluster_id)
+        decided = [d for d in drafts if d["status"] in (APPROVING, APPROVED)]
         if decided:
             return str(decided[-1]["text"])
-        answered = [c for c in await self.cases_of_cluster(cluster_id) if c.get("answer_id")]
+        cases = cases if cases is not None else await self.cases_of_cluster(cluster_id)
+        answered = [c for c in cases if c.get("answer_id")]
         for case in sorted(answered, key=lambda c: c.get("approved_at") or c["received_at"], reverse=True):
             answer = await self.desk.repo.get_draft(case["answer_id"])
             if answer is not None and not answer.get("notice"):  # a holding reply answers nothing

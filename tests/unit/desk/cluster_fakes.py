@@ -18,6 +18,7 @@ Document = dict[str, Any]
 class FakeClusterDrafts:
     def __init__(self) -> None:
         self.drafts: dict[str, Document] = {}
+        self.cluster_reads = 0  # calls of of_cluster: what a screen costs the store
 
     async def add(self, draft: Document) -> None:
         if draft["_id"] in self.drafts:
@@ -35,6 +36,7 @@ class FakeClusterDrafts:
         return True
 
     async def of_cluster(self, cluster_id: str) -> list[Document]:
+        self.cluster_reads += 1
         found = [d for d in self.drafts.values() if d["cluster_id"] == cluster_id]
         return copy.deepcopy(sorted(found, key=lambda d: d["created_at"]))
 

@@ -9,11 +9,13 @@ from desk_fakes import FakeClock, FakeDeskRepository, FakePublisher
 
 from schemas import AnswerApproved, AnswerDelivered, AnswerFailed, Channel, DeliveredPart
 from services.desk.cases import TransitionError
+from services.desk.cluster_api import cluster_view
 from services.desk.cluster_drafts import ClusterAnswers
 from services.desk.cluster_fanout import answer_id_for, approve_for_cases
 from services.desk.core import Invalid, User
 from services.desk.handlers import DeskHandlers
 from services.desk.policy import Forbidden
+from services.desk.store import CaseFilter, Document
 from services.desk.workflow import Desk
 
 pytestmark = pytest.mark.unit
@@ -224,6 +226,28 @@ async def test_a_later_case_of_an_answered_cluster_is_offered_the_approved_answe
     draft = await clusters.write("telegram:101", OLGA, TEXT, [])
     await clusters.approve(draft["_id"], BOSS)
     assert await clusters.approved_answer("c-pension") == TEXT
+
+
+async def test_the_cluster_screen_reads_the_clusters_drafts_and_cases_once() -> None:
+    """The case screen and its poll read the cluster (cluster_view): the approved answer comes from the
+    drafts and cases read for the panel, not from reading them again."""
+    clusters, repo, _ = await setup()
+    await clusters.write("telegram:101", OLGA, TEXT, [])
+    drafts = clusters.drafts
+    assert isinstance(drafts, FakeClusterDrafts)
+    case_reads: list[CaseFilter] = []
+    list_cases = repo.list_cases
+
+    async def counted(where: CaseFilter, limit: int, offset: int) -> tuple[list[Document], int]:
+        case_reads.append(where)
+        found: tuple[list[Document], int] = await list_cases(where, limit, offset)
+        return found
+
+    repo.list_cases = counted
+    drafts.cluster_reads = 0
+    shown = await cluster_view(clusters, "whatsapp:102")
+    assert shown.approved_answer is None and len(shown.drafts) == 1
+    assert drafts.cluster_reads == 1 and len(case_reads) == 1
 
 
 async def test_a_single_case_answer_of_the_cluster_is_offered_too() -> None:
