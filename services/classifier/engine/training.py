@@ -17,7 +17,8 @@ from .calibration import CALIBRATED_FIELDS, Calibration, Platt, SourceRates, tun
 from .danger import scan_from_cues
 from .dataset import DATA_DIR, TRAIN_PATH, LabelledExample, data_fingerprint, load_examples
 from .decide import probability
-from .engine import ClassifyInput, Engine
+from .engine import ClassifyInput, Engine, Prepared
+from .evaluate_calibration import is_right
 from .faq import FaqIndex
 from .language import LanguageIdentifier
 from .model import DEFAULT_MODEL_PATH, FEATURES_VERSION, TextModel
@@ -61,8 +62,8 @@ def train_model(train_path: Path = TRAIN_PATH, dev_paths: Sequence[Path] = DEV_P
 def calibrate(model: TextModel, dev: Sequence[LabelledExample]) -> Calibration:
     """Urgency thresholds first (the urgency label depends on them), then every field's scale."""
     faq, gazetteer = FaqIndex.load(), Gazetteer()
-    texts = [example.text for example in dev]
-    p_high, rule_urgent = urgency_evidence(Engine(model, faq, gazetteer), texts)
+    prepared = Engine(model, faq, gazetteer).prepare([example.text for example in dev])
+    p_high, rule_urgent = urgency_evidence(prepared)
     thresholds = tune_urgency(p_high, rule_urgent, [example.urgency == "high" for example in dev])
     # Raw scores at the tuned thresholds: what the scales are fitted on.
     raw_engine = Engine(model, faq, gazetteer, calibration=Calibration(urgency=thresholds))
@@ -72,23 +73,22 @@ def calibrate(model: TextModel, dev: Sequence[LabelledExample]) -> Calibration:
         for start in range(0, len(items), _BATCH)
         for result in raw_engine.classify_batch(items[start : start + _BATCH])
     ]
-    scales: dict[str, Platt] = {}
-    for name in CALIBRATED_FIELDS:
-        if name == "region":
-            continue
-        right = [str(getattr(r, name)) == str(getattr(e, name)) for e, r in zip(dev, results, strict=True)]
-        scales[name] = Platt.fit([r.confidence[name] for r in results], right)
-    latin = [lang.latin_kazakh for lang in raw_engine.languages.detect_batch(texts)]
+    pairs = list(zip(dev, results, strict=True))
+    scales = {
+        name: Platt.fit([r.confidence[name] for r in results], [is_right(name, e, r) for e, r in pairs])
+        for name in CALIBRATED_FIELDS
+        if name != "region"
+    }
+    latin = [lang.latin_kazakh for lang in prepared.languages]
     sources = [gazetteer.region(e.text, e.region_hint, kk).source for e, kk in zip(dev, latin, strict=True)]
-    region = SourceRates.fit(sources, [e.region == r.region for e, r in zip(dev, results, strict=True)])
+    region = SourceRates.fit(sources, [is_right("region", e, r) for e, r in pairs])
     return Calibration(urgency=thresholds, scales=scales, region=region, rows=len(dev))
 
 
-def urgency_evidence(engine: Engine, texts: Sequence[str]) -> tuple[list[float], list[bool]]:
-    """Per text: the model's probability of `high` and whether a rule marks it urgent."""
-    prepared = engine.prepare(texts)
+def urgency_evidence(prepared: Prepared) -> tuple[list[float], list[bool]]:
+    """Per prepared text: the model's probability of `high` and whether a rule marks it urgent."""
     head = prepared.heads["urgency"]
-    p_high = [probability(head, row, "high") for row in range(len(texts))]
+    p_high = [probability(head, row, "high") for row in range(len(prepared.normalised))]
     return p_high, [
         rules.signals(text, scan_from_cues(cues)).urgent
         for text, cues in zip(prepared.normalised, prepared.cues.tolist(), strict=True)
