@@ -43,18 +43,18 @@ def install(runtime: Runtime, app: FastAPI) -> MongoStatusStore:
     app.include_router(status_page.router)
     recorder = StatusRecorder(store)
     outages, skipped = Outages(), LeftToTheOwner()
-    runtime.subscribe(
+    runtime.subscribe_batches(
         "webform-status",
         event=QuestionClassified,
-        handle=recorder.classified,
+        handle_batch=recorder.classified,
         description="Mark a web-form question as being handled on its status page.",
         outages=outages,
         dead_letters=skipped,
     )
-    runtime.subscribe(
+    runtime.subscribe_batches(
         "webform-answers",
         event=AnswerDelivered,
-        handle=recorder.delivered,
+        handle_batch=recorder.delivered,
         description="Show an answer delivered to a web-form question on its status page.",
         outages=outages,
         dead_letters=skipped,

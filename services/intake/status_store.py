@@ -12,16 +12,15 @@
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
-from services.runtime.store import Document
+from services.runtime.store import Document, insert_missing
 
 LINKS = "webform_links"
 PROGRESS = "webform_progress"
@@ -35,6 +34,15 @@ class Link:
     question_id: str
     lang: str
     received_at: datetime
+
+
+@dataclass(frozen=True)
+class Handled:
+    """A web-form question classified: in the operators' queue."""
+
+    question_id: str
+    lang: str | None  # the classifier's, when it is one the page speaks
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -57,9 +65,11 @@ class StatusStore(Protocol):
 
     async def link(self, digest: str) -> Link | None: ...
 
-    async def mark_handled(self, question_id: str, lang: str | None, at: datetime) -> None: ...
+    async def mark_handled(self, handled: Sequence[Handled]) -> None: ...
 
-    async def add_answer(self, question_id: str, answer: DeliveredAnswer) -> None: ...
+    async def add_answers(self, answers: Sequence[tuple[str, DeliveredAnswer]]) -> None:
+        """`answers`: (question id, answer) pairs."""
+        ...
 
     async def progress(self, question_id: str) -> Progress: ...
 
@@ -91,28 +101,34 @@ class MongoStatusStore:
             received_at=found["received_at"],
         )
 
-    async def mark_handled(self, question_id: str, lang: str | None, at: datetime) -> None:
+    async def mark_handled(self, handled: Sequence[Handled]) -> None:
         await self._insert_progress(
-            {
-                "_id": f"{question_id}#handled",
-                "question_id": question_id,
-                "kind": "handled",
-                "lang": lang,
-                "at": at,
-            }
+            [
+                {
+                    "_id": f"{h.question_id}#handled",
+                    "question_id": h.question_id,
+                    "kind": "handled",
+                    "lang": h.lang,
+                    "at": h.at,
+                }
+                for h in handled
+            ]
         )
 
-    async def add_answer(self, question_id: str, answer: DeliveredAnswer) -> None:
+    async def add_answers(self, answers: Sequence[tuple[str, DeliveredAnswer]]) -> None:
         await self._insert_progress(
-            {
-                "_id": f"{question_id}#answer:{answer.answer_id}",
-                "question_id": question_id,
-                "kind": "answer",
-                "answer_id": answer.answer_id,
-                "text": answer.text,
-                "at": answer.delivered_at,
-                "by_email": answer.by_email,
-            }
+            [
+                {
+                    "_id": f"{question_id}#answer:{answer.answer_id}",
+                    "question_id": question_id,
+                    "kind": "answer",
+                    "answer_id": answer.answer_id,
+                    "text": answer.text,
+                    "at": answer.delivered_at,
+                    "by_email": answer.by_email,
+                }
+                for question_id, answer in answers
+            ]
         )
 
     async def progress(self, question_id: str) -> Progress:
@@ -135,10 +151,9 @@ class MongoStatusStore:
             answers=answers,
         )
 
-    async def _insert_progress(self, document: Document) -> None:
+    async def _insert_progress(self, documents: list[Document]) -> None:
         await self._ensure_index()
-        with contextlib.suppress(DuplicateKeyError):  # a replayed event: already recorded
-            await self._progress.insert_one(document)
+        await insert_missing(self._progress, documents)  # a replayed event's document is already there
 
     async def _ensure_index(self) -> None:
         # Lazily, not at start: intake must start (webhooks) while the store is down.

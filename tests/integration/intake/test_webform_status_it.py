@@ -27,7 +27,7 @@ from schemas import (
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
 from services.intake.status_links import digest_of
-from services.intake.status_store import LINKS, PROGRESS, DeliveredAnswer, Link, MongoStatusStore
+from services.intake.status_store import LINKS, PROGRESS, DeliveredAnswer, Handled, Link, MongoStatusStore
 from tests.integration.responder.responder_it import start_group_at_end
 from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually, publish_events
 
@@ -132,9 +132,10 @@ async def test_the_store_keeps_answers_once_in_delivery_order(db: AsyncDatabase[
     later = DeliveredAnswer("a2", "Ответ.", T0 + timedelta(days=2), by_email=False)
     notice = DeliveredAnswer("a1", "Мы проверяем и ответим до 10.12.", T0 + timedelta(days=1), by_email=True)
     for answer in (later, notice, later):
-        await store.add_answer(question_id, answer)
-    await store.mark_handled(question_id, "ru", T0)
-    await store.mark_handled(question_id, "kk", T0)  # a replay of another classification changes nothing
+        await store.add_answers([(question_id, answer)])
+    await store.mark_handled([Handled(question_id, "ru", T0)])
+    # A replay of another classification changes nothing.
+    await store.mark_handled([Handled(question_id, "kk", T0)])
     progress = await store.progress(question_id)
     assert progress.handled and progress.lang == "ru"
     assert [a.answer_id for a in progress.answers] == ["a1", "a2"]

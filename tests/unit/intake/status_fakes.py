@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
 
 from channels.webform import WebFormQuestion, to_question
 from schemas import Classification, QuestionClassified, QuestionReceived
-from services.intake.status_store import DeliveredAnswer, Link, Progress
+from services.intake.status_store import DeliveredAnswer, Handled, Link, Progress
 
 
 class MemoryStatusStore:
@@ -16,6 +16,7 @@ class MemoryStatusStore:
         self.answers: dict[tuple[str, str], DeliveredAnswer] = {}
         self.fail_with = fail_with
         self.lookups = 0
+        self.writes = 0  # calls that write progress: one per batch of events
 
     async def add_link(self, link: Link) -> None:
         if self.fail_with is not None:
@@ -27,11 +28,15 @@ class MemoryStatusStore:
         self.lookups += 1
         return self.links.get(digest)
 
-    async def mark_handled(self, question_id: str, lang: str | None, at: datetime) -> None:
-        self.handled.setdefault(question_id, lang)
+    async def mark_handled(self, handled: Sequence[Handled]) -> None:
+        self.writes += 1
+        for h in handled:
+            self.handled.setdefault(h.question_id, h.lang)
 
-    async def add_answer(self, question_id: str, answer: DeliveredAnswer) -> None:
-        self.answers.setdefault((question_id, answer.answer_id), answer)
+    async def add_answers(self, answers: Sequence[tuple[str, DeliveredAnswer]]) -> None:
+        self.writes += 1
+        for question_id, answer in answers:
+            self.answers.setdefault((question_id, answer.answer_id), answer)
 
     async def progress(self, question_id: str) -> Progress:
         answers = sorted(

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from intake_fakes import FakePublisher
 from pymongo.errors import ServerSelectionTimeoutError
-from status_fakes import MemoryStatusStore, classified
+from status_fakes import MemoryStatusStore, classified, webform_question
 
 from channels.webform import STATUS_PAGE_MESSAGE_PREFIX
 from schemas import AnswerDelivered, Channel, QuestionReceived
@@ -37,19 +37,21 @@ class Site:
         return r.json()["status_url"], self.publisher.published[-1]
 
     async def classified(self, question: QuestionReceived, lang: str) -> None:
-        await self.recorder.classified(classified(question, lang))
+        await self.recorder.classified([classified(question, lang)])
 
     async def delivered(self, question: QuestionReceived, text: str, message_id: str, answer_id: str) -> None:
         part = DeliveredPart(part_index=0, part_count=1, channel_message_id=message_id, text=text)
         await self.recorder.delivered(
-            AnswerDelivered(
-                answer_id=answer_id,
-                case_id=question.question_id,
-                question_id=question.question_id,
-                channel=Channel.webform,
-                conversation_id=question.conversation_id,
-                parts=[part],
-            )
+            [
+                AnswerDelivered(
+                    answer_id=answer_id,
+                    case_id=question.question_id,
+                    question_id=question.question_id,
+                    channel=Channel.webform,
+                    conversation_id=question.conversation_id,
+                    parts=[part],
+                )
+            ]
         )
 
 
@@ -155,6 +157,21 @@ async def test_other_channels_events_are_not_recorded(site: Site) -> None:
     )  # fmt: skip
     await site.classified(question, "ru")
     assert site.store.handled == {}
+
+
+async def test_a_batch_is_filtered_to_the_web_form_before_the_store_and_written_at_once() -> None:
+    store = MemoryStatusStore()
+    recorder = StatusRecorder(store)
+    telegram = QuestionReceived.new(
+        channel=Channel.telegram, channel_message_id="1:2", conversation_id="1", author={"id": "1"},
+        text="Пенсия?", public=False, sent_at=datetime.now(UTC) - timedelta(seconds=1),
+    )  # fmt: skip
+    await recorder.classified([classified(telegram, "ru")] * 3)
+    assert store.writes == 0
+    first, second = webform_question("Пенсия?"), webform_question("Жәрдемақы?")
+    await recorder.classified([classified(first, "ru"), classified(telegram, "ru"), classified(second, "kk")])
+    assert store.writes == 1
+    assert store.handled == {first.question_id: "ru", second.question_id: "kk"}
 
 
 async def test_a_store_that_does_not_answer_gets_a_plain_503(site: Site) -> None:
