@@ -20,6 +20,7 @@ from .auth import CurrentSession
 from .cases import DRAFTABLE, CaseStatus
 from .cluster_drafts import ClusterAnswers
 from .cluster_reading import cluster_version
+from .cluster_store import WAITING
 from .core import User
 from .responses import errors
 from .store import Document
@@ -151,7 +152,7 @@ async def cluster_view(clusters: ClusterAnswers, case_id: str) -> Cluster:
     answer = None
     if case.get("cluster_id"):
         every = await clusters.drafts.of_cluster(case["cluster_id"])
-        waiting = [d for d in every if d["status"] in ("pending", "approving")]
+        waiting = [d for d in every if d["status"] in WAITING]
         drafts = [await shown_draft(clusters, d, cases) for d in waiting]
         answer = await clusters.approved_answer(case["cluster_id"], every, cases)
     return Cluster(

@@ -27,6 +27,7 @@ from .audit import Action, entry
 from .cases import DRAFTABLE, TransitionError
 from .cluster_fanout import CaseResult, approve_for_cases
 from .cluster_reading import ClusterReading
+from .cluster_store import APPROVED, APPROVING, PENDING, REJECTED
 from .core import Invalid, User
 from .policy import Role, check_four_eyes, require_role
 from .store import Document
@@ -34,7 +35,6 @@ from .workflow import MAX_DRAFT_CHARS
 
 # Fixed forever: changing it would give a retried cluster draft a new id, so a second one.
 _KEY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "jauap:desk:cluster-draft")
-PENDING, APPROVING, APPROVED, REJECTED = "pending", "approving", "approved", "rejected"
 
 
 def keyed_cluster_draft_id(case_id: str, author: str, key: str) -> str:

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 
 from .cases import DRAFTABLE
 from .cluster_fanout import refusal
-from .cluster_store import ClusterDraftStore
+from .cluster_store import APPROVED, APPROVING, ClusterDraftStore
 from .core import NotFound
 from .store import CaseFilter, Document
 from .workflow import Desk
 
 MAX_CLUSTER_CASES = 500  # more than any cluster an operator reads through; the API caps at this
-APPROVING, APPROVED = "approving", "approved"
 
 
 def cluster_version(draft: Document | None, cases: list[Document]) -> str:

@@ -14,6 +14,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from .store import Document, create_indexes
 
 CLUSTER_DRAFTS = "cluster_drafts"
+# A cluster draft's `status`: pending until decided, approving while its cases are answered.
+PENDING, APPROVING, APPROVED, REJECTED = "pending", "approving", "approved", "rejected"
+WAITING = (PENDING, APPROVING)  # shown on the cluster's case screens, for approval or being approved
 CLUSTER_DRAFT_INDEXES = (
     IndexModel([("cluster_id", ASCENDING), ("created_at", ASCENDING)], name="by_cluster"),
 )

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .cases import DRAFTABLE
-from .cluster_drafts import APPROVED, APPROVING, PENDING, ClusterAnswers
+from .cases import DRAFTABLE, DraftStatus
+from .cluster_drafts import ClusterAnswers
+from .cluster_store import APPROVED, APPROVING, PENDING
 from .core import User
 from .proposals import PROPOSAL_INTENT, Proposal
 
@@ -48,11 +49,11 @@ async def official_answer(clusters: ClusterAnswers, proposal: Proposal) -> Offic
         latest = max(drafts, key=lambda d: d["created_at"])
         return OfficialAnswer("cluster", latest, *_counts(latest))
     own = [d for d in await clusters.desk.repo.drafts_of_case(str(first["_id"])) if not d.get("notice")]
-    live = [d for d in own if d["status"] in ("pending", "approved")]
+    live = [d for d in own if d["status"] in (DraftStatus.pending, DraftStatus.approved)]
     if not live:
         return None
     latest = live[-1]
-    return OfficialAnswer("case", latest, int(latest["status"] == "approved"), 0)
+    return OfficialAnswer("case", latest, int(latest["status"] == DraftStatus.approved), 0)
 
 
 async def write_official_answer(

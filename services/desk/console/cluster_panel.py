@@ -12,6 +12,7 @@ from fastapi import Request
 
 from ..cluster_api import Cluster, ClusterDraft, cluster_view
 from ..cluster_drafts import ClusterAnswers
+from ..cluster_store import WAITING
 from ..policy import Forbidden, Role, check_four_eyes, has_role
 
 CHANNEL_ORDER = ("telegram", "whatsapp", "x", "email", "webform")
@@ -75,7 +76,7 @@ def cluster_state(cluster: Cluster) -> str:
 
 
 def _may_approve(draft: ClusterDraft, username: str, role: str, allow_self: bool) -> bool:
-    if draft.status not in ("pending", "approving"):
+    if draft.status not in WAITING:
         return False
     try:
         check_four_eyes(

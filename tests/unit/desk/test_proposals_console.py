@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.desk.cluster_drafts import APPROVED, APPROVING, PENDING
+from services.desk.cluster_store import APPROVED, APPROVING, PENDING
 from services.desk.console import present
 from services.desk.console.i18n import LANGS, Translator, catalogue
 from services.desk.console.proposals_page import STATUSES, TOPICS, BoardQuery
