@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from schemas import Topic
 
 from .auth import CurrentSession
-from .cluster_drafts import ClusterAnswers
+from .cluster_api import clusters_of
 from .context import Context, DeskContext
 from .core import User
 from .proposals import Proposal, ProposalFilter, ProposalStatus, title_of
@@ -108,11 +108,6 @@ async def proposals_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def clusters_of(request: Request) -> ClusterAnswers:
-    clusters: ClusterAnswers = request.app.state.clusters
-    return clusters
 
 
 def answer_shown(answer: OfficialAnswer | None) -> Document | None:

@@ -15,12 +15,13 @@ from fastapi.responses import RedirectResponse, Response
 from schemas import REGIONS, Topic
 
 from ..accounts import Session
+from ..cluster_api import clusters_of
 from ..context import Context, DeskContext
 from ..core import NotFound
 from ..policy import Role, has_role
 from ..proposals import DECIDES, TRANSITIONS, ProposalFilter, ProposalStatus, title_of
 from ..proposals_answer import official_answer
-from ..proposals_api import answer_shown, clusters_of, proposal_store, shown
+from ..proposals_api import answer_shown, proposal_store, shown
 from ..proposals_board import load_board, load_proposal
 from . import present
 from .render import render, secured
