@@ -26,10 +26,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from channels.whatsapp.errors import advice
+from schemas import utc_now
 
 from .audit import SYSTEM, Action, entry
 from .cases import CaseStatus
@@ -41,14 +42,10 @@ log = logging.getLogger("desk.late_failure")
 CODE = "channel_rejected"  # the AnswerFailed code of an answer the channel refused for good
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class LateFailures:
     repo: DeskRepository
-    clock: Callable[[], datetime] = field(default=_utc_now)
+    clock: Callable[[], datetime] = field(default=utc_now)
 
     async def on_failed_part(self, channel: str, status: Document, part: Document) -> None:
         """`status` is a recorded `failed` status, `part` the delivered part it is about."""
