@@ -258,6 +258,7 @@ async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
     cluster = await cluster_panel.load(
         request, case_id, session.username, session.role, ctx.settings.allow_self_approval
     )
+    version = case_version(case, case["drafts"])
     return render(
         request,
         "case.html",
@@ -267,8 +268,8 @@ async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
         can=can,
         similar=[Case.model_validate(ctx.desk.present(c)) for c in similar],
         similar_total=similar_total,
-        version=case_version(case, case["drafts"]),
-        fingerprint=live_fingerprint(case_version(case, case["drafts"]), cluster.state),
+        version=version,
+        fingerprint=live_fingerprint(version, cluster.state),
         p=present,
         x=await case_extras.load(ctx, case, session),
         cluster=cluster,
