@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,8 +68,10 @@ class Desk:
         handle: str = "citizen",
         cluster: str | None = None,
         conversation: str | None = None,
+        check_fields: Sequence[str] = (),
     ) -> str:
-        """Publish a classified question; returns its case id. The desk consumes it from the broker."""
+        """Publish a classified question; returns its case id. The desk consumes it from the broker.
+        `check_fields`: the fields the classifier was unsure of ("check classification")."""
         message_id = f"{self.run}-{uuid.uuid4().hex[:10]}"
         received = QuestionReceived.new(
             channel=channel,
@@ -90,6 +92,8 @@ class Desk:
             pii_spans=find_pii(text),
             faq=faq or [],
             cluster_id=cluster,
+            needs_check=bool(check_fields),
+            check_fields=list(check_fields),
             confidence={"lang": 0.97, "topic": 0.81, "intent": 0.9, "urgency": 0.7},
             model_version="browser-test-1",
         )

@@ -3,53 +3,18 @@ the queue, the queue's check filter shows only such cases, and the case screen n
 
 from __future__ import annotations
 
-import asyncio
 import re
-import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 from playwright.sync_api import Page, expect
-
-from schemas import Author, Channel, Classification, QuestionClassified, QuestionReceived
-from tests.kafka_helpers import publish_events
 
 from .conftest import OPERATOR, Desk, screenshot
 
 
-def _seed(desk: Desk, text: str, check_fields: list[str]) -> str:
-    message_id = f"{desk.run}-{uuid.uuid4().hex[:10]}"
-    received = QuestionReceived.new(
-        channel=Channel.telegram,
-        channel_message_id=message_id,
-        conversation_id=f"conv-{message_id}",
-        author=Author(id="id-unsure", handle="unsure"),
-        text=text,
-        public=False,
-        sent_at=datetime.now(UTC),
-    )
-    classification = Classification(
-        lang="ru",
-        topic="social_benefits",
-        intent="question",
-        urgency="normal",
-        region="KZ-75",
-        confidence={"lang": 0.99, "topic": 0.52, "intent": 0.93, "urgency": 0.71, "region": 0.99},
-        needs_check=bool(check_fields),
-        check_fields=check_fields,
-        model_version="browser-test-1",
-    )
-    event = QuestionClassified(question=received, classification=classification)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, publish_events(desk.env["JAUAP_KAFKA_BOOTSTRAP"], event)).result()
-    return received.question_id
-
-
 def test_unsure_cases_are_marked_filtered_and_explained(desk: Desk, login: Callable[[str], Page]) -> None:
     tag = f"check-{desk.run}"
-    unsure = _seed(desk, f"Мама лежачая, как оформить уход? {tag}", ["topic", "urgency"])
-    sure = _seed(desk, f"Когда индексация пособий? {tag}", [])
+    unsure = desk.seed(f"Мама лежачая, как оформить уход? {tag}", check_fields=["topic", "urgency"])
+    sure = desk.seed(f"Когда индексация пособий? {tag}")
     page = login(OPERATOR)
     page.goto(f"/queue?q={tag}")
     # The desk consumes the events from the broker; the queue shows them once stored.
