@@ -14,13 +14,12 @@ from asgi_lifespan import LifespanManager
 from pymongo.asynchronous.database import AsyncDatabase
 
 from channels.webform import STATUS_PAGE_MESSAGE_PREFIX
-from schemas import AnswerApproved, AnswerDelivered, Channel, QuestionClassified
-from services.intake.app import create_app as create_intake
-from services.intake.settings import IntakeSettings
+from schemas import AnswerApproved, AnswerDelivered, Channel
 from services.responder.app import create_app as create_responder
 from services.responder.ledger import COLLECTION as LEDGER
 from services.responder.webform_sender import WebFormSender
 from services.runtime.broker import make_broker, publish_event
+from tests.integration.intake.status_it import status_intake
 from tests.integration.responder.responder_it import responder_settings, start_group_at_end
 from tests.kafka_helpers import TopicReader, eventually
 
@@ -31,18 +30,8 @@ Document = dict[str, object]
 
 @pytest.fixture
 async def intake(db_name: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = IntakeSettings(
-        mongo_db=db_name, group_prefix=f"intake-loop-it-{uuid.uuid4().hex[:8]}", webform_rate_per_minute=100
-    )
-    for purpose, topic in (
-        ("webform-status", QuestionClassified.TOPIC),
-        ("webform-answers", AnswerDelivered.TOPIC),
-    ):
-        await start_group_at_end(settings.consumer_group(purpose), topic)
-    async with LifespanManager(create_intake(settings), startup_timeout=60, shutdown_timeout=30) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            yield client
+    async with status_intake(db_name, "intake-loop-it") as client:
+        yield client
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from asgi_lifespan import LifespanManager
 from prometheus_client import REGISTRY
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -24,11 +23,9 @@ from schemas import (
     QuestionClassified,
     QuestionReceived,
 )
-from services.intake.app import create_app
-from services.intake.settings import IntakeSettings
 from services.intake.status_links import digest_of
 from services.intake.status_store import LINKS, PROGRESS, DeliveredAnswer, Handled, Link, MongoStatusStore
-from tests.integration.responder.responder_it import start_group_at_end
+from tests.integration.intake.status_it import status_intake
 from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually, publish_events
 
 pytestmark = pytest.mark.integration
@@ -40,20 +37,8 @@ XSS = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture
 async def intake(db_name: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = IntakeSettings(
-        mongo_db=db_name, group_prefix=f"intake-status-it-{uuid.uuid4().hex[:8]}", webform_rate_per_minute=100
-    )
-    # New groups would read every event other tests ever published; these start at the end.
-    for purpose, topic in (
-        ("webform-status", QuestionClassified.TOPIC),
-        ("webform-answers", AnswerDelivered.TOPIC),
-    ):
-        await start_group_at_end(settings.consumer_group(purpose), topic)
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            yield client
+    async with status_intake(db_name, "intake-status-it") as client:
+        yield client
 
 
 def classified(question: QuestionReceived, lang: str) -> QuestionClassified:
