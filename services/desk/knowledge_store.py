@@ -49,14 +49,14 @@ class KnowledgeStore:
     async def list(self) -> list[Document]:
         return [doc async for doc in self.entries.find({}).sort([("retired", 1), ("topic", 1), ("_id", 1)])]
 
-    async def get(self, entry_id: str) -> Document:
-        doc = await self.entries.find_one({"_id": entry_id})
-        if doc is None:
-            raise NotFound(f"no knowledge-base entry '{entry_id}'")
-        return doc
-
     async def find(self, entry_id: str) -> Document | None:
         return await self.entries.find_one({"_id": entry_id})
+
+    async def get(self, entry_id: str) -> Document:
+        """The entry, or NotFound."""
+        if (doc := await self.find(entry_id)) is None:
+            raise NotFound(f"no knowledge-base entry '{entry_id}'")
+        return doc
 
     async def create(
         self, entry_id: str, fields: Document, *, by: str, at: datetime, **origin: Any
