@@ -47,6 +47,19 @@ async def db(mongo_url: str, db_name: str) -> AsyncIterator[AsyncDatabase[Docume
         await client.close()
 
 
+@pytest.fixture
+async def fresh_db(mongo_url: str) -> AsyncIterator[AsyncDatabase[Document]]:
+    """A database of the test's own, dropped after it: for what must start empty (indexes, migration
+    markers), where the session's database holds what every other test stored."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
+    name = f"jauap_it_own_{uuid.uuid4().hex[:10]}"
+    try:
+        yield client[name]
+    finally:
+        await client.drop_database(name)
+        await client.close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _servers(stack: StackSettings) -> StackSettings:
     return stack

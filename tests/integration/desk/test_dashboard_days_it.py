@@ -5,13 +5,10 @@ the backfill, once, and the same dashboard read one day at a time."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.desk import dashboard_store
@@ -26,17 +23,6 @@ pytestmark = pytest.mark.integration
 Document = dict[str, Any]
 
 
-@pytest.fixture
-async def db(mongo_url: str) -> AsyncIterator[AsyncDatabase[Document]]:
-    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
-    name = f"jauap_it_dashdays_{uuid.uuid4().hex[:10]}"
-    try:
-        yield client[name]
-    finally:
-        await client.drop_database(name)
-        await client.close()
-
-
 def at_the_first_midnight(now: datetime) -> list[Document]:
     """Cases a minute either side of the period's first Almaty midnight (19:00 UTC the day before)."""
     since = period_of(30, now).since
@@ -44,24 +30,24 @@ def at_the_first_midnight(now: datetime) -> list[Document]:
 
 
 async def test_per_day_reads_match_the_read_by_moments_with_old_documents_backfilled(
-    db: AsyncDatabase[Document],
+    fresh_db: AsyncDatabase[Document],
 ) -> None:
     now = datetime.now(UTC)
     all_cases = cases() + at_the_first_midnight(now)
     all_drafts = approvals()
-    await ensure_indexes(db)
-    repo = MongoDeskRepository(db)
+    await ensure_indexes(fresh_db)
+    repo = MongoDeskRepository(fresh_db)
     await repo.insert_new_cases(all_cases[::2])  # keyed, as the desk stores them now
-    await db.cases.insert_many(all_cases[1::2])  # stored before the keys
+    await fresh_db.cases.insert_many(all_cases[1::2])  # stored before the keys
     await repo.add_draft(all_drafts[0])
-    await db.drafts.insert_many(all_drafts[1:])
-    store = DashboardStore(db)
+    await fresh_db.drafts.insert_many(all_drafts[1:])
+    store = DashboardStore(fresh_db)
 
     by_moments = {days: await build(store, days, now, POLICY) for days in (30, 7, 1)}
-    assert not await is_done(db)
-    done = await backfill(db, batch=4)
+    assert not await is_done(fresh_db)
+    done = await backfill(fresh_db, batch=4)
     assert (done.cases, done.drafts) == (len(all_cases[1::2]), len(all_drafts[1:]))
-    assert await db.cases.count_documents({"received_day": {"$exists": False}}) == 0
+    assert await fresh_db.cases.count_documents({"received_day": {"$exists": False}}) == 0
     by_days = {days: await build(store, days, now, POLICY) for days in (30, 7, 1)}
 
     for days in (30, 7, 1):
@@ -72,18 +58,18 @@ async def test_per_day_reads_match_the_read_by_moments_with_old_documents_backfi
     assert by_days[30].questions.total == sum(1 for c in all_cases if since <= c["received_at"] <= now)
     assert by_days[30].questions.total >= 18
     assert by_days[30].answers.total == 3
-    assert (await backfill(db)).skipped
+    assert (await backfill(fresh_db)).skipped
 
 
 async def test_a_period_past_the_read_bound_is_cut_and_counted_exactly(
-    db: AsyncDatabase[Document], monkeypatch: pytest.MonkeyPatch
+    fresh_db: AsyncDatabase[Document], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = datetime.now(UTC)
-    await MongoDeskRepository(db).insert_new_cases(
+    await MongoDeskRepository(fresh_db).insert_new_cases(
         [seeded("email", "KZ-11", timedelta(days=d, hours=h)) for d in range(3) for h in (1, 2)]
     )
-    await backfill(db)
+    await backfill(fresh_db)
     monkeypatch.setattr(dashboard_store, "MAX_ROWS", 4)
-    built = await build(DashboardStore(db), 7, now, POLICY)
+    built = await build(DashboardStore(fresh_db), 7, now, POLICY)
     assert built.truncated and built.questions.total == 6
     assert sum(r.received for r in built.first_answer) == 4  # the newest four were read

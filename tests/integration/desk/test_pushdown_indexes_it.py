@@ -3,13 +3,10 @@ can: a case by id, and the queue's equality filters, come from an index instead 
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from jauap.stack.settings import StackSettings
@@ -46,18 +43,6 @@ async def plan(postgres_url: str, database: str, field: str, value: str) -> str:
         )
         rows = await (await conn.execute(explain)).fetchall()
     return "\n".join(str(row[0]) for row in rows)
-
-
-@pytest.fixture
-async def fresh_db(mongo_url: str) -> AsyncIterator[AsyncDatabase[Document]]:
-    """A database of its own: the session's is indexed already by every desk the other tests start."""
-    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
-    name = f"jauap_it_pd_{uuid.uuid4().hex[:10]}"
-    try:
-        yield client[name]
-    finally:
-        await client.drop_database(name)
-        await client.close()
 
 
 async def test_case_lookups_and_queue_filters_use_an_index(
