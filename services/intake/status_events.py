@@ -10,10 +10,9 @@ from channels.webform import STATUS_PAGE_MESSAGE_PREFIX
 from schemas import AnswerDelivered, Channel, QuestionClassified
 
 from .status_store import DeliveredAnswer, Handled, StatusStore
+from .status_texts import PAGE_LANGS
 
 log = logging.getLogger("intake")
-
-PAGE_LANGS = ("ru", "kk", "en")
 
 
 class StatusRecorder:

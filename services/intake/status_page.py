@@ -24,9 +24,8 @@ from pymongo.errors import PyMongoError
 from . import status_links
 from .guards import RateLimiter, client_address, retry_after_header
 from .settings import IntakeSettings
-from .status_events import PAGE_LANGS
 from .status_store import Link, Progress, StatusStore
-from .status_texts import DEFAULT_LANG, NOT_FOUND, TEXTS, TOO_MANY, UNAVAILABLE
+from .status_texts import DEFAULT_LANG, NOT_FOUND, PAGE_LANGS, TEXTS, TOO_MANY, UNAVAILABLE
 
 log = logging.getLogger("intake")
 

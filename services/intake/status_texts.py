@@ -42,6 +42,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "received_at": "Received",
     },
 }
+PAGE_LANGS: Final = tuple(TEXTS)  # the languages the page has words in
 DEFAULT_LANG: Final = "ru"
 # Plain text for a link that opens nothing: no language is known, so all three, and nothing that
 # says whether the token was close, malformed or expired.
