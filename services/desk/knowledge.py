@@ -5,7 +5,6 @@ carries it to the classifiers, and the entry an approved answer marked reusable 
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -14,7 +13,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from channels.pii import public_answer_pii, redact
 from schemas import KnowledgeEntryChanged, KnowledgeLang, Topic
-from schemas.knowledge import ENTRY_ID_PATTERN
 
 from .core import Invalid
 
@@ -72,14 +70,6 @@ class EntryFields(BaseModel):
             "legal_basis": (self.legal_basis or "").strip() or None,
             "checked_on": (self.checked_on or today).isoformat(),
         }
-
-
-def valid_entry_id(entry_id: str) -> str:
-    if not re.fullmatch(ENTRY_ID_PATTERN, entry_id):
-        raise Invalid(
-            f"'{entry_id}' is not a valid entry id: 1-128 of a-z 0-9 . _ : -, starting with a letter or digit"
-        )
-    return entry_id
 
 
 def add_months(day: date, months: int) -> date:
