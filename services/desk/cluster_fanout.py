@@ -114,12 +114,11 @@ async def _answer_case(
     case = await desk.repo.get_case(case_id)
     if case is None:
         return CaseResult(case_id, "left_out", reason="the case no longer exists")
-    draft = await desk.repo.get_draft(answer_id)
-    if draft is None:
+    if await desk.repo.get_draft(answer_id) is None:
         refused = refusal(desk, case, text)
         if refused:
             return CaseResult(case_id, "left_out", reason=refused)
-        draft = await _add_answer_draft(desk, source_id, case_id, answer_id, text, author)
+        await _add_answer_draft(desk, source_id, case_id, answer_id, text, author)
     try:
         await desk.approve(answer_id, approver)
     except (TransitionError, Invalid, Forbidden) as exc:
@@ -143,7 +142,7 @@ def refusal(desk: Desk, case: Document, text: str) -> str | None:
 
 async def _add_answer_draft(
     desk: Desk, source_id: str, case_id: str, answer_id: str, text: str, author: User
-) -> Document:
+) -> None:
     draft: Document = {
         "_id": answer_id,
         "case_id": case_id,
@@ -157,9 +156,8 @@ async def _add_answer_draft(
     try:
         await desk.repo.add_draft(draft)
     except DuplicateKeyError:  # a concurrent call of the same fan-out wrote it first
-        return await desk.draft_of(answer_id)
+        return
     await desk.repo.append_audit([created_entry(draft)])
-    return draft
 
 
 async def _after_refusal(desk: Desk, case_id: str, answer_id: str, reason: str) -> CaseResult:
