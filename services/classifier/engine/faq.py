@@ -80,7 +80,6 @@ class FaqIndex:
         self._lock = threading.Lock()
         self._entries: list[FaqEntry] = []
         self._versions: dict[str, int] = {}  # knowledge-base version applied, per entry id
-        self._vectorizer = self._new_vectorizer()
         self._rebuild(list(entries))
 
     @classmethod
@@ -133,7 +132,7 @@ class FaqIndex:
         matrix_t, fast = matrix.T.tocsr(), FastTfidf([vectorizer])
         with self._lock:
             self._entries, self._langs = entries, langs
-            self._vectorizer, self._matrix, self._matrix_t, self._fast = vectorizer, matrix, matrix_t, fast
+            self._matrix_t, self._fast = matrix_t, fast
 
     @staticmethod
     def _new_vectorizer() -> TfidfVectorizer:
