@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -123,9 +123,11 @@ class System:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+S = TypeVar("S", bound=System)
+
+
 @contextmanager
-def running_system(stack: StackSettings) -> Iterator[System]:
-    system = System(stack)
+def running_system(system: S) -> Iterator[S]:
     try:
         system.start()
         yield system

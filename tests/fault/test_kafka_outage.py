@@ -32,7 +32,7 @@ SERVICES_WITH_KAFKA = [name for name in SERVICES if not name.startswith("sandbox
 
 @pytest.fixture(scope="module")
 def system(stack: StackSettings) -> Iterator[System]:
-    with running_system(stack) as system:
+    with running_system(System(stack)) as system:
         yield system
 
 

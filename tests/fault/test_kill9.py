@@ -24,7 +24,7 @@ SLOW_TELEGRAM = {"JAUAP_TELEGRAM_RATE_PER_S": "1", "JAUAP_RATE_BURST": "1"}
 
 @pytest.fixture(scope="module")
 def system(stack: StackSettings) -> Iterator[System]:
-    with running_system(stack) as system:
+    with running_system(System(stack)) as system:
         yield system
 
 

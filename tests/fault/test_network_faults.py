@@ -22,7 +22,7 @@ from tests.fault.answers import give_answers
 from tests.fault.counts import dead_letter_total
 from tests.fault.network import ProxiedSystem, Toxiproxy, network_in_between, readiness, until_ready
 from tests.fault.scenario import Progress, plan, settled
-from tests.fault.system import System, send_questions
+from tests.fault.system import System, running_system, send_questions
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -39,12 +39,8 @@ def network(stack: StackSettings) -> Iterator[Toxiproxy]:
 
 @pytest.fixture(scope="module")
 def system(stack: StackSettings, network: Toxiproxy) -> Iterator[System]:
-    system = ProxiedSystem(stack)
-    try:
-        system.start()
+    with running_system(ProxiedSystem(stack)) as system:
         yield system
-    finally:
-        system.stop()
 
 
 async def faults(system: System, network: Toxiproxy, progress: Progress, timeline: dict[str, float]) -> None:

@@ -46,7 +46,7 @@ CONSUMED = (
 
 @pytest.fixture(scope="module")
 def system(stack: StackSettings) -> Iterator[System]:
-    with running_system(stack) as system:
+    with running_system(System(stack)) as system:
         yield system
 
 

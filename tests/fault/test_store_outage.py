@@ -23,7 +23,7 @@ STORE_FROZEN_S = 90
 
 @pytest.fixture(scope="module")
 def system(stack: StackSettings) -> Iterator[System]:
-    with running_system(stack) as system:
+    with running_system(System(stack)) as system:
         yield system
 
 

@@ -61,7 +61,7 @@ ANSWERS_AFTER_KILL_S = 5  # the responder's backlog: answers approved up to 5 s 
 
 @pytest.fixture(scope="module")
 def system(stack: StackSettings) -> Iterator[System]:
-    with running_system(stack) as system:
+    with running_system(System(stack)) as system:
         yield system
 
 

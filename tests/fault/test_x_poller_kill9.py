@@ -13,7 +13,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -23,7 +22,8 @@ from pymongo import AsyncMongoClient
 from jauap.stack.settings import StackSettings
 from schemas import QuestionReceived
 from tests.fault.answers import until
-from tests.fault.system import SERVICES, System
+from tests.fault.system import System, running_system
+from tests.fault.x_system import XSystem
 from tests.kafka_helpers import read_whole_topic
 
 pytestmark = pytest.mark.timeout(900)  # the fault stack starts inside it, after a lock wait
@@ -32,29 +32,10 @@ MENTIONS = 300
 KILL_AFTER = MENTIONS // 3
 
 
-@dataclass
-class XSystem(System):
-    """The fault tier's system plus the X sandbox, which intake polls for mentions."""
-
-    names: tuple[str, ...] = (*SERVICES, "sandbox-x")
-
-    def env(self, ports: dict[str, int]) -> dict[str, str]:
-        return {
-            **super().env(ports),
-            "JAUAP_X_API_BASE": f"http://127.0.0.1:{ports['sandbox-x']}",
-            "JAUAP_X_POLL_INTERVAL_S": "0.2",
-            "JAUAP_X_SANDBOX_MENTIONS_LIMIT": "100000",  # polls per window: never the limit here
-        }
-
-
 @pytest.fixture(scope="module")
 def system(stack: StackSettings) -> Iterator[XSystem]:
-    system = XSystem(stack)
-    try:
-        system.start()
+    with running_system(XSystem(stack, x_env={"JAUAP_X_POLL_INTERVAL_S": "0.2"})) as system:
         yield system
-    finally:
-        system.stop()
 
 
 async def test_intake_killed_while_polling_x_loses_and_doubles_no_mention(system: XSystem) -> None:

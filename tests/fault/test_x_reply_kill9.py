@@ -14,7 +14,6 @@ import contextlib
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -25,7 +24,8 @@ from channels.splitting import split_for_channel
 from jauap.stack.settings import StackSettings
 from schemas import Channel
 from tests.fault.answers import give_answers, until
-from tests.fault.system import SERVICES, System
+from tests.fault.system import System, running_system
+from tests.fault.x_system import XSystem
 
 pytestmark = pytest.mark.timeout(900)  # the fault stack starts inside it, after a lock wait
 
@@ -33,31 +33,10 @@ ANSWERS = 4
 SLOW_X = {"JAUAP_X_RATE_PER_S": "1", "JAUAP_RATE_BURST": "1"}  # one tweet a second: room for a kill
 
 
-@dataclass
-class XSystem(System):
-    """The fault tier's system plus the X sandbox: intake polls it for mentions, the responder
-    replies on it."""
-
-    names: tuple[str, ...] = (*SERVICES, "sandbox-x")
-
-    def env(self, ports: dict[str, int]) -> dict[str, str]:
-        return {
-            **super().env(ports),
-            "JAUAP_X_API_BASE": f"http://127.0.0.1:{ports['sandbox-x']}",
-            "JAUAP_X_POLL_INTERVAL_S": "0.5",
-            "JAUAP_X_SANDBOX_MENTIONS_LIMIT": "100000",  # polls per window: never the limit here
-            **SLOW_X,
-        }
-
-
 @pytest.fixture(scope="module")
 def system(stack: StackSettings) -> Iterator[XSystem]:
-    system = XSystem(stack)
-    try:
-        system.start()
+    with running_system(XSystem(stack, x_env={"JAUAP_X_POLL_INTERVAL_S": "0.5", **SLOW_X})) as system:
         yield system
-    finally:
-        system.stop()
 
 
 def answer(tag: str, index: int) -> str:
