@@ -13,7 +13,6 @@ from email.message import EmailMessage
 
 import pytest
 from aiokafka import ConsumerRecord
-from asgi_lifespan import LifespanManager
 from pydantic import SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -23,6 +22,7 @@ from services.intake.app import create_app
 from services.intake.email_poller import EmailPoller, imap_mailbox
 from services.intake.polling import MongoCursorStore, PollLoop
 from services.intake.settings import IntakeSettings
+from tests.integration.asgi import lifespan
 from tests.kafka_helpers import TopicReader
 
 pytestmark = pytest.mark.integration
@@ -55,7 +55,7 @@ def _send(email: EmailSettings, subject: str, text: str, **headers: str) -> str:
 @asynccontextmanager
 async def _intake(db_name: str, email: EmailSettings) -> AsyncIterator[None]:
     settings = IntakeSettings(mongo_db=db_name, email=email)
-    async with LifespanManager(create_app(settings), startup_timeout=60, shutdown_timeout=30):
+    async with lifespan(create_app(settings)):
         yield
 
 

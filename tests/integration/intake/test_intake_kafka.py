@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import ConsumerRecord
-from asgi_lifespan import LifespanManager
 from pymongo.asynchronous.database import AsyncDatabase
 
 from channels.telegram import SECRET_HEADER
@@ -26,6 +25,7 @@ from services.desk.handlers import DeskHandlers
 from services.desk.store import MongoDeskRepository, ensure_indexes
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
+from tests.integration.asgi import client_of
 from tests.kafka_helpers import TopicReader
 
 pytestmark = pytest.mark.integration
@@ -37,10 +37,8 @@ TOPIC = QuestionReceived.TOPIC
 @pytest.fixture(scope="module")
 async def intake() -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(IntakeSettings(telegram_webhook_secret=SECRET, webform_rate_per_minute=100))
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            yield client
+    async with client_of(app, "http://intake") as client:
+        yield client
 
 
 def _update(chat_id: int, message_id: int, text: str = "Когда будет индексация пенсии?") -> dict[str, Any]:

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from aiokafka import ConsumerRecord
-from asgi_lifespan import LifespanManager
 from pymongo.asynchronous.database import AsyncDatabase
 
 from sandboxes.telegram.app import create_app as create_sandbox
@@ -18,6 +17,7 @@ from sandboxes.telegram.settings import SandboxSettings
 from schemas import QuestionReceived
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
+from tests.integration.asgi import lifespan
 from tests.kafka_helpers import TopicReader, eventually
 from tests.unit.channels.uvicorn_server import serving
 
@@ -50,16 +50,12 @@ async def test_polled_messages_are_published_once_across_a_restart(
             assert answer.status_code == 200, answer.text
 
     async with TopicReader(QuestionReceived.TOPIC) as reader:
-        async with LifespanManager(
-            create_app(_settings(sandbox_url, db_name)), startup_timeout=60, shutdown_timeout=30
-        ):
+        async with lifespan(create_app(_settings(sandbox_url, db_name))):
             await inject("Когда пенсия?")
             first = await reader.wait_for(ours)
             await eventually(lambda: db["poll_cursors"].find_one({"_id": "telegram.updates"}))
         await inject("Қашан төленеді?")
-        async with LifespanManager(
-            create_app(_settings(sandbox_url, db_name)), startup_timeout=60, shutdown_timeout=30
-        ):
+        async with lifespan(create_app(_settings(sandbox_url, db_name))):
             second = await reader.wait_for(ours, count=10, timeout_s=8)
 
     assert len(first) == 1

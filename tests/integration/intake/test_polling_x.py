@@ -11,7 +11,6 @@ from contextlib import AsyncExitStack
 
 import pytest
 from aiokafka import ConsumerRecord
-from asgi_lifespan import LifespanManager
 from pymongo.asynchronous.database import AsyncDatabase
 
 from channels.x.settings import XSettings
@@ -26,6 +25,7 @@ from services.desk.handlers import DeskHandlers
 from services.desk.store import MongoDeskRepository, ensure_indexes
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
+from tests.integration.asgi import lifespan
 from tests.kafka_helpers import TopicReader, eventually
 from tests.unit.channels.uvicorn_server import serving
 
@@ -52,9 +52,7 @@ def _question_id(record: ConsumerRecord[bytes, bytes]) -> str:
 async def _run_intakes(count: int, url: str, db_name: str) -> AsyncExitStack:
     stack = AsyncExitStack()
     for _ in range(count):
-        await stack.enter_async_context(
-            LifespanManager(create_app(_intake(url, db_name)), startup_timeout=60, shutdown_timeout=30)
-        )
+        await stack.enter_async_context(lifespan(create_app(_intake(url, db_name))))
     return stack
 
 

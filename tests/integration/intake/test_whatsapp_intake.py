@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import ConsumerRecord
-from asgi_lifespan import LifespanManager
 from pymongo.asynchronous.database import AsyncDatabase
 
 from channels.whatsapp import SIGNATURE_HEADER, WhatsAppSettings, sign
@@ -29,6 +28,7 @@ from services.desk.store import MongoDeskRepository, ensure_indexes
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
 from services.intake.whatsapp_webhook import WhatsAppWebhook
+from tests.integration.asgi import client_of
 from tests.kafka_helpers import TopicReader
 from tests.unit.channels.test_whatsapp_inbound import FAILED_STATUS, TEXT_MESSAGE
 
@@ -44,10 +44,8 @@ async def intake() -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(IntakeSettings())
     # This test's channel settings, and the status publisher the service wired to the broker.
     app.state.whatsapp = WhatsAppWebhook(CHANNEL, app.state.whatsapp.publish_status)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            yield client
+    async with client_of(app, "http://intake") as client:
+        yield client
 
 
 def message(wa_id: str, wamid: str, text: str = "Когда будет индексация пенсии?") -> dict[str, Any]:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from channels.base import Misconfigured, OutboundPart, RateLimited, Rejected, Unreachable
 from channels.email.outbound import EmailSender
@@ -21,6 +20,7 @@ from schemas import AnswerDelivered, AnswerFailed, Channel
 from services.responder.handlers import Responder
 from services.responder.policy import DeliveryPolicy
 from services.responder.sending import nothing_was_sent
+from tests.integration.asgi import client_of
 from tests.unit.responder.responder_fakes import FakeBus, FakeTime, MemoryLedger, approved
 
 pytestmark = pytest.mark.integration
@@ -48,11 +48,9 @@ class Relayed:
 @pytest.fixture
 async def relayed() -> AsyncIterator[Relayed]:
     app = create_app(SandboxSettings(smtp_port=0))  # any free port
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+    async with client_of(app, "http://sandbox") as control:
         mail = EmailSettings(smtp_port=app.state.smtp_port, timeout_s=2)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as control:
-            yield Relayed(control, EmailSender(mail), f"citizen.{uuid.uuid4().hex[:8]}@citizens.jauap.test")
+        yield Relayed(control, EmailSender(mail), f"citizen.{uuid.uuid4().hex[:8]}@citizens.jauap.test")
 
 
 async def test_without_faults_the_relay_delivers_the_mail_as_sent(relayed: Relayed) -> None:

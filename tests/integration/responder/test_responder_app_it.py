@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,6 +18,7 @@ from schemas import AnswerDelivered, AnswerFailed, Channel
 from services.responder.app import create_app
 from services.responder.ledger import COLLECTION
 from services.runtime.broker import publish_event
+from tests.integration.asgi import lifespan
 from tests.kafka_helpers import BOOTSTRAP, TopicReader
 
 pytestmark = pytest.mark.integration
@@ -57,7 +57,7 @@ async def running(db_name: str) -> AsyncIterator[Running]:
     await start_group_at_end(settings.consumer_group("answers"))
     sender = RecordingSender()
     app = create_app(settings, senders={Channel.telegram: sender})
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+    async with lifespan(app):
         yield Running(app, sender)
 
 

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
@@ -25,6 +24,7 @@ from schemas import AnswerApproved, AnswerDelivered, AnswerFailed
 from services.responder.app import create_app
 from services.responder.ledger import COLLECTION, UNREACHABLE_COLLECTION
 from services.runtime.broker import publish_event
+from tests.integration.asgi import lifespan
 from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually
 from tests.processes import free_port
 from tests.unit.channels.uvicorn_server import serving
@@ -98,7 +98,7 @@ async def test_an_answer_for_an_unreachable_channel_waits_then_fails_channel_unr
     async with (
         TopicReader(AnswerFailed.TOPIC) as failed_topic,
         TopicReader(f"{AnswerApproved.TOPIC}.dlq") as dead_letters,
-        LifespanManager(app, startup_timeout=60, shutdown_timeout=30),
+        lifespan(app),
     ):
         started = time.monotonic()
         await publish_event(producer, approved(answer_id, "Ответ: пенсия проиндексирована."))
@@ -143,7 +143,7 @@ async def test_a_wrong_bot_token_fails_loudly_fails_no_answer_and_the_answer_goe
         TopicReader(AnswerDelivered.TOPIC) as delivered,
     ):
         app = create_app(wrong)
-        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+        async with lifespan(app):
             await publish_event(producer, approved(answer_id, text, conversation_id="42"))
             await eventually(lambda: len(error_log.messages) >= 3, timeout_s=30)  # retried, loudly
             status, body = await readiness(app)
@@ -153,7 +153,7 @@ async def test_a_wrong_bot_token_fails_loudly_fails_no_answer_and_the_answer_goe
         assert state.sent == [] and await db[COLLECTION].count_documents({"answer_id": answer_id}) == 0
 
         fixed = wrong.model_copy(update={"telegram_bot_token": SecretStr(TOKEN)})  # same consumer group
-        async with LifespanManager(create_app(fixed), startup_timeout=60, shutdown_timeout=30):
+        async with lifespan(create_app(fixed)):
             records = await delivered.wait_for(about(answer_id), timeout_s=60)
     assert len(records) == 1
     assert [item["text"] for item in state.sent] == [text]
