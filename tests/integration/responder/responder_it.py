@@ -8,12 +8,11 @@ import os
 import uuid
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 
-from jauap.bench.load import partitions_of
 from schemas import AnswerApproved, Channel
 from services.responder.settings import ResponderSettings
-from tests.kafka_helpers import BOOTSTRAP
+from tests.kafka_helpers import BOOTSTRAP, start_groups_at_the_end
 
 
 def responder_settings(db_name: str, **overrides: object) -> ResponderSettings:
@@ -32,15 +31,7 @@ def responder_settings(db_name: str, **overrides: object) -> ResponderSettings:
 async def start_group_at_end(group: str, topic: str = AnswerApproved.TOPIC) -> None:
     """A new group would otherwise read the topic from the beginning (auto_offset_reset=earliest)
     and deliver every answer other tests ever approved."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in await partitions_of(BOOTSTRAP, topic)]
-        consumer.assign(tps)
-        await consumer.seek_to_end(*tps)
-        await consumer.commit({tp: await consumer.position(tp) for tp in tps})
-    finally:
-        await consumer.stop()
+    await start_groups_at_the_end(BOOTSTRAP, {group: topic})
 
 
 def approved(answer_id: str, text: str, *, public: bool = False, conversation_id: str = "") -> AnswerApproved:
