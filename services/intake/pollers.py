@@ -1,22 +1,26 @@
 """Which pollers intake runs, from its settings, and their lifetime inside intake's lifespan.
 
-Pollers need the store (their cursors) but intake's webhooks and web form do not: the pollers get a
-store client of their own here instead of `build_service(uses_store=True)`, whose readiness check
-would make the whole of intake unready, webhooks included, whenever the store is down. A poller
+Pollers need the store (their cursors) but intake's webhooks do not: the pollers use intake's own
+store client (made by status.py, closed after the pollers stop) instead of
+`build_service(uses_store=True)`, whose readiness check would make the whole of intake unready,
+webhooks included, whenever the store is down. A poller
 waits a store outage out by itself (services/intake/polling.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from pymongo import AsyncMongoClient
+
 from services.runtime.service import Runtime
-from services.runtime.store import connect
+from services.runtime.store import Document
 
 from .email_poller import EmailPoller, imap_mailbox
 from .handlers import Intake
 from .poll_lease import MongoPollLease, new_holder
 from .polling import MongoCursorStore, Poller, PollerTasks, PollLoop
 from .settings import IntakeSettings
+from .status import STORE_CLIENT
 from .telegram_poller import TelegramUpdatesPoller
 from .x_pollers import XDirectMessagesPoller, XMentionsPoller
 
@@ -31,12 +35,12 @@ async def start_pollers(runtime: Runtime) -> None:
     if not (settings.polls() or settings.telegram_polls()):
         return
     intake: Intake = runtime.state["intake"]
-    mongo = connect(settings)
-    cursors = MongoCursorStore(mongo[settings.mongo_db])
-    closers: list[Callable[[], Awaitable[object]]] = [mongo.close]
+    mongo: AsyncMongoClient[Document] = runtime.state[STORE_CLIENT]
+    db = mongo[settings.mongo_db]
+    cursors = MongoCursorStore(db)
+    closers: list[Callable[[], Awaitable[object]]] = []
     runtime.state[CLIENTS] = closers
 
-    db = mongo[settings.mongo_db]
     holder = new_holder()  # this instance, in the pollers' leases
 
     def loop(poller: Poller, interval_s: float, poll_s: float) -> PollLoop:

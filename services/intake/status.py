@@ -5,8 +5,8 @@ Intake owns the page's data because intake is where the link is born (the token 
 hash stored when the form is submitted) and intake is the service citizens already reach; what
 happens later comes to it as events, like to any other service: `questions.classified.v1` (the
 question is in the operators' queue) and `answers.delivered.v1` (an answer to it was delivered,
-by e-mail or to the page). Like the pollers, the page has a store client of its own rather than
-`build_service(uses_store=True)`, and its consumers report what they wait out to an `Outages` of
+by e-mail or to the page). The page has intake's own store client (the pollers use it too) rather
+than `build_service(uses_store=True)`, and its consumers report what they wait out to an `Outages` of
 their own: a store outage stops the status page and the web form (which must store the link), and
 shows in `jauap_consumers_waiting_out_outage`, but never makes the webhooks unready. They follow
 topics the desk owns, so what they cannot handle is skipped, not dead-lettered a second time
@@ -29,14 +29,15 @@ from .status_events import StatusRecorder
 from .status_followers import LeftToTheOwner
 from .status_store import MongoStatusStore
 
-CLIENT = "status_client"
+# Intake's one store client, made here (always) and used by the pollers too (pollers.py).
+STORE_CLIENT = "store_client"
 
 
 def install(runtime: Runtime, app: FastAPI) -> MongoStatusStore:
     settings = runtime.settings
     assert isinstance(settings, IntakeSettings)
     mongo = connect(settings)  # connects on first use: intake starts while the store is down
-    runtime.state[CLIENT] = mongo
+    runtime.state[STORE_CLIENT] = mongo
     store = MongoStatusStore(mongo[settings.mongo_db])
     app.state.status_store = store
     app.state.status_limiter = RateLimiter(settings.status_page_rate_per_minute)
@@ -63,6 +64,6 @@ def install(runtime: Runtime, app: FastAPI) -> MongoStatusStore:
 
 
 async def close(runtime: Runtime) -> None:
-    mongo = runtime.state.pop(CLIENT, None)
+    mongo = runtime.state.pop(STORE_CLIENT, None)
     if mongo is not None:
         await mongo.close()
