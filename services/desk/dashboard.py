@@ -24,7 +24,6 @@ from .dashboard_math import (
     hours_to_answer,
     median,
     percentile,
-    utc,
 )
 from .dashboard_models import (
     Answers,
@@ -45,7 +44,7 @@ from .dashboard_models import (
 from .dashboard_store import DashboardStore, OpenCases
 from .proposals import Proposal, ProposalFilter, ProposalStatus
 from .proposals_board import load_all
-from .working_days import end_of, local_day
+from .working_days import as_utc, end_of, local_day
 
 Document = dict[str, Any]
 CLUSTER_WEEK = timedelta(days=7)
@@ -170,7 +169,7 @@ def biggest_clusters(cases: list[Document], since: datetime) -> list[Cluster]:
     yet a cluster anyone asks about), biggest first, ties by id."""
     found: dict[str, Cluster] = {}
     for case in cases:
-        if not case.get("cluster_id") or utc(case["received_at"]) < since:
+        if not case.get("cluster_id") or as_utc(case["received_at"]) < since:
             continue
         cluster = found.setdefault(case["cluster_id"], Cluster(case["cluster_id"]))
         cluster.questions += 1
@@ -183,7 +182,7 @@ def biggest_clusters(cases: list[Document], since: datetime) -> list[Cluster]:
 
 def _earliest(case: Document) -> tuple[datetime, str]:
     # Cases received at the same moment: the smaller id, whatever order the store read them in.
-    return utc(case["received_at"]), str(case["_id"])
+    return as_utc(case["received_at"]), str(case["_id"])
 
 
 def _first_line(text: str) -> str:
@@ -212,11 +211,11 @@ def clusters(top: list[Cluster], texts: Mapping[str, Document]) -> list[ClusterR
 
 
 async def build(store: DashboardStore, days: int, now: datetime, policy: Mapping[str, int]) -> Dashboard:
-    period = period_of(days, utc(now))
+    period = period_of(days, as_utc(now))
     received, total = await store.cases_received(period.since, period.day_list)
     open_cases = await store.open_cases()
     approvals = await store.approvals(period.since, period.day_list)
-    top = biggest_clusters(received.docs, utc(now) - CLUSTER_WEEK)
+    top = biggest_clusters(received.docs, as_utc(now) - CLUSTER_WEEK)
     texts = await store.first_lines([str(c.first["_id"]) for c in top if c.first])
     return Dashboard(
         period=period,

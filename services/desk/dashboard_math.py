@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
-from .working_days import due_for, local_day
+from .working_days import as_utc, due_for, local_day
 
 Outcome = Literal["met", "breached", "open_breached", "pending"]
 OUTCOMES: tuple[Outcome, ...] = ("met", "breached", "open_breached", "pending")
 # Backlog ages: upper bounds in days (the last bucket is open-ended), and their names.
 AGE_BOUNDS_DAYS = (1, 3, 7, 15)
 AGE_BUCKETS = ("lt_1d", "1_3d", "3_7d", "7_15d", "ge_15d")
-
-
-def utc(moment: datetime) -> datetime:
-    # The store may hand back naive UTC (a client without tz_aware).
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -47,7 +42,7 @@ def hours_to_answer(received_at: datetime, first_answered_at: datetime | None) -
     """Hours from receipt to the citizen's first answer; None while unanswered."""
     if first_answered_at is None:
         return None
-    return max(0.0, (utc(first_answered_at) - utc(received_at)).total_seconds() / 3600)
+    return max(0.0, (as_utc(first_answered_at) - as_utc(received_at)).total_seconds() / 3600)
 
 
 def days_between(first: date, last: date) -> list[date]:
@@ -66,7 +61,7 @@ def daily_counts(days: Sequence[date], moments: Iterable[tuple[str, datetime]]) 
 
 
 def age_bucket(received_at: datetime, now: datetime) -> str:
-    age_days = (now - utc(received_at)).total_seconds() / 86400
+    age_days = (now - as_utc(received_at)).total_seconds() / 86400
     for bound, name in zip(AGE_BOUNDS_DAYS, AGE_BUCKETS, strict=False):
         if age_days < bound:
             return name
@@ -78,10 +73,10 @@ def due_at_of(case: Mapping[str, object], policy: Mapping[str, int]) -> datetime
     working days from its receipt, as the desk computes it for new cases."""
     due_at = case.get("due_at")
     if isinstance(due_at, datetime):
-        return utc(due_at)
+        return as_utc(due_at)
     received_at, channel = case.get("received_at"), case.get("channel")
     if isinstance(received_at, datetime) and isinstance(channel, str) and channel in policy:
-        return due_for(utc(received_at), channel, policy)
+        return due_for(as_utc(received_at), channel, policy)
     return None
 
 
@@ -94,7 +89,7 @@ def deadline_outcome(case: Mapping[str, object], now: datetime, policy: Mapping[
         return None
     answered = case.get("first_answered_at")
     if isinstance(answered, datetime):
-        return "met" if utc(answered) <= due_at else "breached"
+        return "met" if as_utc(answered) <= due_at else "breached"
     if case.get("status") == "closed":
         return None
     return "open_breached" if now > due_at else "pending"

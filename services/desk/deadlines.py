@@ -22,6 +22,7 @@ from schemas import Channel, Topic
 from services.runtime.store import Document
 
 from .cases import OPEN_STATUSES
+from .working_days import as_utc
 
 DeadlineState = Literal["on_time", "due_soon", "breached"]
 DEADLINE_STATES: tuple[DeadlineState, ...] = ("on_time", "due_soon", "breached")
@@ -58,12 +59,12 @@ def count_answered(case: Document, answered_at: datetime) -> None:
     due_at = case.get("due_at")
     if due_at is None or (case.get("channel"), case.get("topic")) not in CASES_BREACHED_LABELS:
         return
-    outcome = "met" if _utc(answered_at) <= _utc(due_at) else "breached"
+    outcome = "met" if as_utc(answered_at) <= as_utc(due_at) else "breached"
     DEADLINES.labels(case["channel"], case["topic"], outcome).inc()
 
 
 def deadline_state(received_at: datetime, now: datetime, target_s: float, warning_s: float) -> DeadlineState:
-    age_s = (now - _utc(received_at)).total_seconds()
+    age_s = (now - as_utc(received_at)).total_seconds()
     if age_s >= target_s:
         return "breached"
     return "due_soon" if age_s >= target_s - warning_s else "on_time"
@@ -74,7 +75,7 @@ def case_deadline_state(case: Document, now: datetime, target_s: float, warning_
     due_at = case.get("due_at")
     if due_at is None:
         return deadline_state(case["received_at"], now, target_s, warning_s)
-    left_s = (_utc(due_at) - now).total_seconds()
+    left_s = (as_utc(due_at) - now).total_seconds()
     if left_s <= 0:
         return "breached"
     return "due_soon" if left_s <= warning_s else "on_time"
@@ -118,8 +119,3 @@ async def _open_cases(cases: AsyncCollection[Document], shown: Document) -> Asyn
     for status in OPEN_STATUSES:
         async for doc in cases.find({"status": status.value}, shown):
             yield doc
-
-
-def _utc(moment: datetime) -> datetime:
-    # The store may hand back naive UTC (a client without tz_aware).
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

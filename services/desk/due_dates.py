@@ -12,10 +12,10 @@ No import of `cases.py` here: `CaseView.present` uses these functions.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from .working_days import due_for
+from .working_days import as_utc, due_for
 
 Document = dict[str, Any]
 
@@ -32,7 +32,7 @@ def with_due_date(case: Document, policy: Mapping[str, int]) -> Document:
 
 def is_overdue(case: Document, now: datetime) -> bool:
     due_at = case.get("due_at")
-    return due_at is not None and case["status"] not in FINISHED and _utc(now) > _utc(due_at)
+    return due_at is not None and case["status"] not in FINISHED and as_utc(now) > as_utc(due_at)
 
 
 def pending_notice(case: Document) -> Document | None:
@@ -55,10 +55,6 @@ def deadline_fields(case: Document, now: datetime) -> Document:
         "notice_due": notice is not None,
         "notice_due_at": notice.get("notice_due_at") if notice else None,
     }
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def notice_of(case: Document, answer_id: str) -> Document | None:

@@ -39,7 +39,7 @@ def is_working_day(day: date) -> bool:
 
 def local_day(moment: datetime) -> date:
     """The day in Almaty of a moment (a naive moment from the store is UTC)."""
-    return _utc(moment).astimezone(ALMATY).date()
+    return as_utc(moment).astimezone(ALMATY).date()
 
 
 def add_working_days(start: date, days: int) -> date:
@@ -78,5 +78,7 @@ def latest_extension(received_at: datetime) -> datetime:
     return end_of(date(year, month, min(day.day, last_of_month)))
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment as an aware UTC one: the store may hand back naive UTC (a client without
+    tz_aware)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
