@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from ..accounts import Session
 from ..audit_search import ACTIONS, PAGE_SIZE, AuditFilter, csv_export, search
@@ -14,13 +14,10 @@ from ..context import Context, DeskContext
 from ..policy import Role, has_role
 from ..store import MongoDeskRepository
 from . import present
+from .access import page_session, session_of
 from .render import render, secured
 
 router = APIRouter(include_in_schema=False)
-
-
-async def _session(request: Request, ctx: DeskContext) -> Session | None:
-    return await ctx.accounts.session(request.cookies.get(ctx.settings.session_cookie))
 
 
 def _may_read(session: Session) -> bool:
@@ -35,12 +32,9 @@ def _audit(ctx: DeskContext) -> MongoDeskRepository:
 
 @router.get("/audit")
 async def audit_page(request: Request, ctx: Context) -> Response:
-    session = await _session(request, ctx)
-    if session is None:
-        expired = ctx.settings.session_cookie in request.cookies
-        return secured(RedirectResponse("/?expired=1" if expired else "/", status_code=303))
-    if not _may_read(session):
-        return secured(RedirectResponse("/queue", status_code=303))
+    session = await page_session(request, ctx, Role.approver)
+    if isinstance(session, Response):
+        return session
     where = AuditFilter.from_params(request.query_params)
     entries, total = await search(_audit(ctx).audit, where)
     return render(
@@ -58,7 +52,7 @@ async def audit_page(request: Request, ctx: Context) -> Response:
 
 @router.get("/audit.csv")
 async def audit_csv(request: Request, ctx: Context) -> Response:
-    session = await _session(request, ctx)
+    session = await session_of(request, ctx)
     if session is None:
         return secured(Response("log in first\n", status_code=401, media_type="text/plain"))
     if not _may_read(session):

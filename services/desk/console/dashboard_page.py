@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, Response
 
 from schemas import REGIONS, Channel, Topic
 
@@ -16,8 +16,8 @@ from ..cases import CaseStatus
 from ..context import Context
 from ..dashboard_math import AGE_BUCKETS, OUTCOMES
 from ..dashboard_models import PANELS
-from ..policy import Role, has_role
 from ..proposals import ProposalStatus
+from .access import page_session
 from .i18n import LANGS, Translator
 from .render import render, secured, translator
 
@@ -60,12 +60,9 @@ def _days(request: Request) -> int:
 
 @router.get("/dashboard")
 async def dashboard_page(request: Request, ctx: Context) -> Response:
-    session = await ctx.accounts.session(request.cookies.get(ctx.settings.session_cookie))
-    if session is None:
-        expired = ctx.settings.session_cookie in request.cookies
-        return secured(RedirectResponse("/?expired=1" if expired else "/", status_code=303))
-    if not has_role(session.role, Role.operator):
-        return secured(RedirectResponse("/queue", status_code=303))
+    session = await page_session(request, ctx)
+    if isinstance(session, Response):
+        return session
     return render(
         request,
         "dashboard.html",

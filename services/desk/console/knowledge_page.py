@@ -5,15 +5,16 @@ and forms to add, edit (and mark checked) and retire entries. The changes go thr
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from schemas import Topic
 
 from ..context import Context
 from ..knowledge import STALE_AFTER_MONTHS
 from ..knowledge_api import entry_of, knowledge, today_of
-from ..policy import Role, has_role
-from .render import render, secured
+from ..policy import Role
+from .access import page_session
+from .render import render
 
 router = APIRouter(include_in_schema=False)
 ENTRY_LANGS = ("ru", "kk", "en")
@@ -21,12 +22,9 @@ ENTRY_LANGS = ("ru", "kk", "en")
 
 @router.get("/knowledge")
 async def knowledge_page(request: Request, ctx: Context) -> Response:
-    session = await ctx.accounts.session(request.cookies.get(ctx.settings.session_cookie))
-    if session is None:
-        expired = ctx.settings.session_cookie in request.cookies
-        return secured(RedirectResponse("/?expired=1" if expired else "/", status_code=303))
-    if not has_role(session.role, Role.admin):
-        return secured(RedirectResponse("/queue", status_code=303))
+    session = await page_session(request, ctx, Role.admin)
+    if isinstance(session, Response):
+        return session
     today = today_of(ctx)
     entries = [entry_of(doc, today) for doc in await knowledge(request).list()]
     return render(

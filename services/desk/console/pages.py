@@ -35,6 +35,7 @@ from ..store import MongoDeskRepository
 from ..users_api import User as UserShown
 from ..versions import case_version
 from . import audit_page, case_extras, cluster_panel, dashboard_page, knowledge_page, present, proposals_page
+from .access import page_session, session_of, to_login
 from .i18n import LANG_COOKIE, LANGS
 from .polls import SharedPolls
 from .presence_events import CasePresence
@@ -67,19 +68,6 @@ router = APIRouter(include_in_schema=False)
 Document = dict[str, Any]
 
 
-async def _session(request: Request, ctx: DeskContext) -> Session | None:
-    return await ctx.accounts.session(request.cookies.get(ctx.settings.session_cookie))
-
-
-def _to_login(request: Request, ctx: DeskContext) -> Response:
-    # A session cookie the desk no longer honours means the session expired or was ended elsewhere.
-    expired = ctx.settings.session_cookie in request.cookies
-    response = RedirectResponse("/?expired=1" if expired else "/", status_code=303)
-    if expired:
-        response.delete_cookie(ctx.settings.session_cookie, path="/")
-    return secured(response)
-
-
 async def _form(request: Request) -> dict[str, str]:
     body = await request.body()
     fields = parse_qs(body[:MAX_FORM_BYTES].decode(errors="replace"), max_num_fields=8)
@@ -95,7 +83,7 @@ def _same_origin(request: Request) -> bool:
 
 @router.get("/")
 async def login_page(request: Request, ctx: Context) -> Response:
-    if await _session(request, ctx) is not None:
+    if await session_of(request, ctx) is not None:
         return secured(RedirectResponse("/queue", status_code=303))
     notice = "login.expired" if request.query_params.get("expired") else None
     if request.query_params.get("out"):
@@ -135,9 +123,9 @@ async def login_form(request: Request, ctx: Context) -> Response:
 
 @router.post("/console/logout")
 async def logout(request: Request, ctx: Context) -> Response:
-    session = await _session(request, ctx)
+    session = await session_of(request, ctx)
     if session is None:
-        return _to_login(request, ctx)
+        return to_login(request, ctx)
     check_csrf(session.csrf_token, (await _form(request)).get("csrf_token"))
     await ctx.accounts.logout(request.cookies.get(ctx.settings.session_cookie, ""), session.username)
     response = RedirectResponse("/?out=1", status_code=303)
@@ -186,9 +174,9 @@ def _queue_context(ctx: DeskContext, session: Session, where: QueueFilter, page:
 
 @router.get("/queue")
 async def queue_page(request: Request, ctx: Context) -> Response:
-    session = await _session(request, ctx)
+    session = await session_of(request, ctx)
     if session is None:
-        return _to_login(request, ctx)
+        return to_login(request, ctx)
     where = QueueFilter.from_params(request.query_params)
     page = await _queue(ctx, session, where)
     return render(request, "queue.html", **_queue_context(ctx, session, where, page))
@@ -197,7 +185,7 @@ async def queue_page(request: Request, ctx: Context) -> Response:
 @router.get("/queue/rows")
 async def queue_rows(request: Request, ctx: Context) -> Response:
     """The queue's list alone, for live updates without reloading the page."""
-    session = await _session(request, ctx)
+    session = await session_of(request, ctx)
     if session is None:
         return secured(Response(status_code=401))
     where = QueueFilter.from_params(request.query_params)
@@ -209,7 +197,7 @@ async def queue_rows(request: Request, ctx: Context) -> Response:
 async def queue_facets(request: Request, ctx: Context) -> Response:
     """Counts per filter value for the queue's filters. Tabs showing the same list (the same filters
     and list fingerprint `v`) share one count for FACETS_S; a list that changed asks anew."""
-    session = await _session(request, ctx)
+    session = await session_of(request, ctx)
     if session is None:
         return secured(Response(status_code=401))
     where = QueueFilter.from_params(request.query_params)
@@ -240,9 +228,9 @@ def _facet_polls(request: Request) -> SharedPolls:
 
 @router.get("/case/{case_id:path}")
 async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
-    session = await _session(request, ctx)
+    session = await session_of(request, ctx)
     if session is None:
-        return _to_login(request, ctx)
+        return to_login(request, ctx)
     try:
         case = await annotate(await ctx.desk.case_details(case_id), statuses_of_app(request))
     except NotFound:
@@ -279,11 +267,9 @@ async def case_page(case_id: str, request: Request, ctx: Context) -> Response:
 @router.get("/users")
 async def users_page(request: Request, ctx: Context) -> Response:
     """Accounts, for admins; the changes go through `/api/users`, which checks the role again."""
-    session = await _session(request, ctx)
-    if session is None:
-        return _to_login(request, ctx)
-    if not has_role(session.role, Role.admin):
-        return secured(RedirectResponse("/queue", status_code=303))
+    session = await page_session(request, ctx, Role.admin)
+    if isinstance(session, Response):
+        return session
     users = [UserShown.of(u) for u in await ctx.accounts.list_users()]
     return render(request, "users.html", session=session, users=users)
 

@@ -10,13 +10,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from schemas import REGIONS, Topic
 
-from ..accounts import Session
 from ..cluster_api import clusters_of
-from ..context import Context, DeskContext
+from ..context import Context
 from ..core import NotFound
 from ..policy import Role, has_role
 from ..proposals import DECIDES, TRANSITIONS, ProposalFilter, ProposalStatus, title_of
@@ -24,7 +23,8 @@ from ..proposals_answer import official_answer
 from ..proposals_api import answer_shown, proposal_store, shown
 from ..proposals_board import load_board, load_proposal
 from . import present
-from .render import render, secured
+from .access import page_session
+from .render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
@@ -65,20 +65,11 @@ class BoardQuery:
         return urlencode({k: v for k, v in values.items() if v is not None})
 
 
-async def _session(request: Request, ctx: DeskContext) -> Session | None:
-    return await ctx.accounts.session(request.cookies.get(ctx.settings.session_cookie))
-
-
-def _to_login(request: Request, ctx: DeskContext) -> Response:
-    expired = ctx.settings.session_cookie in request.cookies
-    return secured(RedirectResponse("/?expired=1" if expired else "/", status_code=303))
-
-
 @router.get("/proposals")
 async def board_page(request: Request, ctx: Context) -> Response:
-    session = await _session(request, ctx)
-    if session is None:
-        return _to_login(request, ctx)
+    session = await page_session(request, ctx)
+    if isinstance(session, Response):
+        return session
     query = BoardQuery.from_params(request.query_params)
     page = await load_board(proposal_store(ctx), query.where, PAGE_SIZE, (query.page - 1) * PAGE_SIZE)
     return render(
@@ -97,9 +88,9 @@ async def board_page(request: Request, ctx: Context) -> Response:
 
 @router.get("/proposals/{proposal_id:path}")
 async def proposal_page(proposal_id: str, request: Request, ctx: Context) -> Response:
-    session = await _session(request, ctx)
-    if session is None:
-        return _to_login(request, ctx)
+    session = await page_session(request, ctx)
+    if isinstance(session, Response):
+        return session
     try:
         proposal, history = await load_proposal(proposal_store(ctx), proposal_id)
     except NotFound:
