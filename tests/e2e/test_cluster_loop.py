@@ -16,6 +16,7 @@ import httpx
 
 from services.desk.working_days import add_working_days
 from tests.e2e.conftest import System
+from tests.e2e.desk import in_status
 from tests.e2e.test_telegram_loop import login, replied_to
 from tests.kafka_helpers import eventually
 
@@ -24,16 +25,6 @@ async def case_with_text(desk: httpx.AsyncClient, channel: str, text: str) -> di
     response = await desk.get("/api/cases", params={"channel": channel, "q": text[-40:], "limit": 200})
     assert response.status_code == 200, response.text
     return next((c for c in response.json()["items"] if c["text"] == text), None)
-
-
-async def in_status(desk: httpx.AsyncClient, case_id: str, status: str) -> dict[str, Any]:
-    async def reached() -> dict[str, Any] | None:
-        body: dict[str, Any] = (await desk.get(f"/api/cases/{case_id}")).json()
-        return body if body["status"] == status else None
-
-    found = await eventually(reached, timeout_s=180)
-    assert isinstance(found, dict), f"{case_id} never became {status}"
-    return found
 
 
 async def test_three_near_duplicates_on_three_channels_are_answered_by_one_approval(system: System) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from channels.email.outbound import WebFormEmailSender
 from tests.e2e.conftest import System
+from tests.e2e.desk import draft_and_approve, in_status
 from tests.e2e.test_telegram_loop import login
 from tests.kafka_helpers import eventually
 
@@ -50,17 +51,9 @@ async def answer_through_the_desk(system: System, question_id: str, answer: str)
         op_csrf = await login(operator, "dana", "operator-pass-1")
         case = await eventually(lambda: find_case(operator, question_id), timeout_s=60)
         assert isinstance(case, dict), f"no case for {question_id}"
-        draft = await operator.post(f"/api/cases/{case['id']}/drafts", json={"text": answer}, headers=op_csrf)
-        assert draft.status_code in (200, 201), draft.text
         ap_csrf = await login(approver, "nurlan", "approver-pass-1")
-        approved = await approver.post(f"/api/drafts/{draft.json()['id']}/approve", headers=ap_csrf)
-        assert approved.status_code == 200, approved.text
-
-        async def answered() -> dict[str, Any] | None:
-            body = (await operator.get(f"/api/cases/{case['id']}")).json()
-            return body if body["status"] == "answered" else None
-
-        await eventually(answered, timeout_s=60)
+        await draft_and_approve(operator, op_csrf, approver, ap_csrf, case["id"], answer)
+        await in_status(operator, case["id"], "answered", timeout_s=60)
 
 
 async def ask(system: System, form: dict[str, str]) -> tuple[str, str]:
