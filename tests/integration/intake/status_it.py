@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from asgi_lifespan import LifespanManager
 
 from schemas import AnswerDelivered, QuestionClassified
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
+from tests.integration.asgi import client_of
 from tests.integration.responder.responder_it import start_group_at_end
 
 
@@ -27,7 +27,5 @@ async def status_intake(db_name: str, name: str) -> AsyncIterator[httpx.AsyncCli
         ("webform-answers", AnswerDelivered.TOPIC),
     ):
         await start_group_at_end(settings.consumer_group(purpose), topic)
-    async with LifespanManager(create_app(settings), startup_timeout=60, shutdown_timeout=30) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
-            yield client
+    async with client_of(create_app(settings), "http://intake") as client:
+        yield client

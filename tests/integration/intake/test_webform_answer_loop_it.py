@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from pymongo.asynchronous.database import AsyncDatabase
 
 from channels.webform import STATUS_PAGE_MESSAGE_PREFIX
@@ -19,6 +18,7 @@ from services.responder.app import create_app as create_responder
 from services.responder.ledger import COLLECTION as LEDGER
 from services.responder.webform_sender import WebFormSender
 from services.runtime.broker import make_broker, publish_event
+from tests.integration.asgi import lifespan
 from tests.integration.intake.status_it import status_intake
 from tests.integration.responder.responder_it import responder_settings, start_group_at_end
 from tests.kafka_helpers import TopicReader, eventually
@@ -40,7 +40,7 @@ async def responder(db_name: str) -> AsyncIterator[None]:
     await start_group_at_end(settings.consumer_group("answers"))
     # The web form's sender as the responder builds it when the e-mail channel is off.
     app = create_responder(settings, senders={Channel.webform: WebFormSender(None)})
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+    async with lifespan(app):
         yield
 
 
