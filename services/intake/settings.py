@@ -6,6 +6,7 @@ from pydantic import Field, SecretStr, model_validator
 
 from channels.email.settings import EmailSettings
 from channels.telegram.inbound import DEV_WEBHOOK_SECRET
+from channels.telegram.token import bot_id
 from channels.x.settings import XSettings
 from services.runtime.settings import ServiceSettings
 
@@ -88,6 +89,8 @@ class IntakeSettings(ServiceSettings):
         sandbox_token = self.telegram_bot_token.get_secret_value() == SANDBOX_TELEGRAM_TOKEN
         if self.environment == "production" and self.telegram_polls() and sandbox_token:
             raise ValueError("production needs explicit values for: JAUAP_TELEGRAM_BOT_TOKEN (polling mode)")
+        if self.telegram_polls():
+            bot_id(self.telegram_bot_token.get_secret_value())  # the poller's cursor is named after it
         return self
 
     def polls(self) -> bool:

@@ -5,6 +5,10 @@ The cursor is the next `offset`: one more than the last update id read. Telegram
 update below the offset a later call sends, so an update is confirmed only by the poll after the
 one that published it; a crash in between gets the same updates again, and their question ids make
 the repeat harmless. Telegram refuses `getUpdates` while a webhook is set (409): delete it first.
+
+Update ids are counted per bot, so the cursor (and the pollers' lease) is named after the bot, the
+number before the token's colon: an offset stored for another bot, as after the ministry moves to a
+new bot, would confirm, and so drop, the new bot's first updates.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pydantic import ValidationError
 
 from channels.telegram import Ignored, to_question
 from channels.telegram.models import Update
+from channels.telegram.token import bot_id
 from schemas import QuestionReceived
 from services.runtime.errors import Outage
 
@@ -30,8 +35,6 @@ class TelegramApiError(Exception):
 
 
 class TelegramUpdatesPoller:
-    name = "telegram.updates"
-
     def __init__(
         self,
         token: str,
@@ -40,6 +43,7 @@ class TelegramUpdatesPoller:
         timeout_s: int = 25,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        self.name = f"telegram.updates.{bot_id(token)}"
         self._timeout_s = timeout_s
         # The HTTP timeout outlasts the long poll, or every quiet poll would end as an error.
         self._http = httpx.AsyncClient(

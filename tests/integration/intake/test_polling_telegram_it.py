@@ -53,7 +53,7 @@ async def test_polled_messages_are_published_once_across_a_restart(
         async with lifespan(create_app(_settings(sandbox_url, db_name))):
             await inject("Когда пенсия?")
             first = await reader.wait_for(ours)
-            await eventually(lambda: db["poll_cursors"].find_one({"_id": "telegram.updates"}))
+            await eventually(lambda: db["poll_cursors"].find_one({"_id": "telegram.updates.123456"}))
         await inject("Қашан төленеді?")
         async with lifespan(create_app(_settings(sandbox_url, db_name))):
             second = await reader.wait_for(ours, count=10, timeout_s=8)

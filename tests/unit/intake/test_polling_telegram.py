@@ -6,6 +6,7 @@ import httpx
 import pytest
 from intake_fakes import FakePublisher
 
+from channels.telegram.token import bot_id
 from sandboxes.telegram.app import create_app as create_sandbox
 from sandboxes.telegram.settings import SandboxSettings
 from services.intake.polling import PollLoop
@@ -33,11 +34,25 @@ async def test_updates_are_published_then_confirmed_by_the_next_offset() -> None
         first = (await sandbox.post("/sandbox/inbound", json={"text": "Когда пенсия?", "user": "a"})).json()
         await sandbox.post("/sandbox/inbound", json={"text": "Қашан?", "user": "b", "public": True})
         assert await loop.run_once() == 2
-        assert cursors.cursors == {"telegram.updates": first["update_id"] + 2}
+        assert cursors.cursors == {"telegram.updates.123456": first["update_id"] + 2}
         assert await loop.run_once() == 0  # the offset confirmed both: nothing comes back
     asked = f"telegram:{first['chat_id']}:{first['message_id']}"
     assert publish.published[0].question_id == asked
     await poller.close()
+
+
+async def test_an_offset_stored_for_another_bot_confirms_none_of_this_bots_updates() -> None:
+    """Update ids are per bot: the old bot's offset (1000) would drop the new bot's updates 1, 2..."""
+    poller, sandbox = _poller("polling")
+    other = TelegramUpdatesPoller("654321:the-ministrys-old-bot", api_base="http://unused")
+    cursors, publish = MemoryCursors(), FakePublisher()
+    cursors.cursors[other.name] = 1000
+    async with sandbox:
+        await sandbox.post("/sandbox/inbound", json={"text": "Когда пенсия?", "user": "a"})
+        assert await PollLoop(poller, cursors, publish, interval_s=0).run_once() == 1
+    assert len(publish.published) == 1 and cursors.cursors[other.name] == 1000
+    await poller.close()
+    await other.close()
 
 
 async def test_an_unconfirmed_batch_comes_back() -> None:
@@ -64,3 +79,14 @@ def test_polling_mode_is_chosen_by_settings(monkeypatch: pytest.MonkeyPatch) -> 
     assert IntakeSettings().telegram_polls()
     with pytest.raises(ValueError, match="JAUAP_TELEGRAM_BOT_TOKEN"):
         IntakeSettings(environment="production", telegram_webhook_secret="a-real-secret")
+
+
+@pytest.mark.parametrize("token", ["no-colon-at-all", "bot:secret", "123456:"])
+def test_polling_with_a_token_that_names_no_bot_is_refused_at_start(token: str) -> None:
+    with pytest.raises(ValueError, match="JAUAP_TELEGRAM_BOT_TOKEN"):
+        IntakeSettings(telegram_mode="polling", telegram_bot_token=token)
+    assert IntakeSettings(telegram_mode="webhook", telegram_bot_token=token).telegram_mode == "webhook"
+
+
+def test_the_bot_id_is_the_number_before_the_colon() -> None:
+    assert [bot_id(t) for t in ("1:a", "2:a", "2:b", "123456:ABC-def:ghi")] == [1, 2, 2, 123456]
