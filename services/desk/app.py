@@ -32,6 +32,7 @@ from .cases import CaseView
 from .cluster_drafts import ClusterAnswers
 from .cluster_store import MongoClusterDrafts, ensure_cluster_indexes
 from .context import DeskContext
+from .dashboard_day_changes import NotingDeskRepository
 from .day_keys_backfill import run_at_start as backfill_day_keys
 from .deadlines import refresh_deadline_gauge
 from .delivery_status import ensure_indexes as ensure_status_indexes
@@ -48,7 +49,8 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
     settings = settings or DeskSettings()
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
-        repo = MongoDeskRepository(runtime.db)
+        # Notes writes to past days for the dashboard's day summaries (dashboard_day_changes.py).
+        repo = NotingDeskRepository(runtime.db)
 
         async def publish(event: AnswerApproved) -> None:
             await publish_event(runtime.broker, event)
@@ -113,6 +115,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         await ensure_cluster_indexes(runtime.db)
         await knowledge_api.start(runtime)
         await proposals_api.ensure_indexes(runtime.db)
+        await dashboard_api.ensure_indexes(runtime.db)
         if settings.ferretdb_postgres_url:
             await pushdown_indexes.ensure(settings.ferretdb_postgres_url, settings.mongo_db)
         runtime.state["gauge"] = asyncio.create_task(

@@ -60,7 +60,7 @@ def period_of(days: int, now: datetime) -> Period:
     return Period(days=days, since=since, until=now, day_list=days_between(first, today))
 
 
-def _series(counts: Mapping[str, list[int]], order: list[str] | None = None) -> list[Series]:
+def series_of(counts: Mapping[str, list[int]], order: list[str] | None = None) -> list[Series]:
     keys = order if order is not None else sorted(counts, key=lambda k: (-sum(counts[k]), k))
     return [Series(key=key, counts=counts[key]) for key in keys if key in counts]
 
@@ -68,7 +68,7 @@ def _series(counts: Mapping[str, list[int]], order: list[str] | None = None) -> 
 def questions(period: Period, cases: list[Document], total: int) -> Questions:
     def by(field: str) -> list[Series]:
         moments = ((str(c.get(field) or "unknown"), c["received_at"]) for c in cases)
-        return _series(daily_counts(period.day_list, moments))
+        return series_of(daily_counts(period.day_list, moments))
 
     return Questions(total=total, by_channel=by("channel"), by_topic=by("topic"), by_lang=by("lang"))
 
@@ -144,7 +144,7 @@ def deadlines(cases: list[Document], now: datetime, policy: Mapping[str, int]) -
 def answers(period: Period, approvals: list[Document]) -> Answers:
     moments = ((str(d.get("approved_by") or "unknown"), d["approved_at"]) for d in approvals)
     counts = daily_counts(period.day_list, moments)
-    return Answers(total=sum(map(sum, counts.values())), by_approver=_series(counts))
+    return Answers(total=sum(map(sum, counts.values())), by_approver=series_of(counts))
 
 
 def proposals(board: list[Proposal]) -> Proposals:

@@ -16,6 +16,7 @@ from typing import Annotated
 import pymongo
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import Response
+from pymongo.asynchronous.database import AsyncDatabase
 
 from .accounts import Session
 from .auth import CurrentSession
@@ -24,9 +25,12 @@ from .dashboard import build
 from .dashboard_csv import panel_csv
 from .dashboard_models import Dashboard, Panel
 from .dashboard_store import DashboardStore
+from .dashboard_summarized import build_summarized
+from .dashboard_summary_store import SummaryStore, ensure_summary_indexes
 from .policy import Role, require_role
+from .proposals_api import proposal_store
 from .responses import errors
-from .store import MongoDeskRepository
+from .store import Document, MongoDeskRepository
 
 # On FerretDB 1.24 a period's read by moments cost a full scan (dashboard_store.py): 10,000 cases took
 # 40-52 s on this loaded 2-core machine. Read by day keys it grows with the period, not the store, and
@@ -62,14 +66,23 @@ class DashboardCache:
 
 
 async def _build(ctx: DeskContext, days: int) -> Dashboard:
+    """From the per-day summaries once every case has its day key, else the period's cases whole."""
+    store, policy, now = _store(ctx), ctx.settings.deadline_policy, datetime.now(UTC)
     with pymongo.timeout(BUILD_TIMEOUT_S):
-        return await build(_store(ctx), days, datetime.now(UTC), ctx.settings.deadline_policy)
+        if await store.keyed():
+            return await build_summarized(SummaryStore(store), days, now, policy)
+        return await build(store, days, now, policy)
 
 
 def _store(ctx: DeskContext) -> DashboardStore:
     if not isinstance(ctx.repo, MongoDeskRepository):
         raise RuntimeError("the dashboard needs the desk's MongoDB store")
-    return DashboardStore(ctx.repo.cases.database)
+    # The proposals panel counts from the board's shared read instead of a read of its own.
+    return DashboardStore(ctx.repo.cases.database, proposals=proposal_store(ctx))
+
+
+async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
+    await ensure_summary_indexes(db)
 
 
 def may_read(session: Session) -> None:

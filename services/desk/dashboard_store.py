@@ -38,12 +38,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from .cases import OPEN_STATUSES, DraftStatus
 from .day_keys import APPROVED_DAY, RECEIVED_DAY, day_key
 from .day_keys_backfill import is_done
-from .proposals_store import MongoProposalStore
+from .proposals_store import MongoProposalStore, ProposalStore
 from .store import CASES, DRAFTS
 
 Document = dict[str, Any]
 MAX_ROWS = 50_000
 T = TypeVar("T")
+K = TypeVar("K")
 # What the period's panels need of a case: never its text, author or contact.
 PERIOD_FIELDS = (
     *("_id", "received_at", "channel", "topic", "lang", "region"),
@@ -95,13 +96,16 @@ class OpenCases:
 
 
 class DashboardStore:
-    def __init__(self, db: AsyncDatabase[Document], by_days: bool | None = None) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Document], by_days: bool | None = None, proposals: ProposalStore | None = None
+    ) -> None:
         """`by_days`: read the period by day keys (True) or by moments (False, the read before the
-        keys, which the benchmark times); None: by day keys once their backfill is done."""
+        keys, which the benchmark times); None: by day keys once their backfill is done. `proposals`:
+        the board's reading of proposals and statuses (the desk passes the board's shared read)."""
         self.by_days = by_days
         self.cases = db[CASES]
         self.drafts = db[DRAFTS]
-        self.proposals = MongoProposalStore(db)  # the board's own reading of proposals and statuses
+        self.proposals = proposals or MongoProposalStore(db)
 
     async def cases_received(self, since: datetime, days: Sequence[date]) -> tuple[Rows, int]:
         """The period's cases (PERIOD_FIELDS) and how many there are: received on `days`, which are
@@ -114,6 +118,10 @@ class DashboardStore:
 
         read = await by_day(days, one_day)
         return merged([rows for rows, _ in read], "received_at"), sum(n for _, n in read)
+
+    async def keyed(self) -> bool:
+        """Whether the day keys are stored on every case and draft (their backfill is done)."""
+        return await self._by_days()
 
     async def _by_days(self) -> bool:
         return self.by_days if self.by_days is not None else await is_done(self.cases.database)
@@ -147,6 +155,13 @@ class DashboardStore:
 
         return merged(await by_day(days, one_day), "approved_at")
 
+    async def day(self, day: date) -> tuple[Rows, Rows]:
+        """One Almaty day's cases (PERIOD_FIELDS) and approvals, by its day key (a day's summary)."""
+        key = day_key(day)
+        cases = await project(self.cases, {RECEIVED_DAY: key}, PERIOD_FIELDS, "received_at")
+        match = {"status": DraftStatus.approved.value, APPROVED_DAY: key}
+        return cases, await project(self.drafts, match, ("approved_by", "approved_at"), "approved_at")
+
     async def first_lines(self, case_ids: list[str]) -> dict[str, Document]:
         """Text and topic of a few cases, by `_id` (point reads, at once: `_id: {$in}` would read
         every stored case on FerretDB)."""
@@ -155,11 +170,11 @@ class DashboardStore:
         return {case_id: doc for case_id, doc in zip(case_ids, docs, strict=True) if doc is not None}
 
 
-async def by_day(days: Sequence[date], read: Callable[[date], Awaitable[T]]) -> list[T]:
+async def by_day(days: Sequence[K], read: Callable[[K], Awaitable[T]]) -> list[T]:
     """`read` for each day, DAYS_AT_ONCE at a time, in the order of `days`."""
     gate = asyncio.Semaphore(DAYS_AT_ONCE)
 
-    async def gated(day: date) -> T:
+    async def gated(day: K) -> T:
         async with gate:
             return await read(day)
 
