@@ -11,7 +11,8 @@ Crash safety: the first call freezes the set of cases in a claim (`fanout:<sourc
 call (a retry after a crash, a timeout, another approver finishing it) answers that same set, never
 a newer one, so no case is skipped. A case whose answer was published already is completed without
 publishing again (the approval's idempotency), and its answer id is the same, so the responder posts
-it once: no case is answered twice.
+it once: no case is answered twice. A case whose claim a crash left (even before the case moved to
+`approving`) is `in_progress`, never left out, until the claim is stale and a call finishes it.
 
 A case the text cannot go to is *left out* with the reason, not the whole fan-out refused: a public
 thread for a text with personal data (a private e-mail takes it), a closed or answered case, a case
@@ -31,7 +32,7 @@ from typing import Literal
 from pymongo.errors import DuplicateKeyError
 
 from .cases import DRAFTABLE, CaseStatus, DraftStatus, TransitionError
-from .core import Invalid, User, created_entry
+from .core import Invalid, User, claim_id, created_entry
 from .policy import Forbidden, Role, check_four_eyes
 from .store import Document
 from .workflow import Desk
@@ -169,7 +170,17 @@ async def _after_refusal(desk: Desk, case_id: str, answer_id: str, reason: str) 
         return CaseResult(case_id, "approved", answer_id=answer_id)
     if case.get("answer_id") == answer_id and case["status"] == CaseStatus.approving:
         return CaseResult(case_id, "in_progress", answer_id=answer_id, reason=reason)
+    if await _holds_current_round(desk, case, answer_id):
+        # Cut between its claim and the case's move (a crash): only this answer can finish the
+        # case, once the claim is stale. Retiring its draft would leave the case held for good.
+        return CaseResult(case_id, "in_progress", answer_id=answer_id, reason=reason)
     if draft["status"] == DraftStatus.pending:
         retired = {"status": DraftStatus.superseded.value, "superseded_at": desk._now()}
         await desk.repo.update_draft(answer_id, retired, only_if={"status": DraftStatus.pending.value})
     return CaseResult(case_id, "left_out", reason=reason)
+
+
+async def _holds_current_round(desk: Desk, case: Document, answer_id: str) -> bool:
+    """The claim of the case's current approval round names this answer."""
+    held = await desk.repo.get_claim(claim_id(case["_id"], int(case.get("approval_round", 0))))
+    return held is not None and held.get("answer_id") == answer_id
