@@ -99,7 +99,13 @@ router = APIRouter(
 async def list_cases(
     ctx: Context,
     session: CurrentSession,
-    status: CaseStatus | None = None,
+    status: Annotated[
+        CaseStatus | None,
+        Query(
+            description="Without it: the open cases (every status but answered and closed), unless "
+            "cluster_id or delivery_overdue is given. Ask status=answered or status=closed for the done ones."
+        ),
+    ] = None,
     channel: Channel | None = None,
     topic: Topic | None = None,
     region: Annotated[str | None, Query(max_length=8, description="ISO 3166-2:KZ code")] = None,
@@ -127,6 +133,8 @@ async def list_cases(
         q=q or None,
         track=track,
         cluster_id=cluster_id,
+        # The done cases are most of the store; listing them sorted is a scan FerretDB cannot bound.
+        open_only=status is None and cluster_id is None and not delivery_overdue,
     )
     if delivery_overdue:
         where = ctx.desk.overdue_filter(where)

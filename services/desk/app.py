@@ -38,6 +38,7 @@ from .deadlines import refresh_deadline_gauge
 from .delivery_status import ensure_indexes as ensure_status_indexes
 from .delivery_status import install as install_delivery_status
 from .handlers import DeskHandlers
+from .open_index import OpenIndex
 from .settings import DeskSettings
 from .store import MongoDeskRepository, ensure_indexes
 from .workflow import Desk
@@ -50,7 +51,8 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
         # Notes writes to past days for the dashboard's day summaries (dashboard_day_changes.py).
-        repo = NotingDeskRepository(runtime.db)
+        repo = NotingDeskRepository(runtime.db, OpenIndex())
+        runtime.state["open_index"] = repo.open_index
 
         async def publish(event: AnswerApproved) -> None:
             await publish_event(runtime.broker, event)
@@ -121,12 +123,14 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         runtime.state["gauge"] = asyncio.create_task(
             _refresh_open_cases(MongoDeskRepository(runtime.db), settings)
         )
+        # The open cases in memory for the queue; built in the background on a store that predates it.
+        runtime.state["open_queue"] = asyncio.create_task(runtime.state["open_index"].run(runtime.db))
         # Once per database, in the background: the dashboard reads by moments until it is done.
         runtime.state["day_keys"] = asyncio.create_task(backfill_day_keys(runtime.db))
 
     async def on_stop(runtime: Runtime) -> None:
         await knowledge_api.stop(runtime)
-        for name in ("gauge", "day_keys"):
+        for name in ("gauge", "day_keys", "open_queue"):
             task = runtime.state.pop(name, None)
             if task is not None:
                 task.cancel()

@@ -41,6 +41,8 @@ PUSHDOWN_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "drafts": ("case_id", "status", "approved_day"),
     "audit": ("case_id",),
+    "open_queue": ("bucket",),  # what changed lately (open_queue.py)
+    "open_queue_gone": ("bucket",),
 }
 PG_NAME_MAX = 63
 CONNECT_TIMEOUT_S = 10

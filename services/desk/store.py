@@ -10,7 +10,7 @@ import asyncio
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
@@ -19,8 +19,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.runtime.store import insert_missing
 
+from . import open_queue, queue_reads
 from .cases import OPEN_STATUSES
 from .day_keys import CASE_DAY_INDEX, DRAFT_DAY_INDEX, case_with_day_key, draft_with_day_key
+from .open_index import OpenIndex
 
 Document = dict[str, Any]
 
@@ -43,6 +45,7 @@ class CaseFilter:
     track: str | None = None  # fast or analysis (tracks.py)
     q: str | None = None  # case-insensitive substring of the question text
     approved_before: datetime | None = None  # approved (answer handed over) before this time
+    open_only: bool = False  # with no status: only the open statuses (the API's default)
 
     def exact(self) -> dict[str, str]:
         return {
@@ -52,7 +55,7 @@ class CaseFilter:
         }
 
 
-_NOT_EXACT = ("q", "approved_before")
+_NOT_EXACT = ("q", "approved_before", "open_only")
 
 
 class DeskRepository(Protocol):
@@ -135,10 +138,16 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     await create_indexes(db[CASES], CASE_INDEXES)
     await create_indexes(db[DRAFTS], DRAFT_INDEXES)
     await create_indexes(db[AUDIT], AUDIT_INDEXES)
+    await open_queue.ensure_indexes(db)
 
 
 class MongoDeskRepository:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    """Every case write also keeps the open queue's compact row in step (open_queue.py) and, when the
+    desk holds the open cases in memory (`open_index`, open_index.py), that memory too."""
+
+    def __init__(self, db: AsyncDatabase[Document], open_index: OpenIndex | None = None) -> None:
+        self.db = db
+        self.open_index = open_index
         self.cases = db[CASES]
         self.drafts = db[DRAFTS]
         self.audit = db[AUDIT]
@@ -154,7 +163,9 @@ class MongoDeskRepository:
         # that has moved on.
         documents = list(unique.values())
         existing = await insert_missing(self.cases, documents)
-        return [str(doc["_id"]) for i, doc in enumerate(documents) if i not in existing]
+        created = [doc for i, doc in enumerate(documents) if i not in existing]
+        self._note(await open_queue.add_new(self.db, created, self._now()))
+        return [str(doc["_id"]) for doc in created]
 
     async def get_case(self, case_id: str) -> Document | None:
         return await self.cases.find_one({"_id": case_id})
@@ -165,6 +176,9 @@ class MongoDeskRepository:
             query["text"] = {"$regex": re.escape(where.q), "$options": "i"}
         if where.approved_before is not None:
             query["approved_at"] = {"$lt": where.approved_before}
+        if where.open_only and where.status is None:
+            query["status"] = {"$in": [s.value for s in OPEN_STATUSES]}
+            return await self._list_open(query, limit, offset)
         total = await self.cases.count_documents(query)
         cursor = self.cases.find(query).sort(QUEUE_ORDER).skip(offset).limit(limit)
         return [doc async for doc in cursor], total
@@ -181,7 +195,30 @@ class MongoDeskRepository:
         if only_if_status is not None:
             query["status"] = {"$in": [str(s) for s in only_if_status]}
         result = await self.cases.update_one(query, {"$set": dict(changes)})
+        if result.matched_count == 1 and any(key.split(".")[0] in open_queue.TRACKED for key in changes):
+            await self._keep_open_queue(case_id)
         return result.matched_count == 1
+
+    async def _keep_open_queue(self, case_id: str) -> None:
+        case = await self.get_case(case_id)
+        if case is not None:
+            self._note([await open_queue.keep(self.db, case, self._now())])
+
+    async def _list_open(self, query: Document, limit: int, offset: int) -> tuple[list[Document], int]:
+        """Open cases: from the memory when it holds them, else one indexed read per status."""
+        rows = self.open_index.select(query) if self.open_index else None
+        if rows is not None:
+            shown = [str(r["_id"]) for r in rows[offset : offset + limit]]
+            return await queue_reads.by_ids(self.cases, shown), len(rows)
+        page = queue_reads.page(self.cases, query, QUEUE_ORDER, offset, limit)
+        return await asyncio.gather(page, queue_reads.count(self.cases, query))
+
+    def _note(self, written: list[Document]) -> None:
+        if self.open_index is not None:
+            self.open_index.note(written)
+
+    def _now(self) -> datetime:
+        return self.open_index.now() if self.open_index else datetime.now(UTC)
 
     async def insert_claim(self, claim: Document) -> bool:
         return not await insert_missing(self.claims, [claim])

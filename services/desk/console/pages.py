@@ -158,7 +158,7 @@ async def _queue(ctx: DeskContext, session: Session, where: QueueFilter, cluster
         if where.view
         else None
     )
-    return await load_page(store.cases, where, ids, clusters, session.username)
+    return await load_page(store.cases, where, ids, clusters, session.username, store.open_index)
 
 
 def _queue_context(ctx: DeskContext, session: Session, where: QueueFilter, page: QueuePage) -> dict[str, Any]:
@@ -210,7 +210,7 @@ async def queue_facets(request: Request, ctx: Context) -> Response:
             if where.view
             else None
         )
-        return json.dumps(await load_facets(store.cases, where, ids, session.username))
+        return json.dumps(await load_facets(store.cases, where, ids, session.username, store.open_index))
 
     shown = request.query_params.get("v", "")[:32]
     key = f"facets:{session.username if personal else ''}:{where.params(page=1)}:{shown}"

@@ -21,7 +21,8 @@ from .. import queue_reads
 from ..accounts import USERNAME
 from ..cases import OPEN_STATUSES, CaseStatus
 from ..cluster_store import CLUSTER_DRAFTS
-from ..facets import FACETS, facet_counts
+from ..facets import FACETS, counts_from_groups, facet_counts
+from ..open_index import OpenIndex
 from ..proposals import PROPOSAL_INTENT
 from ..store import QUEUE_ORDER
 from ..tracks import TRACKS
@@ -189,27 +190,51 @@ async def load_page(
     case_ids: list[str] | None = None,
     clusters: bool = True,
     username: str | None = None,
+    index: OpenIndex | None = None,
 ) -> QueuePage:
     query = where.query(case_ids, username)
-    # Indexed reads, one per status (queue_reads.py), the count beside the page.
-    total, items = await asyncio.gather(
-        queue_reads.count(cases, query), queue_reads.page(cases, query, QUEUE_ORDER, where.offset, PAGE_SIZE)
-    )
-    return QueuePage(items, total, await cluster_sizes(cases, items) if clusters else {})
+    rows = index.select(query) if index else None
+    if rows is not None:  # the open cases in memory (open_index.py): only the shown cases are read
+        shown = [str(r["_id"]) for r in rows[where.offset : where.offset + PAGE_SIZE]]
+        total, items = len(rows), await queue_reads.by_ids(cases, shown)
+    else:  # indexed reads, one per status (queue_reads.py), the count beside the page
+        total, items = await asyncio.gather(
+            queue_reads.count(cases, query),
+            queue_reads.page(cases, query, QUEUE_ORDER, where.offset, PAGE_SIZE),
+        )
+    return QueuePage(items, total, await cluster_sizes(cases, items, index) if clusters else {})
 
 
 async def load_facets(
-    cases: AsyncCollection[Document], where: QueueFilter, case_ids: list[str] | None, username: str | None
+    cases: AsyncCollection[Document],
+    where: QueueFilter,
+    case_ids: list[str] | None,
+    username: str | None,
+    index: OpenIndex | None = None,
 ) -> dict[str, dict[str, int]]:
     """Counts per filter value under `where` (facets.py). Asked for apart from the page, so a page
-    never waits for them: they cost one more scan of the matching cases."""
-    return await facet_counts(cases, *where.facet_query(case_ids, username))
+    never waits for them: from the store they cost one more scan of the matching cases."""
+    base, chosen = where.facet_query(case_ids, username)
+    groups = index.groups(base) if index else None
+    if groups is not None:
+        return counts_from_groups(groups, chosen)
+    return await facet_counts(cases, base, chosen)
 
 
-async def cluster_sizes(cases: AsyncCollection[Document], items: list[Document]) -> dict[str, int]:
-    """How many cases share each shown case's near-duplicate cluster ("12 asked this")."""
+async def cluster_sizes(
+    cases: AsyncCollection[Document], items: list[Document], index: OpenIndex | None = None
+) -> dict[str, int]:
+    """How many cases share each shown case's near-duplicate cluster ("12 asked this"), answered and
+    closed ones too. With the memory, a count is reused for a few seconds (open_index.py)."""
     ids = sorted({c["cluster_id"] for c in items if c.get("cluster_id")})
-    return await queue_reads.cluster_counts(cases, ids) if ids else {}
+    if index is None:
+        return await queue_reads.cluster_counts(cases, ids) if ids else {}
+    sizes, stale = index.cluster_sizes(ids)
+    if stale:
+        counted = await queue_reads.cluster_counts(cases, stale)
+        index.counted_clusters({cluster: counted.get(cluster, 0) for cluster in stale})
+        sizes.update(counted)
+    return {cluster: n for cluster, n in sizes.items() if n}
 
 
 SIMILAR_SHOWN = 5

@@ -17,6 +17,7 @@ from services.desk.cases import OPEN_STATUSES
 from services.desk.facets import group_pipeline
 from services.desk.store import QUEUE_ORDER, MongoDeskRepository, ensure_indexes
 from tests.integration.desk.desk_http import logged_in, running_desk, user
+from tests.kafka_helpers import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -75,9 +76,14 @@ async def test_a_malformed_case_leaves_the_console_queue_standing(
     tag = uuid.uuid4().hex[:8]
     good = {**case(tag, 1), "status": "new", "urgency": "high", "text": f"good {tag}", "lang": "ru"}
     broken = {"_id": f"telegram:{tag}-broken", "status": "new", "urgency": "high", "text": f"bad {tag}"}
-    await db["cases"].insert_many([good, broken])
+    await MongoDeskRepository(db).insert_new_cases([good, broken])  # a second desk's write, polled in
     olga = await user(f"olga-{tag}", "operator")
     async with logged_in(desk_app, olga) as http:
+
+        async def both_listed() -> bool:  # in the desk's open cases (open_index.py)
+            return bool((await http.get("/api/cases", params={"q": tag})).json()["total"] == 2)
+
+        await eventually(both_listed)
         response = await http.get("/queue/rows", params={"q": tag})
     assert response.status_code == 200, response.text
     assert f"bad {tag}" not in response.text

@@ -20,6 +20,7 @@ from schemas import (
     QuestionReceived,
     Topic,
 )
+from services.desk.open_queue import OPEN_VALUES
 from services.desk.store import CaseFilter
 
 Document = dict[str, Any]
@@ -72,6 +73,7 @@ class FakeDeskRepository:
             c
             for c in self.cases.values()
             if all(c.get(k) == v for k, v in where.exact().items())
+            and (not where.open_only or where.status is not None or c["status"] in OPEN_VALUES)
             and (not where.q or where.q.lower() in c["text"].lower())
             and (
                 where.approved_before is None

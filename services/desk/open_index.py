@@ -1,0 +1,194 @@
+"""The open cases held in the desk's memory (their compact rows, open_queue.py), so the queue's
+filters, order, pages and counts cost microseconds instead of a FerretDB scan of the matching cases.
+
+Kept fresh three ways: this desk's own writes update it at once (`note`); every POLL_S it reads the
+rows and tombstones of the last few 10-second buckets (indexed equality reads), which carries the
+other desk instances' writes within seconds; every RELOAD_S it reloads the whole collection (a read of
+small rows, in the background). Until the first load (and the build of the collection on a store
+written before it existed) it is not `ready`, and the queue reads the cases collection as before."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from . import open_queue
+from .facets import FACETS, Group
+from .open_queue import OPEN_QUEUE, OPEN_QUEUE_GONE, OPEN_VALUES, bucket_of, normalized
+from .queue_reads import queue_key
+
+Document = dict[str, Any]
+log = logging.getLogger("desk.open_index")
+
+POLL_S = 2.0
+RELOAD_S = 300.0
+MARGIN = timedelta(seconds=15)  # clocks of two desks and a write's own delay
+MAX_BUCKETS = 60  # behind by more than ten minutes: reload instead
+KEEP_TOMBSTONES = timedelta(minutes=30)
+CLUSTER_SIZES_S = 15.0
+# Query keys the memory answers, and the row field each reads.
+FIELD_OF = {
+    "status": "status",
+    "channel": "channel",
+    "topic": "topic",
+    "intent": "intent",
+    "urgency": "urgency",
+    "region": "region",
+    "lang": "lang",
+    "track": "track",
+    "assignee": "assignee",
+    "text": "text",
+    "cluster_id": "cluster_id",
+    "_id": "_id",
+    "classification.needs_check": "needs_check",
+}
+Matcher = Callable[[Document], bool]
+
+
+class OpenIndex:
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.rows: dict[str, Document] = {}
+        self._changed: dict[str, datetime] = {}  # the newest change applied per case, tombstones too
+        self.ready = False
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._polled_at: datetime | None = None
+        self._cluster_sizes: dict[str, tuple[float, int]] = {}
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # Keeping in step.
+
+    def note(self, written: Iterable[Document]) -> None:
+        """Rows or tombstones (a tombstone has no status): applied unless a newer change is."""
+        for doc in written:
+            case_id, at = str(doc["_id"]), doc.get("changed_at")
+            if not isinstance(at, datetime) or at < self._changed.get(case_id, at):
+                continue
+            self._changed[case_id] = at
+            if "status" in doc:
+                self.rows[case_id] = doc
+                if doc.get("cluster_id"):
+                    self._cluster_sizes.pop(str(doc["cluster_id"]), None)
+            else:
+                self.rows.pop(case_id, None)
+
+    async def reload(self, db: AsyncDatabase[Document]) -> None:
+        started = self.now()
+        stored = {str(r["_id"]): normalized(r) async for r in db[OPEN_QUEUE].find({})}
+        self.note(stored.values())
+        for case_id in [c for c in self.rows if c not in stored]:
+            if self._changed.get(case_id, started) < started:  # not written since the read began
+                self.rows.pop(case_id)
+        self._polled_at = self._polled_at or started
+        self.ready = True
+        await open_queue.forget_old_tombstones(db, started, KEEP_TOMBSTONES)
+
+    async def poll(self, db: AsyncDatabase[Document]) -> None:
+        """The rows and tombstones changed since the last poll (and MARGIN before it)."""
+        started = self.now()
+        since = self._polled_at or started
+        first, last = bucket_of(since - MARGIN), bucket_of(started)
+        if last - first > MAX_BUCKETS:
+            await self.reload(db)
+            return
+        for bucket in range(first, last + 1):
+            for name in (OPEN_QUEUE, OPEN_QUEUE_GONE):
+                self.note([normalized(d) async for d in db[name].find({"bucket": bucket})])
+        self._polled_at = started
+
+    async def run(self, db: AsyncDatabase[Document]) -> None:
+        """Build the collection if the store predates it, load it, then poll and reload for ever."""
+        while not self.ready:
+            try:
+                if not await open_queue.is_built(db):
+                    await open_queue.build(db, self.now())
+                await self.reload(db)
+            except Exception:
+                log.warning("could not load the open queue; the queue reads the cases", exc_info=True)
+                await asyncio.sleep(POLL_S * 5)
+        reloaded = asyncio.get_running_loop().time()
+        while True:
+            await asyncio.sleep(POLL_S)
+            try:
+                if asyncio.get_running_loop().time() - reloaded > RELOAD_S:
+                    await self.reload(db)
+                    reloaded = asyncio.get_running_loop().time()
+                else:
+                    await self.poll(db)
+            except Exception:
+                log.warning("could not refresh the open queue", exc_info=True)
+
+    # Reading.
+
+    def select(self, query: Document) -> list[Document] | None:
+        """The rows matching `query` in the queue order, or None when the memory cannot answer it (a
+        status that is not open, an operator or field it does not know)."""
+        matcher = matcher_of(query)
+        if matcher is None or not self.ready:
+            return None
+        return sorted((row for row in self.rows.values() if matcher(row)), key=queue_key)
+
+    def groups(self, query: Document) -> list[Group] | None:
+        """`facets.group_pipeline`'s groups from memory: counts per combination of the counted fields."""
+        rows = self.select(query)
+        if rows is None:
+            return None
+        combos = Counter(tuple(row.get(name) for name in FACETS) for row in rows)
+        return [Group(values=dict(zip(FACETS, combo, strict=True)), count=n) for combo, n in combos.items()]
+
+    def cluster_sizes(self, cluster_ids: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+        """Sizes counted in the last CLUSTER_SIZES_S, and the clusters to count anew."""
+        fresh, stale = {}, []
+        clock = self.now().timestamp()
+        for cluster in cluster_ids:
+            counted = self._cluster_sizes.get(cluster)
+            if counted is not None and clock - counted[0] < CLUSTER_SIZES_S:
+                fresh[cluster] = counted[1]
+            else:
+                stale.append(cluster)
+        return fresh, stale
+
+    def counted_clusters(self, sizes: dict[str, int]) -> None:
+        clock = self.now().timestamp()
+        self._cluster_sizes.update({cluster: (clock, n) for cluster, n in sizes.items()})
+
+
+def matcher_of(query: Document) -> Matcher | None:
+    """A Python test equal to the MongoDB filter on a row, for the operators the queue uses; None when
+    the filter asks for anything else, or for cases that may not be open."""
+    status = query.get("status")
+    statuses = status.get("$in") if isinstance(status, dict) else [status]
+    if not isinstance(statuses, list) or not set(statuses) <= OPEN_VALUES:
+        return None
+    tests: list[Matcher] = []
+    for key, condition in query.items():
+        field = FIELD_OF.get(key)
+        test = None if field is None else _test(field, condition)
+        if test is None:
+            return None
+        tests.append(test)
+    return lambda row: all(test(row) for test in tests)
+
+
+def _test(field: str, condition: Any) -> Matcher | None:
+    if not isinstance(condition, dict):
+        return lambda row: row.get(field) == condition
+    if set(condition) == {"$in"} and isinstance(condition["$in"], list):
+        allowed = set(condition["$in"])
+        return lambda row: row.get(field) in allowed
+    if set(condition) == {"$ne"}:
+        refused = condition["$ne"]
+        return lambda row: row.get(field) != refused
+    if set(condition) <= {"$regex", "$options"} and condition.get("$options", "") in ("", "i"):
+        flags = re.IGNORECASE if condition.get("$options") == "i" else 0
+        pattern = re.compile(str(condition["$regex"]), flags)
+        return lambda row: isinstance(row.get(field), str) and pattern.search(row[field]) is not None
+    return None

@@ -1,0 +1,154 @@
+"""The open queue's compact collection: one small document per open case, holding only what the queue
+filters on and sorts by, kept in step by the desk's repository wherever it writes a case.
+
+Why: FerretDB 1.24 evaluates sorts, limits, `$in` and ranges itself after decoding every matching
+case document (docs/performance.md, "Desk queue"), so any query over the open cases costs a
+millisecond per case. The desk instead holds the open cases in memory (open_index.py), loaded from this
+collection and kept fresh by reading only what changed: every row carries the 10-second `bucket` of
+its last change, read by equality (a GIN index on FerretDB's table, pushdown_indexes.py). A case that
+leaves the open statuses loses its row and leaves a tombstone in OPEN_QUEUE_GONE with the same bucket,
+so other desk instances drop it too. Old tombstones are deleted at each full reload (open_index.py).
+
+A desk starting on a store written before this collection existed builds it in the background
+(`build`), one indexed read per open status; the queue reads the cases collection until it is done."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.runtime.store import insert_missing
+
+from .cases import OPEN_STATUSES
+
+Document = dict[str, Any]
+log = logging.getLogger("desk.open_queue")
+
+OPEN_QUEUE, OPEN_QUEUE_GONE, OPEN_QUEUE_META = "open_queue", "open_queue_gone", "open_queue_meta"
+BUILT_ID = "built"
+BUCKET_S = 10
+OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
+# The case fields a row copies: the queue's filters, its order, the text searched, the fingerprint.
+COPIED = (
+    "status",
+    "channel",
+    "topic",
+    "intent",
+    "urgency",
+    "region",
+    "lang",
+    "track",
+    "assignee",
+    "text",
+    "cluster_id",
+    "received_at",
+    "updated_at",
+)
+# A case write touching one of these changes the case's row.
+TRACKED = frozenset({*COPIED, "classification"})
+BUCKET_INDEX = IndexModel([("bucket", ASCENDING)], name="by_bucket")
+BUILD_BATCH = 500
+
+
+def bucket_of(at: datetime) -> int:
+    return int(at.timestamp()) // BUCKET_S
+
+
+def stored_moment(value: Any) -> Any:
+    """A datetime as the store keeps it (UTC, milliseconds), so the memory's order equals the store's."""
+    if not isinstance(value, datetime):
+        return value
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.replace(microsecond=aware.microsecond // 1000 * 1000)
+
+
+def row_of(case: Document, at: datetime) -> Document:
+    """The compact row of an open case, changed at `at`."""
+    row: Document = {name: stored_moment(case.get(name)) for name in COPIED}
+    classification = case.get("classification")
+    row["needs_check"] = isinstance(classification, dict) and classification.get("needs_check") is True
+    row["_id"] = case["_id"]
+    row["changed_at"] = stored_moment(at)
+    row["bucket"] = bucket_of(at)
+    return row
+
+
+def tombstone(case_id: str, at: datetime) -> Document:
+    return {"_id": case_id, "changed_at": stored_moment(at), "bucket": bucket_of(at)}
+
+
+def is_open(case: Document) -> bool:
+    return case.get("status") in OPEN_VALUES
+
+
+def normalized(row: Document) -> Document:
+    """A row read from the store with its moments as written (aware UTC)."""
+    return {name: stored_moment(value) for name, value in row.items()}
+
+
+async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
+    """Also creates the collections, so pushdown_indexes.py finds their tables at the same start."""
+    await db[OPEN_QUEUE].create_indexes([BUCKET_INDEX])
+    await db[OPEN_QUEUE_GONE].create_indexes([BUCKET_INDEX])
+
+
+async def add_new(db: AsyncDatabase[Document], cases: Iterable[Document], at: datetime) -> list[Document]:
+    """Rows for newly inserted open cases (one bulk insert); returns them."""
+    rows = [row_of(case, at) for case in cases if is_open(case)]
+    if rows:
+        await insert_missing(db[OPEN_QUEUE], rows)
+    return rows
+
+
+async def keep(db: AsyncDatabase[Document], case: Document, at: datetime) -> Document:
+    """The case's row written as the case now is (or removed, with a tombstone); returns what was
+    written, the row or the tombstone."""
+    if is_open(case):
+        row = row_of(case, at)
+        await db[OPEN_QUEUE].replace_one({"_id": row["_id"]}, row, upsert=True)
+        return row
+    gone = tombstone(str(case["_id"]), at)
+    await db[OPEN_QUEUE].delete_one({"_id": gone["_id"]})
+    await db[OPEN_QUEUE_GONE].replace_one({"_id": gone["_id"]}, gone, upsert=True)
+    return gone
+
+
+async def is_built(db: AsyncDatabase[Document]) -> bool:
+    return await db[OPEN_QUEUE_META].find_one({"_id": BUILT_ID}) is not None
+
+
+async def build(db: AsyncDatabase[Document], now: datetime) -> int:
+    """Rows for every open case not in the collection yet, read one open status at a time (indexed
+    equality reads); marks the collection built. Rows written meanwhile by the desk are newer and kept
+    (insert-only). Returns the rows added."""
+    added = 0
+    for status in sorted(OPEN_VALUES):
+        batch: list[Document] = []
+        async for case in db["cases"].find({"status": status}).batch_size(BUILD_BATCH):
+            batch.append(row_of(case, now))
+            if len(batch) >= BUILD_BATCH:
+                added += len(batch) - len(await insert_missing(db[OPEN_QUEUE], batch))
+                batch = []
+        if batch:
+            added += len(batch) - len(await insert_missing(db[OPEN_QUEUE], batch))
+    marker = {"_id": BUILT_ID, "at": now, "added": added}
+    await db[OPEN_QUEUE_META].replace_one({"_id": BUILT_ID}, marker, upsert=True)
+    log.info("open queue built: %d rows added", added)
+    return added
+
+
+async def forget_old_tombstones(db: AsyncDatabase[Document], now: datetime, keep_for: timedelta) -> int:
+    """Tombstones older than `keep_for` (every desk has reloaded since): deleted by id."""
+    old = [
+        g["_id"]
+        async for g in db[OPEN_QUEUE_GONE].find({}, {"changed_at": 1})
+        if not isinstance(g.get("changed_at"), datetime) or stored_moment(g["changed_at"]) < now - keep_for
+    ]
+    for case_id in old:
+        await db[OPEN_QUEUE_GONE].delete_one({"_id": case_id})
+    return len(old)
