@@ -178,7 +178,13 @@ class MongoDeskRepository:
             query["approved_at"] = {"$lt": where.approved_before}
         if where.open_only and where.status is None:
             query["status"] = {"$in": [s.value for s in OPEN_STATUSES]}
-            return await self._list_open(query, limit, offset)
+        rows = self.open_index.select(query) if self.open_index else None
+        if rows is not None:  # open cases, from memory (open_index.py): only the listed ones are read
+            listed = [str(r["_id"]) for r in rows[offset : offset + limit]]
+            return await queue_reads.by_ids(self.cases, listed), len(rows)
+        if isinstance(query.get("status"), dict):  # one indexed read per status (queue_reads.py)
+            page = queue_reads.page(self.cases, query, QUEUE_ORDER, offset, limit)
+            return await asyncio.gather(page, queue_reads.count(self.cases, query))
         total = await self.cases.count_documents(query)
         cursor = self.cases.find(query).sort(QUEUE_ORDER).skip(offset).limit(limit)
         return [doc async for doc in cursor], total
@@ -203,15 +209,6 @@ class MongoDeskRepository:
         case = await self.get_case(case_id)
         if case is not None:
             self._note([await open_queue.keep(self.db, case, self._now())])
-
-    async def _list_open(self, query: Document, limit: int, offset: int) -> tuple[list[Document], int]:
-        """Open cases: from the memory when it holds them, else one indexed read per status."""
-        rows = self.open_index.select(query) if self.open_index else None
-        if rows is not None:
-            shown = [str(r["_id"]) for r in rows[offset : offset + limit]]
-            return await queue_reads.by_ids(self.cases, shown), len(rows)
-        page = queue_reads.page(self.cases, query, QUEUE_ORDER, offset, limit)
-        return await asyncio.gather(page, queue_reads.count(self.cases, query))
 
     def _note(self, written: list[Document]) -> None:
         if self.open_index is not None:

@@ -103,7 +103,12 @@ async def test_the_api_open_list_from_memory_equals_the_one_from_the_store(
     seeded: AsyncDatabase[Document],
 ) -> None:
     memory, store = MongoDeskRepository(seeded, await loaded(seeded)), MongoDeskRepository(seeded)
-    for where in (CaseFilter(open_only=True), CaseFilter(open_only=True, channel="x", q="пенсия")):
+    wheres = (
+        CaseFilter(open_only=True),
+        CaseFilter(open_only=True, channel="x", q="пенсия"),
+        CaseFilter("new"),
+    )
+    for where in wheres:
         for offset in (0, 20):
             listed, total = await memory.list_cases(where, 20, offset)
             expected, expected_total = await store.list_cases(where, 20, offset)
