@@ -1,5 +1,6 @@
 """Fetches the servers once into .cache/: Kafka jars with Maven, FerretDB built with Go,
-GreenMail (the local mail server) with Maven, Toxiproxy (toxiproxy.py) built with Go."""
+GreenMail (the local mail server) with Maven, Toxiproxy (toxiproxy.py) built with Go; wrk (wrk.py)
+from Debian."""
 
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def install_ferretdb() -> None:
 def install_all(store: str | None = None) -> int:
     """Everything the stack needs; PostgreSQL only for a stack that stores in it (by default the
     configured one, `JAUAP_STACK_STORE`)."""
-    from . import mail, prometheus, toxiproxy  # they read this module's InstallError
+    from . import mail, prometheus, toxiproxy, wrk  # they read this module's InstallError
 
     try:
         _need("java", "install Java 17 to run Kafka")
@@ -104,6 +105,7 @@ def install_all(store: str | None = None) -> int:
         mail.install()
         prometheus.install()  # promtool checks the alert rules in the tests
         toxiproxy.install()  # the fault tier's network scenarios
+        wrk.install()  # `jauap bench webform`'s HTTP load
         if (store or StackSettings().store) == "postgresql":
             postgres.install()
     except (InstallError, postgres.PostgresError) as exc:

@@ -1,0 +1,59 @@
+"""The soak's pieces that need no server: its updates are questions intake takes, its latency and
+counts are read right."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from channels.telegram import parse_update, to_question
+from jauap.bench.load import Arrivals
+from jauap.bench.soak import passed, per_minute_latency
+from jauap.bench.soak_parts import Approver, telegram_update
+from schemas import QuestionReceived
+
+pytestmark = pytest.mark.unit
+
+
+def test_each_update_is_a_question_from_its_own_chat_with_the_expected_id() -> None:
+    ids = set()
+    for index in range(3):
+        question_id, update = telegram_update(7_000_000_000 + index, index)
+        question = to_question(parse_update(json.dumps(update).encode()))
+        assert isinstance(question, QuestionReceived)
+        assert question.question_id == question_id
+        ids.add(question_id)
+    assert len(ids) == 3
+
+
+def test_latency_is_grouped_by_the_minute_the_question_was_sent() -> None:
+    arrivals = Arrivals(sent_at={"a": 10.0, "b": 70.0, "c": 75.0, "never": 80.0})
+    arrivals.first_seen = {"a": 10.05, "b": 70.2, "c": 75.4}
+    rows = per_minute_latency(arrivals, start=0.0)
+    assert [(r["minute"], r["n"], r["max_ms"]) for r in rows] == [(1, 1, 50), (2, 2, 400)]
+
+
+def test_the_approver_answers_every_nth_chat() -> None:
+    approver = Approver(
+        "http://desk", "mongodb://x", "db", "u", argparse.Namespace(answer_every=3, approvers=1)
+    )
+    assert approver.wanted({"question_id": "telegram:7000000003:1"})
+    assert not approver.wanted({"question_id": "telegram:7000000004:1"})
+    assert not approver.wanted({"question_id": "webform:abc"})
+
+
+EXACT = {
+    "questions_taken": 10, "cases": 10, "classified": 10, "classified_twice": 0,
+    "answers_approved": 5, "answers_delivered": 5, "chats_posted_twice": 0,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{}, {"cases": 9}, {"classified": 11}, {"classified_twice": 1}, {"answers_delivered": 4},
+     {"chats_posted_twice": 1}],
+)  # fmt: skip
+def test_only_exact_counts_pass(change: dict[str, int]) -> None:
+    assert passed({**EXACT, **change}) is (not change)
