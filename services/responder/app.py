@@ -16,6 +16,7 @@ from schemas import AnswerApproved, Channel
 from services.runtime.broker import publish_event
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
+from . import channel_groups
 from .handlers import Responder
 from .ledger import MongoLedger
 from .policy import DeliveryPolicy
@@ -104,16 +105,23 @@ def create_app(
             policy=delivery_policy(settings),
         )
         runtime.state["responder"] = responder
-        runtime.subscribe(
-            "answers",
-            event=AnswerApproved,
-            handle=responder.handle,
-            description="Post an approved answer on its channel, split and in order, each part once.",
-        )
+        for channel in Channel:
+            runtime.subscribe(
+                channel_groups.purpose(channel),
+                event=AnswerApproved,
+                handle=channel_groups.only(channel, responder.handle),
+                description=f"Post an approved {channel.value} answer on its channel, split and in order, "
+                "each part once.",
+            )
 
     async def on_start(runtime: Runtime) -> None:
         if ledger is not None:
             await ledger.ensure_indexes()
+        await channel_groups.adopt_offsets(
+            settings.kafka_bootstrap,
+            settings.consumer_group(channel_groups.SHARED_PURPOSE),
+            [settings.consumer_group(channel_groups.purpose(c)) for c in Channel],
+        )
 
     async def on_stop(runtime: Runtime) -> None:
         for sender in channel_senders.values():

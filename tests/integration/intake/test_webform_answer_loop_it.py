@@ -20,7 +20,7 @@ from services.responder.webform_sender import WebFormSender
 from services.runtime.broker import make_broker, publish_event
 from tests.integration.asgi import lifespan
 from tests.integration.intake.status_it import status_intake
-from tests.integration.responder.responder_it import responder_settings, start_group_at_end
+from tests.integration.responder.responder_it import responder_settings, start_responder_at_end
 from tests.kafka_helpers import TopicReader, eventually
 
 pytestmark = pytest.mark.integration
@@ -37,7 +37,7 @@ async def intake(db_name: str) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def responder(db_name: str) -> AsyncIterator[None]:
     settings = responder_settings(db_name)
-    await start_group_at_end(settings.consumer_group("answers"))
+    await start_responder_at_end(settings)
     # The web form's sender as the responder builds it when the e-mail channel is off.
     app = create_responder(settings, senders={Channel.webform: WebFormSender(None)})
     async with lifespan(app):

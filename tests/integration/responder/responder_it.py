@@ -11,6 +11,7 @@ from collections.abc import Callable
 from aiokafka import ConsumerRecord
 
 from schemas import AnswerApproved, Channel
+from services.responder import channel_groups
 from services.responder.settings import ResponderSettings
 from tests.kafka_helpers import BOOTSTRAP, start_groups_at_the_end
 
@@ -26,6 +27,12 @@ def responder_settings(db_name: str, **overrides: object) -> ResponderSettings:
         **overrides,
     }
     return ResponderSettings.model_validate(fields)
+
+
+async def start_responder_at_end(settings: ResponderSettings) -> None:
+    """Each channel's group of the responder (services/responder/channel_groups.py) at the topic's end."""
+    groups = [settings.consumer_group(channel_groups.purpose(channel)) for channel in Channel]
+    await start_groups_at_the_end(BOOTSTRAP, dict.fromkeys(groups, AnswerApproved.TOPIC))
 
 
 async def start_group_at_end(group: str, topic: str = AnswerApproved.TOPIC) -> None:

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
-from responder_it import about, approved, responder_settings, start_group_at_end
+from responder_it import about, approved, responder_settings, start_responder_at_end
 
 from channels.base import OutboundPart
 from schemas import AnswerDelivered, AnswerFailed, Channel
@@ -54,7 +54,7 @@ class Running:
 @pytest.fixture
 async def running(db_name: str) -> AsyncIterator[Running]:
     settings = responder_settings(db_name)
-    await start_group_at_end(settings.consumer_group("answers"))
+    await start_responder_at_end(settings)
     sender = RecordingSender()
     app = create_app(settings, senders={Channel.telegram: sender})
     async with lifespan(app):

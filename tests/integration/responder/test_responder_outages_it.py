@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pydantic import SecretStr
 from pymongo.asynchronous.database import AsyncDatabase
-from responder_it import about, approved, responder_settings, start_group_at_end
+from responder_it import about, approved, responder_settings, start_responder_at_end
 
 from sandboxes.telegram.app import create_app as create_sandbox
 from sandboxes.telegram.settings import SandboxSettings
@@ -92,7 +92,7 @@ async def test_an_answer_for_an_unreachable_channel_waits_then_fails_channel_unr
         channel_give_up_after_s=4,
         **FAST_OUTAGES,
     )
-    await start_group_at_end(settings.consumer_group("answers"))
+    await start_responder_at_end(settings)
     answer_id = f"draft-{uuid.uuid4().hex}"
     app = create_app(settings)
     async with (
@@ -135,7 +135,7 @@ async def test_a_wrong_bot_token_fails_loudly_fails_no_answer_and_the_answer_goe
         channel_give_up_after_s=1,  # a wrong token is not an unreachable channel: it never gives up
         **FAST_OUTAGES,
     )
-    await start_group_at_end(wrong.consumer_group("answers"))
+    await start_responder_at_end(wrong)
     answer_id = f"draft-{uuid.uuid4().hex}"
     text = f"Ответ {answer_id}: пенсия проиндексирована."
     async with (

@@ -1,0 +1,81 @@
+"""One consumer group per channel, so an outage of one channel holds only that channel's answers.
+
+With one group for every channel, an answer waiting out an X outage held every answer behind it in
+its partition, Telegram's and e-mail's too, until X came back or the answer gave up. Each channel now
+reads `answers.approved.v1` in a group of its own (`<prefix>.responder.answers.<channel>`) and skips
+the other channels' answers. The approval order of one conversation is kept: a conversation belongs
+to one channel, so its answers stay in one partition of one group.
+
+Before this, the responder read in one group, `<prefix>.responder.answers`. A channel group that has
+committed nothing yet starts where that group stopped (`adopt_offsets`), not at the beginning of the
+topic, which would bring back every answer ever approved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+from aiokafka.structs import OffsetAndMetadata, TopicPartition
+
+from schemas import AnswerApproved, Channel
+
+log = logging.getLogger("responder.groups")
+
+SHARED_PURPOSE = "answers"  # the one group of every channel, before each channel had its own
+
+
+def purpose(channel: Channel) -> str:
+    return f"{SHARED_PURPOSE}.{channel.value}"
+
+
+def only(
+    channel: Channel, handle: Callable[[AnswerApproved], Awaitable[None]]
+) -> Callable[[AnswerApproved], Awaitable[None]]:
+    """`handle` for this channel's answers; another channel's answer is its own group's."""
+
+    async def handle_own(event: AnswerApproved) -> None:
+        if event.channel is channel:
+            await handle(event)
+
+    return handle_own
+
+
+async def adopt_offsets(bootstrap: str, shared_group: str, channel_groups: Iterable[str]) -> list[str]:
+    """Commit the shared group's offsets to each channel group that has none; returns those groups.
+    Nothing to adopt (a new installation) leaves them to start as new groups do."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        shared = await _committed(admin, shared_group)
+        if not shared:
+            return []
+        empty = [group for group in channel_groups if not await _committed(admin, group)]
+    finally:
+        await admin.close()
+    for group in empty:
+        await _commit(bootstrap, group, shared)
+    if empty:
+        log.info("channel groups start where the shared group stopped", extra={"groups": empty})
+    return empty
+
+
+async def _committed(admin: AIOKafkaAdminClient, group: str) -> dict[TopicPartition, OffsetAndMetadata]:
+    offsets = await admin.list_consumer_group_offsets(group)
+    return {tp: at for tp, at in offsets.items() if tp.topic == AnswerApproved.TOPIC and at.offset >= 0}
+
+
+async def _commit(bootstrap: str, group: str, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(offsets))
+        await consumer.commit({tp: at.offset for tp, at in offsets.items()})
+    except KafkaError as exc:  # another instance's consumer joined the group first: it has offsets
+        log.warning("could not start a channel group at the shared group's offsets",
+                    extra={"group": group, "error": f"{type(exc).__name__}: {exc}"})  # fmt: skip
+    finally:
+        await consumer.stop()

@@ -1,0 +1,44 @@
+"""Which answers a channel's consumer group handles (services/responder/channel_groups.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas import AnswerApproved, Channel
+from services.responder import channel_groups
+
+pytestmark = pytest.mark.unit
+
+
+def answer(channel: Channel) -> AnswerApproved:
+    return AnswerApproved(
+        answer_id=f"draft-{channel.value}",
+        case_id=f"{channel.value}:1",
+        question_id=f"{channel.value}:1",
+        channel=channel,
+        conversation_id="1",
+        text="Ответ.",
+        public=False,
+        approved_by="aigerim",
+        drafted_by="nurlan",
+    )
+
+
+async def test_each_channel_group_handles_its_own_channels_answers_and_no_other() -> None:
+    handled: dict[Channel, list[str]] = {channel: [] for channel in Channel}
+    handlers = {}
+    for channel in Channel:
+
+        async def record(event: AnswerApproved, into: list[str] = handled[channel]) -> None:
+            into.append(event.answer_id)
+
+        handlers[channel] = channel_groups.only(channel, record)
+    for event in (answer(channel) for channel in Channel):
+        for handle in handlers.values():
+            await handle(event)
+    assert handled == {channel: [f"draft-{channel.value}"] for channel in Channel}
+
+
+def test_every_channel_has_a_group_of_its_own() -> None:
+    purposes = [channel_groups.purpose(channel) for channel in Channel]
+    assert len(set(purposes)) == len(Channel) and channel_groups.SHARED_PURPOSE not in purposes
