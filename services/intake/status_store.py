@@ -22,6 +22,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.runtime.store import Document, insert_missing
 
+from .link_batches import Batches
+
 LINKS = "webform_links"
 PROGRESS = "webform_progress"
 # A question gets a handful of answers at most (a holding notice, the answer); the page never reads more.
@@ -79,16 +81,23 @@ class MongoStatusStore:
         self._links = db[LINKS]
         self._progress = db[PROGRESS]
         self._indexed = False
+        # Links submitted at once are stored in one insert (link_batches.py).
+        self._link_batches: Batches[Link] = Batches(self._insert_links)
 
     async def add_link(self, link: Link) -> None:
-        await self._links.insert_one(
+        await self._link_batches.add(link)
+
+    async def _insert_links(self, links: Sequence[Link]) -> None:
+        documents = [
             {
                 "_id": link.digest,
                 "question_id": link.question_id,
                 "lang": link.lang,
                 "received_at": link.received_at,
             }
-        )
+            for link in links
+        ]
+        await self._links.insert_many(documents, ordered=False)
 
     async def link(self, digest: str) -> Link | None:
         found = await self._links.find_one({"_id": digest})

@@ -4,6 +4,7 @@ the store keeps only the token's hash; replays and wrong tokens change nothing."
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -155,3 +156,12 @@ async def test_a_poison_record_is_skipped_and_the_pages_keep_filling(
 
     await eventually(handled, timeout_s=30)
     assert skipped() == before + 1
+
+
+async def test_links_submitted_at_once_are_all_stored_and_each_opens_its_question(
+    db: AsyncDatabase[Document],
+) -> None:
+    store = MongoStatusStore(db)
+    links = [Link(digest_of(f"{i:043d}"), f"webform:{uuid.uuid4()}", "ru", T0) for i in range(40)]
+    await asyncio.gather(*(store.add_link(link) for link in links))  # written in a few batches
+    assert [await store.link(link.digest) for link in links] == links
