@@ -18,6 +18,7 @@ import psycopg
 from pymongo import AsyncMongoClient
 
 from jauap.stack.settings import StackSettings
+from services.desk import open_queue
 from services.desk.store import MongoDeskRepository, ensure_indexes
 
 from .desk_reads import Timing, add_user, logged_in, print_timings, timed
@@ -29,6 +30,7 @@ DATABASE = "jauap_bench_queue"
 MARKER = "bench_seeded"
 USER = "bench-queue"
 SEED_BATCH = 1000
+LOAD_WAIT_S = 5  # after the build: the desk's load of the rows into memory
 # (name, path): what the console and the API ask for. The console's counts carry a fresh `v` each
 # time so no shared poll answers them from memory: the cost measured is the store's.
 QUERIES = (
@@ -58,6 +60,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="drop the desk's GIN indexes on FerretDB's tables and start the desk without them (the "
         "numbers before services/desk/pushdown_indexes.py)",
+    )
+    parser.add_argument(
+        "--rebuild-open-queue",
+        action="store_true",
+        help="drop the desk's open-queue rows first, as on a store written before them: times the "
+        "desk's build of them at start, the queries wait for it",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON line")
 
@@ -116,7 +124,12 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
     desk = ServiceProcesses(
         stack.kafka_bootstrap, stack.mongo_url, DATABASE, services={"desk": DESK_PORT}, extra_env=env
     )
+    if args.rebuild_open_queue:
+        await drop_open_queue(stack.mongo_url)
     async with desk:
+        started = time.monotonic()
+        await open_queue_built(stack.mongo_url)
+        built_s = time.monotonic() - started
         timings = await time_queries(args.repeat, args.budget)
     return {
         "cases": args.cases,
@@ -124,8 +137,34 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
         "pushdown_indexes": stack.store == "postgresql" and not args.without_pushdown_indexes,
         "seeded": added,
         "seed_per_s": round(added / seconds, 1) if seconds else None,
+        "open_queue_built_s": round(built_s, 1) if args.rebuild_open_queue else None,
         "queries": [t.summary() for t in timings],
     }
+
+
+async def drop_open_queue(mongo_url: str) -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    try:
+        for name in (open_queue.OPEN_QUEUE, open_queue.OPEN_QUEUE_GONE, open_queue.OPEN_QUEUE_META):
+            await client[DATABASE].drop_collection(name)
+    finally:
+        await client.close()
+
+
+async def open_queue_built(mongo_url: str, timeout_s: float = 900) -> None:
+    """Until the desk has its open-queue rows (open_queue.py; at once unless just dropped), and a poll
+    more for it to load them."""
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    try:
+        deadline = time.monotonic() + timeout_s
+        meta = client[DATABASE][open_queue.OPEN_QUEUE_META]
+        while await meta.find_one({"_id": open_queue.BUILT_ID}) is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"bench: the desk did not build its open queue in {timeout_s:.0f} s")
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(LOAD_WAIT_S)
+    finally:
+        await client.close()
 
 
 async def drop_pushdown_indexes(postgres_url: str, database: str) -> None:
@@ -149,4 +188,6 @@ def report(result: dict[str, object], as_json: bool) -> None:
         f"(seeded now: {result['seeded']}, {result['seed_per_s']}/s); "
         f"pushdown indexes: {result['pushdown_indexes']}"
     )
+    if result.get("open_queue_built_s") is not None:
+        print(f"open queue built by the desk at start in {result['open_queue_built_s']} s")
     print_timings(result["queries"])  # type: ignore[arg-type]

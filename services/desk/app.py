@@ -121,7 +121,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         if settings.ferretdb_postgres_url:
             await pushdown_indexes.ensure(settings.ferretdb_postgres_url, settings.mongo_db)
         runtime.state["gauge"] = asyncio.create_task(
-            _refresh_open_cases(MongoDeskRepository(runtime.db), settings)
+            _refresh_open_cases(MongoDeskRepository(runtime.db, runtime.state["open_index"]), settings)
         )
         # The open cases in memory for the queue; built in the background on a store that predates it.
         runtime.state["open_queue"] = asyncio.create_task(runtime.state["open_index"].run(runtime.db))

@@ -253,5 +253,8 @@ class MongoDeskRepository:
         # One indexed count per open status (queue_reads.py): a `$group` over the collection read all
         # 100,000 stored cases through FerretDB every 15 s, for gauges that show only the open ones.
         statuses = [s.value for s in OPEN_STATUSES]
+        if self.open_index is not None and self.open_index.ready:  # the open cases in memory
+            held = [str(row.get("status")) for row in self.open_index.rows.values()]
+            return {status: held.count(status) for status in statuses}
         counts = await asyncio.gather(*(self.cases.count_documents({"status": s}) for s in statuses))
         return dict(zip(statuses, counts, strict=True))

@@ -99,7 +99,7 @@ async def test_the_queue_from_memory_equals_the_queue_from_the_store(
     assert await load_facets(cases, where, None, "olga", index) == expected
 
 
-async def test_the_api_open_list_from_memory_equals_the_one_from_the_store(
+async def test_the_api_open_list_and_the_gauges_from_memory_equal_the_store(
     seeded: AsyncDatabase[Document],
 ) -> None:
     memory, store = MongoDeskRepository(seeded, await loaded(seeded)), MongoDeskRepository(seeded)
@@ -114,6 +114,7 @@ async def test_the_api_open_list_from_memory_equals_the_one_from_the_store(
             expected, expected_total = await store.list_cases(where, 20, offset)
             assert [c["_id"] for c in listed] == [c["_id"] for c in expected]
             assert total == expected_total and all(c["status"] not in ("answered", "closed") for c in listed)
+    assert await memory.count_cases_by_status() == await store.count_cases_by_status()  # the gauges
 
 
 async def test_writes_keep_the_rows_in_step_and_a_second_desk_follows_within_a_poll(
