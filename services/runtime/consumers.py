@@ -41,6 +41,12 @@ E = TypeVar("E", bound=BaseModel)
 
 # aiokafka's default, stated here because the outage backoff cap is checked against it.
 MAX_POLL_INTERVAL_MS = 300_000
+# A batch consumer's poll returns as soon as records are buffered, whatever this says; only a poll
+# that found none waits, first for records up to this long, then FastStream sleeps as long again
+# before the next poll. A record that lands in that sleep waits for it: 50 ms here cost the
+# pipeline's latency at low rates (docs/performance.md, Pipeline). 5 ms: a record waits 5 ms at
+# most, and an idle consumer polls 100 times a second, which costs nothing measurable.
+IDLE_POLL_MS = 5
 
 
 def to_record(raw: ConsumerRecord[Any, Any]) -> Record:
@@ -161,6 +167,6 @@ def subscribe_batches(
 
     consume.__doc__ = description
     broker.subscriber(
-        topic, batch=True, max_records=max_records, batch_timeout_ms=50,
+        topic, batch=True, max_records=max_records, batch_timeout_ms=IDLE_POLL_MS,
         **_after_effect(topic, group_id, description, max_poll_interval_ms),
     )(consume)  # fmt: skip

@@ -118,6 +118,24 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
+def client_of(broker: KafkaBroker) -> AIOKafkaProducer | None:
+    """The aiokafka client the broker's publishes go to now (None before it starts or without
+    `install`)."""
+    producer = broker.config.broker_config.producer
+    return producer.client if isinstance(producer, RecoveringProducer) else None
+
+
+async def after_failed_acks(
+    broker: KafkaBroker, client: AIOKafkaProducer | None, error: BaseException
+) -> None:
+    """Records queued without awaiting each (`publish(..., no_confirm=True)`) fail in their
+    acknowledgement, after `RecoveringProducer.publish` has returned: a producer-fatal one replaces
+    `client`, the client they were queued on, as a failed publish does."""
+    producer = broker.config.broker_config.producer
+    if isinstance(producer, RecoveringProducer) and client is not None and is_producer_fatal(error):
+        await producer.replace(client, error)
+
+
 def install(
     broker: KafkaBroker, new_client: Callable[[], AIOKafkaProducer] | None = None
 ) -> RecoveringProducer:

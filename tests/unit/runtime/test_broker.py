@@ -1,8 +1,10 @@
-"""`publish_events` with a fake broker: one failed publish cancels and awaits its siblings."""
+"""`publish_events` with a fake broker: every record queued in order before any acknowledgement is
+awaited, and a failure raised only once every record of the call has settled."""
 
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -26,39 +28,58 @@ class FakeEvent:
 
 
 class FakeBroker:
-    """Publish of key b"0" fails at once; every other publish waits until released."""
+    """Like FastStream's `publish(no_confirm=True)`: queues the record and returns its acknowledgement
+    as a future, which the test settles. A publish that waits for its own acknowledgement (no
+    `no_confirm`) never returns: one awaited publish per record is what `publish_events` must not do."""
+
+    config = SimpleNamespace(broker_config=SimpleNamespace(producer=None))  # no RecoveringProducer
 
     def __init__(self) -> None:
-        self.release = asyncio.Event()
-        self.cancelled: list[bytes] = []
-        self.finished: list[bytes] = []
+        self.queued: list[bytes] = []
+        self.acks: dict[bytes, asyncio.Future[None]] = {}
 
-    async def publish(self, body: bytes, topic: str, *, key: bytes, headers: dict[str, str]) -> None:
-        if key == b"0":
-            await asyncio.sleep(0)
-            raise KafkaTimeoutError("no ack within the request timeout")
-        try:
-            await self.release.wait()
-        except asyncio.CancelledError:
-            self.cancelled.append(key)
-            raise
-        self.finished.append(key)
+    async def publish(
+        self, body: bytes, topic: str, *, key: bytes, headers: dict[str, str], no_confirm: bool = False
+    ) -> asyncio.Future[None]:
+        if not no_confirm:
+            await asyncio.Event().wait()
+        self.queued.append(key)
+        self.acks[key] = asyncio.get_running_loop().create_future()
+        return self.acks[key]
+
+    def settle(self) -> None:
+        for ack in self.acks.values():
+            ack.set_result(None)
 
 
-async def test_a_failed_publish_cancels_and_awaits_its_siblings_and_raises_its_own_error() -> None:
-    broker = FakeBroker()
-    events = cast(Any, [FakeEvent(n) for n in range(4)])
-    with pytest.raises(KafkaTimeoutError):
-        await publish_events(cast(Any, broker), events)
-    # Already cancelled and finished by the time the error is raised, not still running.
-    assert sorted(broker.cancelled) == [b"1", b"2", b"3"]
-    broker.release.set()
+async def _publishing(broker: FakeBroker, count: int) -> asyncio.Task[None]:
+    task = asyncio.create_task(
+        publish_events(cast(Any, broker), cast(Any, [FakeEvent(n) for n in range(count)]))
+    )
     await asyncio.sleep(0.01)
-    assert broker.finished == []
+    return task
 
 
-async def test_all_events_are_published_when_none_fails() -> None:
+async def test_every_record_is_queued_in_order_before_any_acknowledgement_is_awaited() -> None:
     broker = FakeBroker()
-    broker.release.set()
-    await publish_events(cast(Any, broker), cast(Any, [FakeEvent(n) for n in range(1, 4)]))
-    assert sorted(broker.finished) == [b"1", b"2", b"3"]
+    task = await _publishing(broker, 4)
+    assert broker.queued == [b"0", b"1", b"2", b"3"]
+    assert not task.done()  # it waits for the acknowledgements
+    broker.settle()
+    await asyncio.wait_for(task, 1)
+
+
+async def test_a_failed_record_is_raised_after_every_other_record_has_settled() -> None:
+    broker = FakeBroker()
+    task = await _publishing(broker, 4)
+    broker.acks[b"0"].set_exception(KafkaTimeoutError("no ack within the request timeout"))
+    await asyncio.sleep(0.01)
+    assert not task.done()  # records 1-3 are still in flight: no retry may race them
+    for key in (b"1", b"2", b"3"):
+        broker.acks[key].set_result(None)
+    with pytest.raises(KafkaTimeoutError):
+        await asyncio.wait_for(task, 1)
+
+
+async def test_nothing_to_publish_returns_at_once() -> None:
+    await asyncio.wait_for(publish_events(cast(Any, FakeBroker()), []), 1)

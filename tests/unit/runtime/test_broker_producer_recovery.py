@@ -7,7 +7,7 @@ tests/integration/runtime/test_broker_restart_it.py and the fault tier)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from aiokafka.errors import (
@@ -20,7 +20,7 @@ from aiokafka.errors import (
 from pydantic import BaseModel
 
 from services.runtime import producer_recovery
-from services.runtime.broker import make_broker
+from services.runtime.broker import make_broker, publish_events
 from services.runtime.deadletter import DeadLetters, Guard, OutageNotOver, Record, RetryPolicy
 from services.runtime.errors import is_producer_fatal, outage_dependency
 from services.runtime.settings import ServiceSettings
@@ -28,6 +28,16 @@ from services.runtime.settings import ServiceSettings
 
 class _Event(BaseModel):
     n: int
+
+
+class _Keyed(_Event):
+    """What publish_events needs of an event: topic, type, key (no trace)."""
+
+    TOPIC: ClassVar[str] = "t.v1"
+    event_type: ClassVar[str] = "t"
+
+    def key(self) -> bytes:
+        return str(self.n).encode()
 
 
 class FakeClient:
@@ -120,6 +130,21 @@ async def test_publishes_failing_together_replace_the_client_once() -> None:
     )
     assert all(isinstance(r, OutOfOrderSequenceNumber) for r in results)
     assert len(clients.made) == 1
+
+
+async def test_events_published_together_whose_acks_are_refused_replace_the_client_once() -> None:
+    # publish_events queues every record and awaits the acknowledgements after FastStream's publish
+    # has returned, so the refusal arrives outside RecoveringProducer.publish.
+    broken = FakeClient([OutOfOrderSequenceNumber() for _ in range(3)], batch=3)
+    fresh = FakeClient()
+    clients = Clients(fresh)
+    broker = await started_broker(broken, clients)
+    events: Any = [_Keyed(n=n) for n in range(3)]
+    with pytest.raises(OutOfOrderSequenceNumber):
+        await publish_events(broker, events)
+    assert clients.made == [fresh] and fresh.started
+    await publish_events(broker, events)  # the guard's retry
+    assert len(fresh.sent) == 3 and broken.sent == []
 
 
 async def test_other_publish_errors_keep_the_client() -> None:
