@@ -1,17 +1,20 @@
-"""`jauap bench`: publish N realistic questions at a given rate into questions.received.v1 and
-measure how many come out classified and stored as cases, with latency, beside a bare aiokafka
-passthrough baseline on the same broker. Runs on its own local stack (Kafka 29092, FerretDB 27019,
+"""`jauap bench`: the pipeline's numbers in one run (pipeline_report.py): realistic questions into
+questions.received.v1 at 200/s and 1,000/s (latency p50/p99/max), then 60,000 at once (throughput
+to stored cases, 0 lost and 0 duplicated), beside a bare aiokafka passthrough baseline on the same
+broker and `jauap classify --bench`. Runs on its own local stack (Kafka 29092, FerretDB 27019,
 `var/bench-stack/`), started fresh and stopped after unless it is already running, so nothing else
 loads the machine's broker and no benchmark question lands in the queue of `make up`.
 
 `jauap bench queue` times the desk's queue with many cases stored (queue.py; `jauap bench queue --help`).
-`jauap bench dashboard` times the manager's dashboard likewise (dashboard.py; `--help`)."""
+`jauap bench dashboard` times the manager's dashboard likewise (dashboard.py; `--help`).
+`jauap bench webform` drives the web form with wrk (webform.py; `--help`); `jauap bench soak` runs the
+whole system for half an hour at 100 questions/s (soak.py; `--help`). Every run prints each started
+service's peak memory (memory.py)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import signal
 import sys
 from collections.abc import Callable
@@ -21,48 +24,9 @@ from typing import TypeVar
 from jauap.stack import servers
 from jauap.stack.settings import StackSettings, bench_stack_settings
 
-from . import dashboard, queue
-from .baseline import run_baseline
-from .load import percentile
-from .pipeline import bench_questions, run_pipeline
+from . import dashboard, pipeline_report, queue, soak, webform
 
 T = TypeVar("T")
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="jauap bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--count", type=int, default=2000, help="questions to publish")
-    parser.add_argument("--rate", type=float, default=500, help="questions per second (0: unpaced)")
-    parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for the tail")
-    parser.add_argument("--json", action="store_true", help="print one JSON line")
-    return parser.parse_args(argv)
-
-
-async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, float | int]:
-    pipeline, stored = await run_pipeline(
-        stack.kafka_bootstrap, stack.mongo_url, args.count, args.rate, args.timeout
-    )
-    baseline = await run_baseline(
-        stack.kafka_bootstrap, bench_questions(args.count, "baseline"), args.rate, args.timeout
-    )
-    latencies = pipeline.latencies_ms()
-    pipeline_qps, baseline_qps = pipeline.throughput(), baseline.throughput()
-    classified = len(pipeline.first_seen)
-    return {
-        "count": args.count,
-        "rate": args.rate,
-        "pipeline_qps": round(pipeline_qps, 1),
-        "baseline_qps": round(baseline_qps, 1),
-        "ratio": round(pipeline_qps / baseline_qps, 3) if baseline_qps else 0.0,
-        "p50_ms": round(percentile(latencies, 50), 1),
-        "p99_ms": round(percentile(latencies, 99), 1),
-        "lost": args.count - min(classified, stored),
-        "duplicates": pipeline.repeats,
-        "classified": classified,
-        "cases_stored": stored,
-    }
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
@@ -70,21 +34,21 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str]) -> int:
-    desk_benches = {"queue": queue, "dashboard": dashboard}
+    desk_benches = {"queue": queue, "dashboard": dashboard, "webform": webform, "soak": soak}
     if argv[:1] and argv[0] in desk_benches:
         return desk_bench_main(argv[0], desk_benches[argv[0]], argv[1:])
-    args = parse_args(argv)
+    parser = argparse.ArgumentParser(
+        prog="jauap bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    pipeline_report.add_arguments(parser)
+    args = parser.parse_args(argv)
     if not args.json:
-        print(f"[jauap bench] {args.count} questions at {args.rate}/s ...", flush=True)
-    result = on_bench_stack(lambda stack: asyncio.run(measure(stack, args)))
+        print(f"[jauap bench] pipeline: rates {args.rates}/s, then {args.count} at once ...", flush=True)
+    result = on_bench_stack(lambda stack: asyncio.run(pipeline_report.measure(stack, args)))
     if result is None:
         return 1
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>14}: {value}")
-    return 0 if result["lost"] == 0 and result["duplicates"] == 0 else 1
+    pipeline_report.report(result, args.json)
+    return 0 if pipeline_report.passed(result) else 1
 
 
 def on_bench_stack(run: Callable[[StackSettings], T]) -> T | None:
@@ -113,9 +77,9 @@ def desk_bench_main(name: str, bench: ModuleType, argv: list[str]) -> int:
     bench.add_arguments(parser)
     args = parser.parse_args(argv)
     if not args.json:
-        print(f"[jauap bench {name}] {args.cases} cases ...", flush=True)
+        print(f"[jauap bench {name}] {getattr(args, 'cases', '')} ...", flush=True)
     result = on_bench_stack(lambda stack: asyncio.run(bench.measure(stack, args)))
     if result is None:
         return 1
     bench.report(result, args.json)
-    return 0
+    return 0 if getattr(bench, "passed", lambda _: True)(result) else 1  # webform, soak: exact counts

@@ -53,7 +53,7 @@ async def run_baseline(
     stop = asyncio.Event()
     reader = await end_offsets_reader(bootstrap, target)
     passthrough = asyncio.create_task(_passthrough(bootstrap, source, target, stop))
-    collector = asyncio.create_task(collect(reader, arrivals, _key_of_value(messages), stop))
+    collector = asyncio.create_task(collect(reader, arrivals, _key_of_value(messages), stop, at_publish=True))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5)
     await producer.start()
     try:

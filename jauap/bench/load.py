@@ -79,15 +79,21 @@ async def collect(
     arrivals: Arrivals,
     identify: Callable[[bytes], str | None],
     stop: asyncio.Event,
+    at_publish: bool = False,
 ) -> None:
+    """Note each record's arrival: when this reader got it, or with `at_publish` when its producer
+    sent it (the record's CreateTime, on this process's perf_counter timeline). The publish time is
+    the latency's own end, and a reader that falls behind under load does not inflate it."""
     while not stop.is_set():
         batches = await consumer.getmany(timeout_ms=100, max_records=2000)
         now = time.perf_counter()
+        wall_offset = now - time.time()
         for records in batches.values():
             for record in records:
                 ident = identify(record.value or b"")
                 if ident is not None:
-                    arrivals.see(ident, now)
+                    at = record.timestamp / 1000 + wall_offset if at_publish else now
+                    arrivals.see(ident, at)
 
 
 async def publish_paced(

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
@@ -17,9 +17,10 @@ from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from jauap.simulator import load_questions
-from schemas import Author, Channel, QuestionClassified, QuestionReceived, utc_now
+from schemas import Author, Channel, QuestionReceived, utc_now
 
-from .load import Arrivals, collect, end_offsets_reader, field_of, publish_paced, wait_until
+from .memory import MemorySampler
+from .phases import CaseCounter, Phase, PhaseResult, run_phase
 
 BENCH_SERVICES = {"classifier": 18102, "desk": 18100}
 
@@ -114,34 +115,32 @@ async def count_cases(mongo_url: str, database: str) -> int:
 
 
 async def run_pipeline(
-    bootstrap: str, mongo_url: str, count: int, rate: float, timeout_s: float
-) -> tuple[Arrivals, int]:
+    bootstrap: str,
+    mongo_url: str,
+    phases: Sequence[Phase],
+    timeout_s: float,
+    memory: MemorySampler | None = None,
+) -> list[PhaseResult]:
+    """Start the services once, in a database of their own, and offer them each phase in turn."""
     run = uuid.uuid4().hex[:8]
     database = f"jauap_bench_{run}"
-    messages = bench_questions(count, run)
-    arrivals = Arrivals(sent_at={})
-    stop = asyncio.Event()
+    results = []
     async with AsyncExitStack() as stack:
-        await stack.enter_async_context(ServiceProcesses(bootstrap, mongo_url, database))
-        reader = await end_offsets_reader(bootstrap, QuestionClassified.TOPIC)
-        stack.push_async_callback(reader.stop)
-        collector = asyncio.create_task(collect(reader, arrivals, field_of("question", "question_id"), stop))
+        services = await stack.enter_async_context(ServiceProcesses(bootstrap, mongo_url, database))
+        if memory is not None:  # the services' peak memory while the load runs (memory.py)
+            await stack.enter_async_context(memory.watching(services))
         producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
         )
         await producer.start()
         stack.push_async_callback(producer.stop)
-        await publish_paced(producer, QuestionReceived.TOPIC, messages, rate, arrivals.sent_at)
-        await wait_until(lambda: arrivals.complete, timeout_s)
-        stored = 0
-        deadline = time.monotonic() + timeout_s
-        while stored < count and time.monotonic() < deadline:
-            stored = await count_cases(mongo_url, database)
-            await asyncio.sleep(1.0)
-        stop.set()
-        await collector
+        cases = CaseCounter(mongo_url, database)
+        stack.push_async_callback(cases.close)
+        for index, phase in enumerate(phases):
+            messages = bench_questions(phase.count, f"{run}-{index}")
+            results.append(await run_phase(bootstrap, producer, cases, phase, messages, timeout_s))
     await _drop(mongo_url, database)
-    return arrivals, stored
+    return results
 
 
 async def _drop(mongo_url: str, database: str) -> None:

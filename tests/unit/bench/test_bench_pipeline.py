@@ -1,0 +1,71 @@
+"""The pipeline benchmark's accounting, without servers: phases, counts, latency at publish time."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any, cast
+
+from jauap.bench.load import Arrivals, collect
+from jauap.bench.phases import Phase, PhaseResult
+from jauap.bench.pipeline_report import WARM_UP, add_arguments, passed, phases_of
+
+
+def test_one_run_offers_a_warm_up_the_paced_rates_then_the_saturation() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    phases = phases_of(parser.parse_args([]))
+    assert phases == [
+        WARM_UP,
+        Phase("200/s", 2000, 200.0),
+        Phase("1000/s", 10000, 1000.0),
+        Phase("saturation", 60000, 0),
+    ]
+
+
+def test_a_phase_counts_lost_and_duplicated_questions_and_ends_its_throughput_at_the_last_case() -> None:
+    arrivals = Arrivals(sent_at={"a": 10.0, "b": 10.5, "c": 11.0})
+    for ident, at in (("a", 10.02), ("b", 10.6), ("b", 10.7)):
+        arrivals.see(ident, at)
+    summary = PhaseResult(Phase("p", 3, 0), arrivals, stored=3, stored_at=12.0).summary()
+    assert summary["lost"] == 1  # c never came out classified
+    assert summary["duplicated"] == 1
+    assert summary["stored_qps"] == 1.5  # 3 questions from the first publish at 10.0 to 12.0
+    assert summary["max_ms"] == 100.0
+    assert not passed({"phases": [summary]})
+
+
+@dataclass
+class _Record:
+    value: bytes
+    timestamp: int  # ms since the epoch, as Kafka's CreateTime
+
+
+class _Reader:
+    """Hands out one batch, then nothing."""
+
+    def __init__(self, records: list[_Record]) -> None:
+        self.batches: list[dict[str, list[_Record]]] = [{"tp": records}]
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[str, list[_Record]]:
+        await asyncio.sleep(0)
+        return self.batches.pop() if self.batches else {}
+
+
+async def test_with_at_publish_an_arrival_is_when_its_producer_sent_it_not_when_the_reader_got_it() -> None:
+    sent = time.perf_counter()
+    published_ms = int(time.time() * 1000) - 5000  # sent 5 s before the reader reads it
+    arrivals = Arrivals(sent_at={"q1": sent - 5.05})
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        collect(
+            cast(Any, _Reader([_Record(b"q1", published_ms)])), arrivals, bytes.decode, stop, at_publish=True
+        )
+    )
+    await asyncio.sleep(0.05)
+    stop.set()
+    await task
+    (latency,) = arrivals.latencies_ms()
+    assert 20 < latency < 150  # about 50 ms, not the 5 s the reader was behind
