@@ -32,6 +32,7 @@ RELOAD_S = 300.0
 MARGIN = timedelta(seconds=15)  # clocks of two desks and a write's own delay
 MAX_BUCKETS = 60  # behind by more than ten minutes: reload instead
 KEEP_TOMBSTONES = timedelta(minutes=30)
+AGES_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 CLUSTER_SIZES_S = 15.0
 # Query keys the memory answers, and the row field each reads.
 FIELD_OF = {
@@ -143,6 +144,26 @@ class OpenIndex:
             return None
         combos = Counter(tuple(row.get(name) for name in FACETS) for row in rows)
         return [Group(values=dict(zip(FACETS, combo, strict=True)), count=n) for combo, n in combos.items()]
+
+    async def heal(
+        self, db: AsyncDatabase[Document], query: Document, cases: list[Document]
+    ) -> list[Document]:
+        """The shown cases that still match `query`. A case whose row says otherwise had two desks'
+        writes cross (each reads the case back, and the older read may be written last): its row is
+        rewritten from the case, so a case closed meanwhile leaves every desk's queue."""
+        matcher = matcher_of(query)
+        kept = []
+        for case in cases:
+            fresh = open_queue.row_of(case, self.now())
+            held = self.rows.get(str(case["_id"]))
+            if held is None or any(held.get(f) != fresh.get(f) for f in open_queue.COMPARED):
+                log.info("open queue row of %s rewritten from its case", case["_id"])
+                # Later than the row it replaces, even one stamped by a desk whose clock runs ahead.
+                at = max(self.now(), (held or {}).get("changed_at", AGES_AGO) + timedelta(milliseconds=1))
+                self.note([await open_queue.keep(db, case, at)])
+            if matcher is not None and open_queue.is_open(case) and matcher(fresh):
+                kept.append(case)
+        return kept
 
     def cluster_sizes(self, cluster_ids: Iterable[str]) -> tuple[dict[str, int], list[str]]:
         """Sizes counted in the last CLUSTER_SIZES_S, and the clusters to count anew."""

@@ -194,9 +194,11 @@ async def load_page(
 ) -> QueuePage:
     query = where.query(case_ids, username)
     rows = index.select(query) if index else None
-    if rows is not None:  # the open cases in memory (open_index.py): only the shown cases are read
+    if index is not None and rows is not None:  # the open cases in memory (open_index.py)
         shown = [str(r["_id"]) for r in rows[where.offset : where.offset + PAGE_SIZE]]
-        total, items = len(rows), await queue_reads.by_ids(cases, shown)
+        read = await queue_reads.by_ids(cases, shown)  # only the shown cases are read
+        items = await index.heal(cases.database, query, read)
+        total = len(rows) - len(read) + len(items)
     else:  # indexed reads, one per status (queue_reads.py), the count beside the page
         total, items = await asyncio.gather(
             queue_reads.count(cases, query),

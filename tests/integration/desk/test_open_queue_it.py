@@ -140,6 +140,26 @@ async def test_writes_keep_the_rows_in_step_and_a_second_desk_follows_within_a_p
     assert [r["_id"] for r in reopened] == ["x:case-001"]
 
 
+async def test_a_row_left_stale_by_two_crossing_writes_is_rewritten_when_its_case_is_shown(
+    seeded: AsyncDatabase[Document],
+) -> None:
+    index = await loaded(seeded)
+    desk = MongoDeskRepository(seeded, index)
+    stale = await seeded["cases"].find_one({"_id": "telegram:case-008"})  # read by one desk: new
+    assert stale is not None and await desk.update_case("telegram:case-008", {"status": "closed"})
+    # The other desk's read, older, written last:
+    index.note([await open_queue.keep(seeded, stale, index.now() + timedelta(seconds=1))])
+    where = QueueFilter(channel="telegram", urgency="normal")
+    assert "telegram:case-008" in [r["_id"] for r in index.select(where.query()) or []]
+
+    page = await load_page(seeded["cases"], where, index=index)
+
+    assert "telegram:case-008" not in [c["_id"] for c in page.items]
+    assert page.total == (await load_page(seeded["cases"], where)).total
+    assert await seeded[open_queue.OPEN_QUEUE].find_one({"_id": "telegram:case-008"}) is None
+    assert "telegram:case-008" not in [r["_id"] for r in index.select(where.query()) or []]
+
+
 async def test_a_store_written_before_the_rows_existed_gets_them_built_in_the_background(
     fresh_db: AsyncDatabase[Document],
 ) -> None:
