@@ -148,24 +148,31 @@ def numbering(index: int, count: int) -> str:
     return f" ({index + 1}/{count})"
 
 
-def split_for_channel(text: str, channel: Channel, *, public: bool = True) -> list[TextPart]:
-    return split_text(text, limit_for(channel, public=public))
+def split_for_channel(
+    text: str, channel: Channel, *, public: bool = True, addressee: str | None = None
+) -> list[TextPart]:
+    """`addressee`: the handle a public X reply is addressed to; every part starts with `@handle`."""
+    prefix = f"@{addressee} " if addressee and channel is Channel.x and public else ""
+    return split_text(text, limit_for(channel, public=public), prefix=prefix)
 
 
-def split_text(text: str, limit: Limit | None) -> list[TextPart]:
-    """Split `text` into parts that each fit `limit` (None: no limit). Raises ValueError when the
-    text is blank or the limit cannot hold even one character with its numbering."""
+def split_text(text: str, limit: Limit | None, *, prefix: str = "") -> list[TextPart]:
+    """Split `text` into parts that each fit `limit` (None: no limit), each posted as `prefix`, the
+    part and its numbering. Raises ValueError when the text is blank or the limit cannot hold even
+    one character with its prefix and numbering."""
     text = text.strip()
     if not text:
         raise ValueError("nothing to split: the text is blank")
-    if limit is None or limit.fits(text):
-        return [TextPart(0, 1, text, text)]
-    plan = _Plan(text, limit)
+    if limit is None or limit.fits(prefix + text):
+        return [TextPart(0, 1, text, prefix + text)]
+    plan = _Plan(text, limit, prefix)
     count = 2
     for _ in range(16):  # a wider count leaves less room, so the count only grows, then settles
         bodies = plan.bodies(count)
         if len(bodies) == count:
-            return [TextPart(i, count, body, body + numbering(i, count)) for i, body in enumerate(bodies)]
+            return [
+                TextPart(i, count, body, prefix + body + numbering(i, count)) for i, body in enumerate(bodies)
+            ]
         count = len(bodies)
     raise ValueError("splitting did not settle")  # pragma: no cover - needs a non-monotone limit
 
@@ -173,9 +180,10 @@ def split_text(text: str, limit: Limit | None) -> list[TextPart]:
 class _Plan:
     """The text's cut candidates, computed once; `bodies(n)` cuts greedily for n numbered parts."""
 
-    def __init__(self, text: str, limit: Limit) -> None:
+    def __init__(self, text: str, limit: Limit, prefix: str = "") -> None:
         self.text = text
         self.limit = limit
+        self.prefix = prefix
         self.urls = url_spans(text)
         self.word_cuts = [m.start() for m in _WHITESPACE.finditer(text)] + [len(text)]
         self.sentence_cuts = _sentence_cuts(text)
@@ -192,7 +200,7 @@ class _Plan:
 
     def _cut(self, start: int, suffix: str) -> int:
         def fits(end: int) -> bool:
-            return self.limit.fits(self.text[start:end].rstrip() + suffix)
+            return self.limit.fits(self.prefix + self.text[start:end].rstrip() + suffix)
 
         window = self._window_end(start)
         sentence = _longest(_candidates(self.sentence_cuts, start, window), fits)
@@ -208,7 +216,7 @@ class _Plan:
     def _hard_cut(self, start: int, window: int, fits: Callable[[int], bool]) -> int:
         cut = _longest(range(start + 1, window + 1), fits)
         if cut is None:
-            raise ValueError(f"{self.limit.name}: not even one character fits with its numbering")
+            raise ValueError(f"{self.limit.name}: not even one character fits with its prefix and numbering")
         for url_start, url_end in self.urls:
             if url_start < cut < url_end and url_start > start:
                 return url_start  # the URL starts a part of its own instead of being torn

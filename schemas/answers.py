@@ -37,6 +37,12 @@ class AnswerApproved(_AnswerEvent):
     recipient: str | None = Field(
         default=None, description="Address for channels that need one (e-mail, phone)."
     )
+    addressee: str | None = Field(
+        default=None,
+        description="The citizen's handle a public reply is addressed to (X: every part starts with "
+        "`@handle`, which also keeps identical answers to a cluster's mentions from being refused as "
+        "duplicate content). Absent: the parts carry no handle.",
+    )
 
 
 class DeliveredPart(BaseModel):

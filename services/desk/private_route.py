@@ -37,9 +37,20 @@ def answers_publicly(case: Document, draft: Document) -> bool:
 
 def recipient_fields(case: Document, draft: Document) -> dict[str, Any]:
     """`recipient` of the AnswerApproved: the contact the citizen left (web form, e-mail), or for a
-    public question answered privately, the author's id on the channel."""
+    public question answered privately, the author's id on the channel. `addressee`: the author's
+    handle a public X reply is addressed to."""
     if case.get("public") and draft.get("private"):
         return {"recipient": str(case["author"]["id"])}
     if case.get("contact"):
         return {"recipient": case["contact"]}
-    return {}
+    return {"addressee": handle} if (handle := public_reply_addressee(case, draft)) else {}
+
+
+def public_reply_addressee(case: Document, draft: Document | None = None) -> str | None:
+    """The handle every part of a public X reply starts with (`@handle`), as X users address a
+    reply; it also makes one answer to many mentions of a cluster distinct tweets, since X refuses
+    a tweet that repeats one of the account's own."""
+    if case.get("channel") != Channel.x.value or not answers_publicly(case, draft or {}):
+        return None
+    handle = (case.get("author") or {}).get("handle")
+    return str(handle) if handle else None

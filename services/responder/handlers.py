@@ -118,7 +118,9 @@ class Responder:
     async def _deliver(self, event: AnswerApproved) -> list[DeliveredPart]:
         sender = self._check(event)
         try:
-            parts = split_for_channel(event.text, event.channel, public=event.public)
+            parts = split_for_channel(
+                event.text, event.channel, public=event.public, addressee=event.addressee
+            )
         except ValueError as exc:
             raise DeliveryFailed(
                 "channel_rejected", f"the answer cannot be split for {event.channel}: {exc}"

@@ -1,5 +1,5 @@
 """`kill -9` of the desk in the middle of a cluster answer's fan-out, then a restart: one approved
-text for a near-duplicate cluster of many Telegram chats and an X mention (docs/architecture.md,
+text for a near-duplicate cluster of many Telegram chats and two X mentions (docs/architecture.md,
 Answer once, reply to many). The approver's request dies with the desk; once it is back, the approver
 approves the same cluster draft again, as the console would let them, until it is approved. Then
 every case has exactly one answer (one answer id, the fan-out's own), posted exactly once in its own
@@ -32,7 +32,10 @@ from tests.kafka_helpers import read_whole_topic
 
 pytestmark = pytest.mark.timeout(900)  # the fault stack starts inside it, after a lock wait
 
-CHATS = 80  # Telegram cases of the cluster, besides the one X mention
+CHATS = 80  # Telegram cases of the cluster, besides the X mentions
+# Two mentions: X refuses a tweet repeating one of the account's own, so the same answer goes to each
+# as a reply addressed to its author (`@handle ...`), two distinct tweets.
+MENTIONS = 2
 # The restarted desk holds a cut approval's claim longer than the desk took to start again, so the
 # approver's first retry meets the cases cut mid-approval while their claims still hold them.
 HELD = {"JAUAP_APPROVAL_CLAIM_STALE_S": "40"}
@@ -57,19 +60,18 @@ async def test_desk_killed_mid_cluster_fan_out_answers_every_case_once(system: X
     chats = [Question(first_chat + i, asked(tag, i)) for i in range(CHATS)]
     store, operator, approver = Store(system), DeskUser(system, OPERATOR), DeskUser(system, APPROVER)
     try:
+        authors: dict[str, str] = {}  # the mention's tweet id -> its author's handle
         async with httpx.AsyncClient(base_url=system.url("sandbox-x"), timeout=10) as x:
-            mention = await x.post(
-                "/sandbox/inbound",
-                json={
-                    "text": f"@jauap {asked(tag, CHATS)}",
-                    "user": f"c{uuid.uuid4().hex[:8]}",
-                    "public": True,
-                },
-            )
-            assert mention.status_code == 200, mention.text
-        mention_id = str(mention.json()["message_id"])
+            for i in range(MENTIONS):
+                handle = f"c{uuid.uuid4().hex[:8]}"
+                mention = await x.post(
+                    "/sandbox/inbound",
+                    json={"text": f"@jauap {asked(tag, CHATS + i)}", "user": handle, "public": True},
+                )
+                assert mention.status_code == 200, mention.text
+                authors[str(mention.json()["message_id"])] = handle
         await send_questions(system, chats, [])
-        ours = {q.question_id for q in chats} | {f"x:{mention_id}"}
+        ours = {q.question_id for q in chats} | {f"x:{mention_id}" for mention_id in authors}
         cluster_id = await _one_cluster(store, ours)
 
         draft = await _cluster_draft(operator, sorted(ours)[0], ours)
@@ -92,13 +94,17 @@ async def test_desk_killed_mid_cluster_fan_out_answers_every_case_once(system: X
         await store.close()
 
     per_chat = Counter(i["chat_id"] for i in telegram if i.get("chat_id") in {q.chat_id for q in chats})
-    replies = [t for t in tweets if (t.get("reply") or {}).get("in_reply_to_tweet_id") == mention_id]
+    replies: dict[str, list[str]] = {mention_id: [] for mention_id in authors}
+    for tweet in tweets:
+        replied_to = (tweet.get("reply") or {}).get("in_reply_to_tweet_id")
+        if replied_to in replies:
+            replies[replied_to].append(tweet["text"])
     print(
         f"\n[fault] kill -9 desk mid cluster fan-out: {time.monotonic() - started:.0f}s | cases {len(ours)} "
         f"in cluster {cluster_id} | at the kill: {at_kill} | approve calls after the restart "
         f"{len(approvals)}, cases in progress after each {approvals} | AnswerApproved records "
         f"{len(published)} (answer ids {len({e['answer_id'] for e in published})}) | Telegram posts "
-        f"{sum(per_chat.values())} in {len(per_chat)} chats, X replies {len(replies)}",
+        f"{sum(per_chat.values())} in {len(per_chat)} chats, X replies {sum(map(len, replies.values()))}",
         flush=True,
     )
     assert 0 < at_kill["approved"] < len(ours), "the kill must land mid fan-out"
@@ -107,7 +113,7 @@ async def test_desk_killed_mid_cluster_fan_out_answers_every_case_once(system: X
     assert {(e["case_id"], e["answer_id"]) for e in published} == set(answer_ids.items())
     assert all(per_chat[q.chat_id] == 1 for q in chats), {c: n for c, n in per_chat.items() if n != 1}
     assert {i["text"] for i in telegram if i.get("chat_id") in per_chat} == {ANSWER}
-    assert [t["text"] for t in replies] == [ANSWER]
+    assert replies == {mention_id: [f"@{handle} {ANSWER}"] for mention_id, handle in authors.items()}
     for case_id, case in cases.items():
         assert case["status"] == "answered", (case_id, case["status"], case.get("failure"))
         assert case["answer_id"] == case["delivery"]["answer_id"] == answer_ids[case_id], case_id

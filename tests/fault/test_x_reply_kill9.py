@@ -54,6 +54,7 @@ async def test_responder_killed_between_the_parts_of_x_replies(system: XSystem) 
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=system.url("sandbox-x"), timeout=10) as sandbox:
         mentions: dict[str, str] = {}  # case id -> the citizen's tweet id
+        authors: dict[str, str] = {}  # case id -> the citizen's handle, which starts every reply
         for i in range(ANSWERS):
             text = f"@jauap Здравствуйте! Вопрос {tag}-{i}: когда назначат пособие?"
             posted = await sandbox.post(
@@ -61,8 +62,12 @@ async def test_responder_killed_between_the_parts_of_x_replies(system: XSystem) 
             )
             assert posted.status_code == 200, posted.text
             mentions[f"x:{posted.json()['message_id']}"] = posted.json()["message_id"]
+            authors[f"x:{posted.json()['message_id']}"] = f"c{tag}_{i}"
         texts = {case_id: answer(tag, i) for i, case_id in enumerate(mentions)}
-        parts = {case_id: [p.text for p in split_for_channel(t, Channel.x)] for case_id, t in texts.items()}
+        parts = {
+            case_id: [p.text for p in split_for_channel(t, Channel.x, addressee=authors[case_id])]
+            for case_id, t in texts.items()
+        }
         assert all(len(p) == 3 for p in parts.values()), [len(p) for p in parts.values()]
 
         approving = asyncio.create_task(give_answers(system, texts))

@@ -28,7 +28,7 @@ from ..core import NotFound
 from ..delivery_status import annotate, statuses_of_app
 from ..models import Case, CaseDetails
 from ..policy import Role, has_role
-from ..private_route import check_private_choice
+from ..private_route import check_private_choice, public_reply_addressee
 from ..shown_cases import shown_cases
 from ..sources import client_source
 from ..store import MongoDeskRepository
@@ -365,7 +365,12 @@ async def split_preview(body: PreviewRequest, ctx: Context, session: CurrentSess
     check_private_choice(case, body.private)  # the same refusal (422) as saving such a draft
     allowed = tuple(ctx.settings.public_contacts_allowed)
     return preview(
-        body.text, Channel(case["channel"]), bool(case.get("public")), allowed, private=body.private
+        body.text,
+        Channel(case["channel"]),
+        bool(case.get("public")),
+        allowed,
+        private=body.private,
+        addressee=public_reply_addressee(case, {"private": body.private}),
     )
 
 

@@ -37,16 +37,23 @@ class Preview(BaseModel):
 
 
 def preview(
-    text: str, channel: Channel, public: bool, allowed_contacts: Iterable[str] = (), *, private: bool = False
+    text: str,
+    channel: Channel,
+    public: bool,
+    allowed_contacts: Iterable[str] = (),
+    *,
+    private: bool = False,
+    addressee: str | None = None,
 ) -> Preview:
     """`public`: the case is a public question; `private`: the draft answers it by the private route,
-    so it is split at that route's limit and the public personal-data guard does not apply."""
+    so it is split at that route's limit and the public personal-data guard does not apply;
+    `addressee`: the handle a public X reply starts every part with, counted in its length."""
     limit = limit_for(channel, public=not private)
     public = public and not private
     parts = (
         [
             PreviewPart(text=part.text, length=limit.measure(part.text) if limit else len(part.text))
-            for part in split_for_channel(text, channel, public=not private)
+            for part in split_for_channel(text, channel, public=not private, addressee=addressee)
         ]
         if text.strip()
         else []

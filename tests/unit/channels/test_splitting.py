@@ -313,3 +313,19 @@ def test_an_x_answer_sent_privately_is_split_for_a_direct_message_not_a_post() -
     assert split_for_channel(answer, Channel.telegram, public=False) == split_for_channel(
         answer, Channel.telegram
     )
+
+
+def test_a_public_x_reply_addresses_its_author_in_every_part_counted_in_the_limit() -> None:
+    text = "Пенсии индексируются с 1 января ежегодно, размер утверждает правительство. " * 6
+    parts = split_for_channel(text, Channel.x, addressee="aigerim_kz")
+    assert len(parts) >= 2 and all(p.text.startswith("@aigerim_kz ") for p in parts)
+    assert all(x_weighted_length(p.text) <= 280 for p in parts)
+    assert " ".join(p.body for p in parts).split() == text.split()
+    # Two citizens, one answer: two different tweets, as X refuses a repeat of the account's own.
+    assert parts[0].text != split_for_channel(text, Channel.x, addressee="marat_77")[0].text
+
+
+def test_no_addressee_on_a_direct_message_or_another_channel() -> None:
+    assert split_for_channel("Ответ.", Channel.x, public=False, addressee="aigerim_kz")[0].text == "Ответ."
+    assert split_for_channel("Ответ.", Channel.telegram, addressee="aigerim_kz")[0].text == "Ответ."
+    assert split_for_channel("Ответ.", Channel.x, addressee=None)[0].text == "Ответ."

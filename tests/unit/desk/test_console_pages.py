@@ -10,7 +10,7 @@ from account_fakes import PASSWORD, AccountsWorld
 from desk_fakes import FakeClock, FakeDeskRepository, FakePublisher, classified
 from fastapi import FastAPI
 
-from schemas import Channel
+from schemas import Channel, QuestionClassified
 from services.desk import api, auth, console
 from services.desk.context import DeskContext
 from services.desk.core import User
@@ -33,7 +33,7 @@ async def app() -> AsyncIterator[FastAPI]:
     await DeskHandlers(repo, clock).on_classified(
         [
             classified("666", channel=Channel.webform, text=HOSTILE),
-            classified("777", channel=Channel.x, public=True),
+            with_handle(classified("777", channel=Channel.x, public=True), "aigerim_kz"),
         ]
     )
     desk = Desk(repo, FakePublisher(), clock=clock)
@@ -45,6 +45,11 @@ async def app() -> AsyncIterator[FastAPI]:
     app.include_router(api.router)
     console.install(app)
     yield app
+
+
+def with_handle(event: QuestionClassified, handle: str) -> QuestionClassified:
+    author = event.question.author.model_copy(update={"handle": handle})
+    return event.model_copy(update={"question": event.question.model_copy(update={"author": author})})
 
 
 def client(app: FastAPI) -> httpx.AsyncClient:
@@ -125,6 +130,8 @@ async def test_the_preview_needs_the_csrf_token_and_uses_the_cases_channel(app: 
     preview = shown.json()
     assert preview["channel"] == "x" and preview["max_length"] == 280 and len(preview["parts"]) >= 2
     assert preview["pii"] == ["phone"]
+    # Addressed to the mention's author in every part, as the responder will post it.
+    assert all(part["text"].startswith("@aigerim_kz ") for part in preview["parts"])
 
 
 async def test_the_preview_of_a_private_x_answer_uses_the_dm_limit(app: FastAPI) -> None:
