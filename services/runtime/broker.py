@@ -63,8 +63,8 @@ async def publish_events(broker: KafkaBroker, events: Sequence[Event]) -> None:
     Each event is queued on the producer in order, one after the other, and only then are the
     acknowledgements awaited together: the producer packs the queued records into a few requests
     per partition. (One concurrent awaited publish per event made every publish wait on its own
-    batch's drain with a timer of its own: a batch of 500 spent most of the classifier's event loop
-    there, docs/performance.md, Pipeline.) Records of one key keep their order.
+    batch's drain with a timer of its own: 40% of the classifier's event loop at saturation,
+    docs/performance.md, Pipeline.) Records of one key keep their order.
 
     If a record fails, every other record of the call is settled (acknowledged or failed) before
     the first error is raised: the caller's retry starts from a clean slate, instead of racing
@@ -79,8 +79,12 @@ async def publish_events(broker: KafkaBroker, events: Sequence[Event]) -> None:
                 body, key, headers = encode(traced), traced.key(), _headers(traced)
                 ack = await broker.publish(body, traced.TOPIC, key=key, headers=headers, no_confirm=True)
                 acks.append(ack)
-    finally:
-        outcomes = await asyncio.gather(*acks, return_exceptions=True)
+    except asyncio.CancelledError:
+        raise  # the service is stopping: what was queued completes or fails without us
+    except BaseException:
+        await asyncio.gather(*acks, return_exceptions=True)
+        raise
+    outcomes = await asyncio.gather(*acks, return_exceptions=True)
     failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     if failures:
         await producer_recovery.after_failed_acks(broker, client, failures[0])

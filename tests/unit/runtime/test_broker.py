@@ -83,3 +83,41 @@ async def test_a_failed_record_is_raised_after_every_other_record_has_settled() 
 
 async def test_nothing_to_publish_returns_at_once() -> None:
     await asyncio.wait_for(publish_events(cast(Any, FakeBroker()), []), 1)
+
+
+class RefusingThirdBroker(FakeBroker):
+    """The third record is refused while being queued (as a send that finds no metadata)."""
+
+    async def publish(
+        self, body: bytes, topic: str, *, key: bytes, headers: dict[str, str], no_confirm: bool = False
+    ) -> asyncio.Future[None]:
+        if key == b"2":
+            raise KafkaTimeoutError("no metadata for t.v1")
+        return await super().publish(body, topic, key=key, headers=headers, no_confirm=no_confirm)
+
+
+async def test_a_record_refused_while_queued_is_raised_once_the_records_queued_before_it_settle() -> None:
+    broker = RefusingThirdBroker()
+    task = await _publishing(broker, 4)
+    assert broker.queued == [b"0", b"1"] and not task.done()
+    broker.settle()
+    with pytest.raises(KafkaTimeoutError, match="no metadata"):
+        await asyncio.wait_for(task, 1)
+
+
+async def test_a_cancelled_publish_stops_at_once_without_waiting_for_acknowledgements() -> None:
+    broker = BlockingSecondBroker()
+    task = await _publishing(broker, 3)
+    assert broker.queued == [b"0"] and not broker.acks[b"0"].done()
+    task.cancel()  # the service stops while record 1 is being queued and record 0 is unanswered
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 1)
+
+
+class BlockingSecondBroker(FakeBroker):
+    async def publish(
+        self, body: bytes, topic: str, *, key: bytes, headers: dict[str, str], no_confirm: bool = False
+    ) -> asyncio.Future[None]:
+        if key == b"1":
+            await asyncio.Event().wait()
+        return await super().publish(body, topic, key=key, headers=headers, no_confirm=no_confirm)
