@@ -36,7 +36,7 @@ KK_WORDS = frozenset(
         еді едім емес жатыр жатырмын алу беру алмай бере ала тиіс мүмкін көмек көмектесіңіз
         берілмейді төленбейді төлемейді жылдан айдан жыл көпбалалы мүгедек мүгедектік етемін
         шейін дейін кейін енді тағы қана ғана барма жоқпа мүмкінбе ешкім ешқандай бірақ
-        сондықтан себебі әлі әкім әкімдік аудан ауданы облысы қаласы
+        сондықтан себебі әлі әкім әкімдік аудан ауданы облысы қаласы хабарлама
         """
     )
 )
@@ -60,6 +60,10 @@ KK_LATIN_WORDS = _word_set(
     oblys oblysy qala kala tenge aqsha aksha beriniz komektesiniz komektesinizder sizderge
     kezek kuzhat qujat kujat anyktama anyqtama ortalyk ortalyq aqy aky jumystan zhumystan
     zheke jeke bolyp boldy boldym turamyn jasaimyn zhasaimyn kandas qandas zhasym jasym
+    kurmetti qurmetti ministrlik kai qai kalai qalai jerde zherde eshkim eshkandai eshqandai
+    jauap zhauap beri meni sabak sabaq aleumettik atauly neshe birak biraq jaksy
+    zhaksy zhaqsy jaqsy zhazyp jazyp otyr otyrmyn khabarlama habarlama khabar somasy kuni
+    ortalygy ortalyqqa ortalykka bolimshe bolimshesi
     """
 )
 # Kyrgyz and Uzbek share much with Kazakh; their own words (Cyrillic folded, Latin) mean "other".
@@ -69,6 +73,9 @@ OTHER_TURKIC_WORDS = _word_set(
     акча алсам иштейм берилбейт толонбойт эмгек окмот суроо жооп кылам жатышат жатат
     assalomu alaykum qachon menga yordam kerak uchun bilan nima iltimos pensiya nafaqa oylik
     haqida boladi yoq qanaqa qayerda ishlayman olmayapman berilmayapti kerakmi
+    katta juda yordamingiz yordamingizga tashakkur rahmatlar maosh maoshim hozir nega qayer
+    qayerga shahar viloyat emas qiling qildi olish berish ishim ishlamayapti bormi menga bizga
+    sizga ular hamma hammaga hammasi
     """
 )
 # Kyrgyz cues in a word: long vowels written double (өө, үү, ээ) and rounded vowels repeated in
@@ -80,7 +87,12 @@ EN_GREETINGS = frozenset({"hello", "hi", "hey", "greetings", "good", "morning", 
 KK_LATIN_SUFFIX_RE = re.compile(
     r"(?:myn|ymyz|imiz|syz|nyz|niz|lary|dagy|daghy|degi|ushin|ymdy|imdi|tyn|dyn|nyn|ga|ge|qa|"
     r"eidi|aidy|meidi|maidy|beidi|baidy|peidi|paidy|tagy|tegi|ynda|ynan|lardy|lerdi|dardy|"
-    r"derdi|tardy|terdi|leri|dary|tary|myz|miz|siz)$"
+    r"derdi|tardy|terdi|leri|dary|tary|myz|miz|siz|"
+    # Casual Latin Kazakh (j/k for ж/қ, no 2021 letters) with endings English words lack: the
+    # first person («tirkelemin»), the converb «-yp», «-lyq/-lik» nouns, a possessive «-si/-sy»,
+    # the third person «-edi/-ydy», the locative after a consonant («jerde», «Almatyda»).
+    r"emin|imin|ymyn|amyn|yp|lik|lyk|lyq|dik|dyk|dyq|tik|tyk|tyq|esi|isi|ysy|ydy|edi|idi|"
+    r"gady|qady|kady|ylady|yda|rde|rda|zde|zda|lde|lda|nde|ntte|ntta|gyna|gine|kyna|kine)$"
 )
 # Turkish and German in Latin script are "other"; their own function words outvote Kazakh cues
 # (they share ö, ü, ş, ğ, ı with the 2021 Kazakh alphabet).  Words casual Latin Kazakh also writes

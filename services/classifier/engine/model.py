@@ -35,7 +35,7 @@ from .features import FastTfidf
 log = logging.getLogger(__name__)
 
 # Bump when features, heads or the calibration change so the model version changes with them.
-FEATURES_VERSION = "f5"
+FEATURES_VERSION = "f6"
 HEADS = ("topic", "intent", "urgency")
 CUE_HEAD = "urgency"  # the head that also reads the danger cues
 REPO_ROOT = Path(__file__).resolve().parents[3]
