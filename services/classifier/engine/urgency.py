@@ -111,9 +111,42 @@ _URGENCY_PATTERNS: dict[str, str] = {
     r"unpaid\s+(?:wages|salary)\s+(?:for|since)|half\s+a\s+year\s+without",
 }
 
-# Anchored at a word start: every alternative names a word's beginning, and the anchor lets the
-# engine skip most positions (about half the cost of these patterns per message).
-_URGENCY_RES = {name: re.compile(rf"\b(?:{pattern})") for name, pattern in _URGENCY_PATTERNS.items()}
+
+def _scanner(names: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, re.Pattern[str]]]:
+    """One lookahead scan for where any of `names` matches, and each pattern to try there.
+
+    Anchored at a word start: every alternative names a word's beginning.  The lookahead finds
+    every position where some pattern matches (so a match inside another is not lost), and only
+    there is each pattern tried: one pass instead of a search per pattern (about a third less).
+    """
+    if not names:
+        return None, {}
+    anywhere = "|".join(f"(?:{_URGENCY_PATTERNS[name]})" for name in names)
+    return re.compile(rf"\b(?={anywhere})"), {name: re.compile(_URGENCY_PATTERNS[name]) for name in names}
+
+
+# English patterns need Latin letters and the others Cyrillic: a scanner per pair of scripts present.
+_SCANNERS = {
+    (latin, cyrillic): _scanner(
+        tuple(name for name in _URGENCY_PATTERNS if (latin if name.endswith("_en") else cyrillic))
+    )
+    for latin in (False, True)
+    for cyrillic in (False, True)
+}
+
+
+def _pattern_markers(model_text: str, latin: bool, cyrillic: bool) -> tuple[str, ...]:
+    anywhere, patterns = _SCANNERS[(latin, cyrillic)]
+    if anywhere is None:
+        return ()
+    found: set[str] = set()
+    for start in anywhere.finditer(model_text):
+        at = start.start()
+        found.update(
+            name for name, pattern in patterns.items() if name not in found and pattern.match(model_text, at)
+        )
+    return tuple(name for name in patterns if name in found)  # in the patterns' order
+
 
 # «Зарплату не платят с марта», «зарплата с марта, уже июнь»: a start month counts only in a
 # sentence that also names wages and their absence («зарплату повысили с марта» is not urgent).
@@ -145,11 +178,7 @@ def urgency_markers(model_text: str, danger: DangerScan | None = None) -> tuple[
     transliterated), so a text skips the script it does not contain.
     """
     latin, cyrillic = bool(_LATIN_RE.search(model_text)), bool(_CYRILLIC_RE.search(model_text))
-    found = tuple(
-        name
-        for name, pattern in _URGENCY_RES.items()
-        if (latin if name.endswith("_en") else cyrillic) and pattern.search(model_text)
-    )
+    found = _pattern_markers(model_text, latin, cyrillic)
     if _SINCE_MONTH_RE.search(model_text) and _wages_since_month(model_text):
         found += ("wages_since_ru",)
     return found + (danger or scan_danger(model_text)).markers
