@@ -10,19 +10,21 @@ written before it existed) it is not `ready`, and the queue reads the cases coll
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from . import open_queue
 from .facets import FACETS, Group
 from .open_queue import OPEN_QUEUE, OPEN_QUEUE_GONE, OPEN_VALUES, bucket_of, normalized
-from .queue_reads import queue_key
+from .queue_reads import by_ids, queue_key
 
 Document = dict[str, Any]
 log = logging.getLogger("desk.open_index")
@@ -34,6 +36,7 @@ MAX_BUCKETS = 60  # behind by more than ten minutes: reload instead
 KEEP_TOMBSTONES = timedelta(minutes=30)
 AGES_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 CLUSTER_SIZES_S = 15.0
+SHOWN_KEPT = 5_000  # whole cases kept for the pages, the most recently shown (a few MB)
 # Query keys the memory answers, and the row field each reads.
 FIELD_OF = {
     "status": "status",
@@ -61,6 +64,9 @@ class OpenIndex:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._polled_at: datetime | None = None
         self._cluster_sizes: dict[str, tuple[float, int]] = {}
+        # Whole cases as last read, with the change moment of their row then: still the case while
+        # the row has not changed, since every case write rewrites its row (store.py).
+        self._shown: OrderedDict[str, tuple[datetime, Document]] = OrderedDict()
 
     def now(self) -> datetime:
         return self._clock()
@@ -144,6 +150,29 @@ class OpenIndex:
             return None
         combos = Counter(tuple(row.get(name) for name in FACETS) for row in rows)
         return [Group(values=dict(zip(FACETS, combo, strict=True)), count=n) for combo, n in combos.items()]
+
+    async def cases(self, collection: AsyncCollection[Document], case_ids: list[str]) -> list[Document]:
+        """The cases in that order: kept ones whose row has not changed since, the rest read by `_id`."""
+        kept: dict[str, Document] = {}
+        for case_id in case_ids:
+            held, row = self._shown.get(case_id), self.rows.get(case_id)
+            if held is not None and row is not None and held[0] == row.get("changed_at"):
+                kept[case_id] = held[1]
+                self._shown.move_to_end(case_id)
+        for case in await by_ids(collection, [c for c in case_ids if c not in kept]):
+            kept[str(case["_id"])] = case
+            self._keep_shown(case)
+        # Copies: a page may change what it is given, never what is kept.
+        return [copy.deepcopy(kept[c]) for c in case_ids if c in kept]
+
+    def _keep_shown(self, case: Document) -> None:
+        row = self.rows.get(str(case["_id"]))
+        if row is None or not isinstance(row.get("changed_at"), datetime):
+            return
+        self._shown[str(case["_id"])] = (row["changed_at"], copy.deepcopy(case))
+        self._shown.move_to_end(str(case["_id"]))
+        while len(self._shown) > SHOWN_KEPT:
+            self._shown.popitem(last=False)
 
     async def heal(
         self, db: AsyncDatabase[Document], query: Document, cases: list[Document]

@@ -51,8 +51,6 @@ COPIED = (
 )
 # What a row says of its case (the rest is its change's moment).
 COMPARED = (*COPIED, "needs_check")
-# A case write touching one of these changes the case's row.
-TRACKED = frozenset({*COPIED, "classification"})
 BUCKET_INDEX = IndexModel([("bucket", ASCENDING)], name="by_bucket")
 BUILD_BATCH = 500
 

@@ -179,9 +179,9 @@ class MongoDeskRepository:
         if where.open_only and where.status is None:
             query["status"] = {"$in": [s.value for s in OPEN_STATUSES]}
         rows = self.open_index.select(query) if self.open_index else None
-        if rows is not None:  # open cases, from memory (open_index.py): only the listed ones are read
+        if self.open_index is not None and rows is not None:  # open cases, from memory (open_index.py)
             listed = [str(r["_id"]) for r in rows[offset : offset + limit]]
-            return await queue_reads.by_ids(self.cases, listed), len(rows)
+            return await self.open_index.cases(self.cases, listed), len(rows)
         if isinstance(query.get("status"), dict):  # one indexed read per status (queue_reads.py)
             page = queue_reads.page(self.cases, query, QUEUE_ORDER, offset, limit)
             return await asyncio.gather(page, queue_reads.count(self.cases, query))
@@ -201,7 +201,7 @@ class MongoDeskRepository:
         if only_if_status is not None:
             query["status"] = {"$in": [str(s) for s in only_if_status]}
         result = await self.cases.update_one(query, {"$set": dict(changes)})
-        if result.matched_count == 1 and any(key.split(".")[0] in open_queue.TRACKED for key in changes):
+        if result.matched_count == 1:  # every write: the row's change moment is the case's version
             await self._keep_open_queue(case_id)
         return result.matched_count == 1
 

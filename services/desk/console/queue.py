@@ -196,7 +196,7 @@ async def load_page(
     rows = index.select(query) if index else None
     if index is not None and rows is not None:  # the open cases in memory (open_index.py)
         shown = [str(r["_id"]) for r in rows[where.offset : where.offset + PAGE_SIZE]]
-        read = await queue_reads.by_ids(cases, shown)  # only the shown cases are read
+        read = await index.cases(cases, shown)  # only the shown cases, and only when they changed
         items = await index.heal(cases.database, query, read)
         total = len(rows) - len(read) + len(items)
     else:  # indexed reads, one per status (queue_reads.py), the count beside the page

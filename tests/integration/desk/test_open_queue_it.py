@@ -123,6 +123,7 @@ async def test_writes_keep_the_rows_in_step_and_a_second_desk_follows_within_a_p
     first, second = await loaded(seeded), await loaded(seeded)
     desk = MongoDeskRepository(seeded, first)
     new_case = "telegram:case-008"  # status new
+    assert (await second.cases(seeded["cases"], [new_case]))[0]["assignee"] == "bolat"  # shown: kept
 
     assert await desk.update_case(new_case, {"assignee": "dana"})
     assert await desk.update_case("x:case-001", {"status": "answered"})  # drafted before
@@ -132,6 +133,7 @@ async def test_writes_keep_the_rows_in_step_and_a_second_desk_follows_within_a_p
 
     await second.poll(seeded)
     assert [r["_id"] for r in second.select({"status": "new", "assignee": "dana"}) or []] == [new_case]
+    assert (await second.cases(seeded["cases"], [new_case]))[0]["assignee"] == "dana"
     assert second.select({"status": "drafted", "_id": "x:case-001"}) == []
 
     assert await desk.update_case("x:case-001", {"status": "failed"})  # a late failure reopens it

@@ -4,9 +4,10 @@ change winning between rows and tombstones, the queue order and the facet groups
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from pymongo.asynchronous.collection import AsyncCollection
 
 from services.desk.open_index import OpenIndex, matcher_of
 from services.desk.open_queue import row_of, tombstone
@@ -124,3 +125,34 @@ def test_cluster_sizes_are_reused_for_a_few_seconds_and_dropped_when_the_cluster
     index.counted_clusters({"c1": 13})
     now[0] = AT + timedelta(seconds=60)
     assert index.cluster_sizes(["c1"]) == ({}, ["c1"])
+
+
+class CountingCases:
+    """The cases collection's find_one by `_id`, counting the reads."""
+
+    def __init__(self, *cases: Document) -> None:
+        self.docs = {c["_id"]: c for c in cases}
+        self.reads = 0
+
+    async def find_one(self, query: Document) -> Document | None:
+        self.reads += 1
+        found = self.docs.get(query["_id"])
+        return dict(found) if found is not None else None
+
+
+async def test_a_shown_case_is_read_again_only_once_its_row_has_changed() -> None:
+    store = CountingCases(case(1), case(2))
+    index = ready(case(1), case(2))
+    collection = cast(AsyncCollection[Document], store)
+
+    first = await index.cases(collection, ["x:2", "x:1", "x:9"])
+    assert [c["_id"] for c in first] == ["x:2", "x:1"] and store.reads == 3  # x:9 is not stored
+    first[0]["text"] = "changed by a page"
+    again = await index.cases(collection, ["x:1", "x:2"])
+    assert store.reads == 3  # both kept: no read
+    assert again[1]["text"] == "Вопрос о ПЕНСИИ 2"  # a copy was changed, not what is kept
+
+    store.docs["x:1"] = case(1, assignee="olga")
+    index.note([row_of(store.docs["x:1"], AT + timedelta(seconds=3))])  # its write, polled in
+    assert (await index.cases(collection, ["x:1"]))[0]["assignee"] == "olga"
+    assert store.reads == 4
