@@ -1,6 +1,7 @@
 """The Knowledge base page in Chromium against the real desk: an admin adds an entry last checked
-more than six months ago (flagged), marks it checked (the flag goes), retires it; an approver keeps
-an approved answer for reuse and it is listed as an entry; the page in ru, kk and en."""
+more than six months ago (flagged), marks it checked (the flag goes), retires it; the classifier's
+shipped seed is listed, and saving a seed entry stores it in its place; an approver keeps an approved
+answer for reuse and it is listed as an entry; the page in ru, kk and en."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .test_console import open_case
 
 
 def _add(page: Page, entry_id: str, title: str, checked_on: str) -> None:
-    form = page.locator("form.kb-form[data-method=POST]")
+    form = page.locator("form.kb-add-form")
     form.locator("input[name=id]").fill(entry_id)
     form.locator("select[name=lang]").select_option("kk")
     form.locator("select[name=topic]").select_option("pension")
@@ -59,7 +60,7 @@ def test_an_admin_adds_flags_checks_and_retires_an_entry(desk: Desk, login: Call
     expect(row).to_have_class(re.compile(r"\bretired\b"))
     expect(row.locator(".kb-retired")).to_have_text("retired")
 
-    taken = page.locator("form.kb-form[data-method=POST]")
+    taken = page.locator("form.kb-add-form")
     taken.locator("input[name=id]").fill(entry_id)
     taken.locator("input[name=title]").fill("x")
     taken.locator("textarea[name=answer]").fill("y")
@@ -70,6 +71,38 @@ def test_an_admin_adds_flags_checks_and_retires_an_entry(desk: Desk, login: Call
         page.goto(f"/console/lang?lang={lang}&next=/knowledge")
         expect(page.locator("h2").first).to_have_text(title)
         screenshot(page, f"knowledge-base-{lang}")
+
+
+SEED_ID = "pension-age-ru"  # services/classifier/data/faq.jsonl
+
+
+def test_the_shipped_seed_is_listed_and_a_seed_entry_saved_replaces_it(
+    desk: Desk, login: Callable[[str], Page]
+) -> None:
+    page = login(ADMIN)
+    page.goto("/knowledge")
+    expect(page.locator("tr.kb-entry", has_text="shipped with the classifier")).to_have_count(37)
+    row = page.locator(f'tr.kb-entry[data-entry-id="{SEED_ID}"]')
+    expect(row).to_contain_text("Пенсионный возраст")
+    expect(row.locator("button.kb-retire")).to_have_count(0)  # not stored: nothing to retire yet
+    screenshot(page, "knowledge-base-seed")
+    for lang, source in (("ru", "поставляется с классификатором"), ("kk", "классификатормен бірге")):
+        page.goto(f"/console/lang?lang={lang}&next=/knowledge")
+        expect(page.locator("tr.kb-entry", has_text=source)).to_have_count(37)
+        screenshot(page, f"knowledge-base-seed-{lang}")
+    page.goto("/console/lang?lang=en&next=/knowledge")
+
+    # Saved as shipped (the same text, checked today): the shared stack's classifiers suggest the same.
+    row.locator("details.kb-edit summary").click()
+    expect(row.locator(".kb-seed-hint")).to_contain_text("replaces the shipped one")
+    screenshot(page, "knowledge-base-seed-edit")
+    with page.expect_navigation():
+        row.locator("form.kb-form button[type=submit]").click()
+    expect(page.locator("#kb-error")).to_be_hidden()
+    row = page.locator(f'tr.kb-entry[data-entry-id="{SEED_ID}"]')
+    expect(row).to_have_count(1)  # stored in the seed entry's place, not beside it
+    expect(row).to_contain_text("written here")
+    expect(page.locator("tr.kb-entry", has_text="shipped with the classifier")).to_have_count(36)
 
 
 def test_the_knowledge_page_is_for_admins_only(desk: Desk, login: Callable[[str], Page]) -> None:

@@ -1,6 +1,7 @@
-"""The console's Knowledge base page, for admins: every suggested-answer entry with its stale flag,
-and forms to add, edit (and mark checked) and retire entries. The changes go through
-`/api/knowledge` (static/knowledge.js), which checks the role again."""
+"""The console's Knowledge base page, for admins: every suggested-answer entry with its stale flag, the
+classifier's shipped seed included (`knowledge_seed.py`), and forms to add, edit (and mark checked)
+and retire entries; editing a seed entry saves an entry with its id, which replaces it. The changes
+go through `/api/knowledge` (static/knowledge.js), which checks the role again."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from schemas import Topic
 from ..context import Context
 from ..knowledge import STALE_AFTER_MONTHS
 from ..knowledge_api import entry_of, knowledge, today_of
+from ..knowledge_seed import seed_entries, with_seed
 from ..policy import Role
 from .access import page_session
 from .render import render
@@ -26,7 +28,9 @@ async def knowledge_page(request: Request, ctx: Context) -> Response:
     if isinstance(session, Response):
         return session
     today = today_of(ctx)
-    entries = [entry_of(doc, today) for doc in await knowledge(request).list()]
+    # The shipped seed too: it is what the classifiers suggest until an entry with its id replaces it.
+    docs = with_seed(await knowledge(request).list(), seed_entries())
+    entries = [entry_of(doc, today) for doc in docs]
     return render(
         request,
         "knowledge.html",
