@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 import httpx
+from pymongo import AsyncMongoClient
 
 from channels.telegram import SECRET_HEADER
 
@@ -33,15 +34,17 @@ def telegram_update(chat_id: int, index: int) -> tuple[str, dict[str, Any]]:
 
 async def ask(intake: httpx.AsyncClient, secret: str, update: dict[str, Any], patience_s: float = 60) -> bool:
     """Post the update until intake takes it (200), as Telegram redelivers; False after `patience_s`."""
-    deadline = time.monotonic() + patience_s
+    deadline, last = time.monotonic() + patience_s, ""
     while time.monotonic() < deadline:
         try:
             response = await intake.post("/webhooks/telegram", json=update, headers={SECRET_HEADER: secret})
             if response.status_code == 200:
                 return True
-        except httpx.HTTPError:
-            pass
+            last = f"{response.status_code} {response.text[:200]}"
+        except httpx.HTTPError as exc:
+            last = type(exc).__name__
         await asyncio.sleep(0.5)
+    print(f"[soak] intake did not take update {update['update_id']}: {last}", file=sys.stderr)
     return False
 
 
@@ -142,6 +145,16 @@ class Sandbox:
         async with httpx.AsyncClient(timeout=120) as client:
             items = (await client.get(f"http://127.0.0.1:{port}/sandbox/sent")).json()["items"]
         return Counter(int(item["chat_id"]) for item in items)
+
+
+async def distinct_case_questions(mongo_url: str, database: str) -> int:
+    """How many distinct questions the stored cases are of (a case stored twice counts once)."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url)
+    try:
+        cursor = client[database]["cases"].find({}, {"question_id": 1, "_id": 0})
+        return len({document.get("question_id") async for document in cursor})
+    finally:
+        await client.close()
 
 
 def growth_after(memory: MemorySampler, started: float, warmup_minutes: float) -> dict[str, float | None]:

@@ -45,15 +45,16 @@ def test_the_approver_answers_every_nth_chat() -> None:
 
 
 EXACT = {
-    "questions_taken": 10, "cases": 10, "classified": 10, "classified_twice": 0,
+    "questions_taken": 10, "cases": 10, "cases_distinct_questions": 10, "classified": 10,
+    "classified_twice": 0,
     "answers_approved": 5, "answers_delivered": 5, "chats_posted_twice": 0,
 }  # fmt: skip
 
 
 @pytest.mark.parametrize(
     "change",
-    [{}, {"cases": 9}, {"classified": 11}, {"classified_twice": 1}, {"answers_delivered": 4},
-     {"chats_posted_twice": 1}],
+    [{}, {"cases": 9}, {"cases_distinct_questions": 9}, {"classified": 11}, {"classified_twice": 1},
+     {"answers_delivered": 4}, {"chats_posted_twice": 1}],
 )  # fmt: skip
 def test_only_exact_counts_pass(change: dict[str, int]) -> None:
     assert passed({**EXACT, **change}) is (not change)
