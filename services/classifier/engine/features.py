@@ -68,7 +68,12 @@ class _Part:
     def indices(self, text: str) -> list[np.ndarray]:
         text = text.lower()
         if self.chars:
-            return [self._word_indices(word) for word in text.split()]
+            words = text.split()
+            found = list(map(self._cache.get, words))  # most words are cached: no call per word
+            return [
+                self._word_indices(word) if cached is None else cached
+                for word, cached in zip(words, found, strict=True)
+            ]
         tokens = self.token_re.findall(text)
         grams: list[str] = []
         for n in range(self.min_n, self.max_n + 1):
@@ -106,6 +111,7 @@ class FastTfidf:
         self._sublinear = np.concatenate(
             [np.zeros(0, bool), *(np.full(part.size, part.sublinear) for part in self._parts)]
         )
+        self._all_sublinear = bool(self._sublinear.all())
 
     @property
     def width(self) -> int:
@@ -116,14 +122,16 @@ class FastTfidf:
         if not self._exact:
             return csr_matrix(hstack([v.transform(list(texts)) for v in self._vectorizers], format="csr"))
         chunks: list[np.ndarray] = []
-        lengths = np.zeros(len(texts), dtype=np.int64)
-        for row, text in enumerate(texts):
+        lengths: list[int] = []  # a list, not numpy: a numpy scalar update per row is slow
+        for text in texts:
+            length = 0
             for part in self._parts:
                 found = part.indices(text)
                 chunks.extend(found)
-                lengths[row] += sum(map(len, found))
+                length += sum(map(len, found))
+            lengths.append(length)
         indices = np.concatenate(chunks) if chunks else _EMPTY
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        indptr = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
         ones = np.ones(len(indices), dtype=np.float32)
         matrix = csr_matrix((ones, indices, indptr), shape=(len(texts), self._width))
         matrix.sum_duplicates()  # counts per (row, column), columns sorted like sklearn's
@@ -133,8 +141,12 @@ class FastTfidf:
     def _weigh(self, matrix: csr_matrix) -> None:
         """Sublinear tf, idf, then l2 per row *and per part* (each vectoriser normalises alone)."""
         data, columns = matrix.data, matrix.indices
-        sublinear = self._sublinear[columns]
-        data[sublinear] = np.log(data[sublinear]) + 1.0
+        if self._all_sublinear:  # the classifier's case: no mask to gather and scatter
+            np.log(data, out=data)
+            data += 1.0
+        else:
+            sublinear = self._sublinear[columns]
+            data[sublinear] = np.log(data[sublinear]) + 1.0
         data *= self._idf[columns]
         rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
         groups = rows * len(self._parts) + np.searchsorted(self._offsets, columns, side="right") - 1
