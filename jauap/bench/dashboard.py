@@ -1,9 +1,12 @@
 """`jauap bench dashboard`: store N cases (default 100,000) and an approved answer for each answered
 one as a desk stored them before day keys existed, start a desk on them, wait for its one-time
 backfill of the day keys, and time `GET /api/dashboard?days=30` and `?days=7` (the desk keeps no
-built dashboard: every request reads the store). Prints p50/p99/max per period and the backfill's
-duration. `--by-moments` times instead the period read by its moments, the read before day keys,
-in this process (no desk: the desk reads by day keys once they are backfilled). Runs on the
+built dashboard: every request reads the store, past days from their per-day summaries). The first
+request after the start builds the period's summaries (timed apart, "cold"); then the timed series;
+then one request after a late write noted on each of the last LATE_DAYS past days (their summaries
+rebuilt). Prints p50/p99/max per period and the backfill's duration. `--direct` also times, before
+the desk starts, the period read whole by day keys in this process (the dashboard before the
+summaries); `--by-moments` times instead the read by moments, the read before day keys. Runs on the
 benchmark's own stack (FerretDB 27019), in a database of its own that later runs reuse: `--fresh`
 seeds anew."""
 
@@ -23,8 +26,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from jauap.stack.settings import StackSettings
 from services.desk.dashboard import build
+from services.desk.dashboard_day_changes import CHANGES, note_changed
 from services.desk.dashboard_store import DashboardStore
-from services.desk.day_keys import case_with_day_key, draft_with_day_key
+from services.desk.dashboard_summary_store import SUMMARIES
+from services.desk.day_keys import case_with_day_key, day_key, draft_with_day_key
 from services.desk.day_keys_backfill import MARKER_ID, MIGRATIONS
 from services.desk.settings import DeskSettings
 from services.desk.store import ensure_indexes
@@ -42,6 +47,7 @@ SEED_BATCH = 1000
 PERIODS = (30, 7)
 APPROVERS = tuple(f"approver-{n}" for n in range(8))
 BACKFILL_WAIT_S = 3600
+LATE_DAYS = 5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +67,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--by-moments",
         action="store_true",
         help="time the period read by its moments (the read before day keys), in this process",
+    )
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="also time the period read whole by day keys (the dashboard before summaries), in this process",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON line")
 
@@ -131,7 +142,8 @@ async def wait_for_backfill(mongo_url: str) -> float:
         await client.close()
 
 
-async def time_api(repeat: int, budget_s: float) -> list[Timing]:
+async def time_api(mongo_url: str, repeat: int, budget_s: float) -> list[Timing]:
+    """The first request (it builds the period's summaries), the series, then one after late writes."""
     async with logged_in(DESK_PORT, USER, timeout_s=600) as http:
 
         def get(days: int) -> Callable[[], Awaitable[int]]:
@@ -140,23 +152,50 @@ async def time_api(repeat: int, budget_s: float) -> list[Timing]:
 
             return call
 
-        return [await timed(f"GET days={d}", get(d), repeat, budget_s) for d in PERIODS]
+        cold = await timed(f"GET days={PERIODS[0]}, cold (builds the summaries)", get(PERIODS[0]), 1, 0)
+        series = [await timed(f"GET days={d}", get(d), repeat, budget_s) for d in PERIODS]
+        await note_late_writes(mongo_url)
+        name = f"GET days={PERIODS[0]} after late writes on {LATE_DAYS} days"
+        return [cold, *series, await timed(name, get(PERIODS[0]), 1, 0)]
 
 
-async def time_by_moments(mongo_url: str, repeat: int, budget_s: float) -> list[Timing]:
+async def time_in_process(mongo_url: str, by_days: bool, repeat: int, budget_s: float) -> list[Timing]:
+    """The period read whole, by its day keys or by its moments, in this process."""
     client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
     policy = DeskSettings().deadline_policy
+    name = "direct by day keys" if by_days else "by moments"
 
     def built(days: int, db: AsyncDatabase[Document]) -> Callable[[], Awaitable[int]]:
         async def call() -> int:
-            await build(DashboardStore(db, by_days=False), days, datetime.now(UTC), policy)
+            await build(DashboardStore(db, by_days=by_days), days, datetime.now(UTC), policy)
             return 200
 
         return call
 
     try:
         db = client[DATABASE]
-        return [await timed(f"by moments days={d}", built(d, db), repeat, budget_s) for d in PERIODS]
+        return [await timed(f"{name} days={d}", built(d, db), repeat, budget_s) for d in PERIODS]
+    finally:
+        await client.close()
+
+
+async def forget_summaries(mongo_url: str) -> None:
+    """Drop the summaries an earlier run built, so the first request builds them again (cold)."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url)
+    try:
+        await client[DATABASE].drop_collection(SUMMARIES)
+        await client[DATABASE].drop_collection(CHANGES)
+    finally:
+        await client.close()
+
+
+async def note_late_writes(mongo_url: str) -> None:
+    """A late write noted on each of the last LATE_DAYS past days, as the desk notes a first answer."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url)
+    now = datetime.now(UTC)
+    try:
+        days = [day_key(now - timedelta(days=n)) for n in range(1, LATE_DAYS + 1)]
+        await note_changed(client[DATABASE], days, now)
     finally:
         await client.close()
 
@@ -170,8 +209,10 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
         "backfill_s": None,
     }
     if args.by_moments:
-        timings = await time_by_moments(stack.mongo_url, args.repeat, args.budget)
+        timings = await time_in_process(stack.mongo_url, False, args.repeat, args.budget)
         return {**result, "read": "by moments, in process", "queries": [t.summary() for t in timings]}
+    direct = await time_in_process(stack.mongo_url, True, args.repeat, args.budget) if args.direct else []
+    await forget_summaries(stack.mongo_url)
     await asyncio.to_thread(add_user, stack.mongo_url, DATABASE, USER)
     env = {"JAUAP_LOG_LEVEL": "WARNING", "JAUAP_DASHBOARD_CACHE_S": "0"}
     if stack.store == "postgresql":
@@ -181,8 +222,9 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
     )
     async with desk:
         result["backfill_s"] = round(await wait_for_backfill(stack.mongo_url), 1)
-        timings = await time_api(args.repeat, args.budget)
-    return {**result, "read": "GET by day keys", "queries": [t.summary() for t in timings]}
+        timings = await time_api(stack.mongo_url, args.repeat, args.budget)
+    queries = [t.summary() for t in [*direct, *timings]]
+    return {**result, "read": "GET from per-day summaries", "queries": queries}
 
 
 def report(result: dict[str, object], as_json: bool) -> None:
