@@ -69,10 +69,10 @@ class _Part:
         text = text.lower()
         if self.chars:
             words = text.split()
-            found = list(map(self._cache.get, words))  # most words are cached: no call per word
+            cached = list(map(self._cache.get, words))  # most words are cached: no call per word
             return [
-                self._word_indices(word) if cached is None else cached
-                for word, cached in zip(words, found, strict=True)
+                self._word_indices(word) if hit is None else hit
+                for word, hit in zip(words, cached, strict=True)
             ]
         tokens = self.token_re.findall(text)
         grams: list[str] = []
