@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pymongo
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -36,6 +37,9 @@ MAX_BUCKETS = 60  # behind by more than ten minutes: reload instead
 KEEP_TOMBSTONES = timedelta(minutes=30)
 AGES_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 CLUSTER_SIZES_S = 15.0
+# Whole-collection reads, in the background: past the desk's per-operation timeout
+# (JAUAP_MONGO_TIMEOUT_MS, 15 s), which a cursor's whole life counts against.
+BUILD_TIMEOUT_S, RELOAD_TIMEOUT_S = 1800, 300
 SHOWN_KEPT = 5_000  # whole cases kept for the pages, the most recently shown (a few MB)
 # Query keys the memory answers, and the row field each reads.
 FIELD_OF = {
@@ -89,14 +93,16 @@ class OpenIndex:
 
     async def reload(self, db: AsyncDatabase[Document]) -> None:
         started = self.now()
-        stored = {str(r["_id"]): normalized(r) async for r in db[OPEN_QUEUE].find({})}
+        with pymongo.timeout(RELOAD_TIMEOUT_S):
+            stored = {str(r["_id"]): normalized(r) async for r in db[OPEN_QUEUE].find({})}
         self.note(stored.values())
         for case_id in [c for c in self.rows if c not in stored]:
             if self._changed.get(case_id, started) < started:  # not written since the read began
                 self.rows.pop(case_id)
         self._polled_at = self._polled_at or started
         self.ready = True
-        await open_queue.forget_old_tombstones(db, started, KEEP_TOMBSTONES)
+        with pymongo.timeout(RELOAD_TIMEOUT_S):
+            await open_queue.forget_old_tombstones(db, started, KEEP_TOMBSTONES)
 
     async def poll(self, db: AsyncDatabase[Document]) -> None:
         """The rows and tombstones changed since the last poll (and MARGIN before it)."""
@@ -116,7 +122,8 @@ class OpenIndex:
         while not self.ready:
             try:
                 if not await open_queue.is_built(db):
-                    await open_queue.build(db, self.now())
+                    with pymongo.timeout(BUILD_TIMEOUT_S):
+                        await open_queue.build(db, self.now())
                 await self.reload(db)
             except Exception:
                 log.warning("could not load the open queue; the queue reads the cases", exc_info=True)
