@@ -11,12 +11,14 @@ from .handlers import Intake, refuse
 from .settings import IntakeSettings
 
 
-def _intake(request: Request) -> Intake:
+# Both async although they never await: FastAPI runs a plain `def` dependency in its thread pool,
+# a hand-off to a worker thread and back on every request (docs/performance.md, Web form).
+async def _intake(request: Request) -> Intake:
     intake: Intake = request.app.state.intake
     return intake
 
 
-def _webform_source(request: Request) -> str:
+async def _webform_source(request: Request) -> str:
     """The client address, after charging it one request; 429 when its budget is spent."""
     settings: IntakeSettings = request.app.state.runtime.settings
     limiter: RateLimiter = request.app.state.webform_limiter
