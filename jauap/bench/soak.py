@@ -75,9 +75,11 @@ def soak_env(run: str) -> dict[str, str]:
 async def send_all(
     intake: httpx.AsyncClient, secret: str, count: int, rate: float, sent_at: dict[str, float]
 ) -> int:
-    """Post `count` updates at `rate`/s; each is retried until intake takes it. Returns how many
-    intake took (all, unless it refused one for a minute)."""
+    """Post up to `count` updates at `rate`/s, for as long as that takes at that rate: a system that
+    cannot take the rate gets fewer, not a longer soak. Each is retried until intake takes it.
+    Returns how many intake took (all offered, unless it refused one for a minute)."""
     start, in_flight = time.perf_counter(), asyncio.Semaphore(200)
+    until = start + count / rate
     taken = 0
 
     async def one(index: int) -> None:
@@ -96,6 +98,10 @@ async def send_all(
             delay = start + index / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
+            if time.perf_counter() > until:
+                break
+            async with in_flight:  # offered only when a sender is free: the rate the system takes
+                pass
             group.create_task(one(index))
     return taken
 
@@ -164,6 +170,7 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
         "minutes": args.minutes,
         "rate": args.rate,
         "sending_s": round(sending_s, 1),
+        "taken_per_s": round(taken / sending_s, 1) if sending_s else 0.0,
         "questions_taken": taken,
         "cases": cases,
         "cases_distinct_questions": case_questions,

@@ -97,13 +97,14 @@ class Approver:
         while True:
             case_id = await self._queue.get()
             try:
-                draft = await self._http.post(f"/api/cases/{case_id}/drafts", json={"text": ANSWER})
-                if draft.status_code in (200, 201):
-                    done = await self._http.post(f"/api/drafts/{draft.json()['id']}/approve")
-                    if done.status_code == 200:
+                answer = await self._http.post(f"/api/cases/{case_id}/drafts", json={"text": ANSWER})
+                if answer.status_code in (200, 201):
+                    answer = await self._http.post(f"/api/drafts/{answer.json()['id']}/approve")
+                    if answer.status_code == 200:
                         self.approved += 1
                         continue
-                print(f"[soak] case {case_id}: draft or approval refused", file=sys.stderr)
+                print(f"[soak] case {case_id}: {answer.request.url.path} answered {answer.status_code} "
+                      f"{answer.text[:200]}", file=sys.stderr)  # fmt: skip
             except httpx.HTTPError as exc:
                 print(f"[soak] case {case_id}: {type(exc).__name__}", file=sys.stderr)
             self.failed += 1  # counted, not retried: the counts at the end show it
