@@ -35,6 +35,7 @@ ALARM_BUDGET = 0.025
 REVIEW_BUDGET = 0.03
 _GRID = np.round(np.arange(0.05, 0.991, 0.01), 2)
 _EPSILON = 1e-4
+_MEMO_SIZE = 50_000
 
 
 def _logit(values: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -137,9 +138,21 @@ class Calibration:
     scales: dict[str, Platt] = field(default_factory=dict)
     region: SourceRates | None = None
     rows: int = 0  # dev rows it was fitted on
+    # Raw scores arrive rounded to three decimals, so a few thousand values recur: each is
+    # calibrated once (five per message were a few per cent of the engine's time).
+    _memo: dict[tuple[str, float, str], float] = field(default_factory=dict, compare=False, repr=False)
 
     def confidence(self, name: str, raw: float, source: str = "") -> float:
         """The calibrated confidence; the raw score where nothing was fitted for the field."""
+        key = (name, raw, source)
+        known = self._memo.get(key)
+        if known is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            known = self._memo[key] = self._calibrate(name, raw, source)
+        return known
+
+    def _calibrate(self, name: str, raw: float, source: str) -> float:
         if name == "region" and self.region is not None:
             return round(self.region(source), 3)
         scale = self.scales.get(name)

@@ -112,3 +112,16 @@ def test_urgency_between_the_thresholds_is_normal_and_checked(engine: Engine) ->
     banded = Calibration(UrgencyThresholds(high=0.99, check=0.01), tuned.scales, tuned.region, tuned.rows)
     result = Engine(engine.model, engine.faq, engine.gazetteer, calibration=banded).classify(item)
     assert result.urgency == "normal" and result.needs_check and "urgency" in result.check_fields
+
+
+def test_remembered_confidences_equal_computed_ones_and_the_memo_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.classifier.engine import calibration as module
+
+    monkeypatch.setattr(module, "_MEMO_SIZE", 10)
+    scaled = Calibration(scales={"topic": Platt(slope=1.5, intercept=-0.2, ceiling=0.97)})
+    for raw in [round(x, 3) for x in np.linspace(0.05, 0.99, 40)] * 2:
+        assert scaled.confidence("topic", raw) == scaled._calibrate("topic", raw, "")
+        assert len(scaled._memo) <= 10
+    assert scaled.confidence("intent", 0.42) == 0.42  # nothing fitted: the raw score
