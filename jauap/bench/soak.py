@@ -84,7 +84,7 @@ async def send_all(
 
     async def one(index: int) -> None:
         nonlocal taken
-        async with in_flight:
+        try:
             question_id, update = telegram_update(FIRST_CHAT + index, index)
             # Before the post: on a busy machine the question can be classified before the 200 is read.
             sent_at[question_id] = time.perf_counter()
@@ -92,16 +92,20 @@ async def send_all(
                 taken += 1
             else:
                 del sent_at[question_id]
+        finally:
+            in_flight.release()
 
     async with asyncio.TaskGroup() as group:
         for index in range(count):
             delay = start + index / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
+            # Offered only when a sender is free: the rate the system takes, and no question queued
+            # past the end of the soak.
+            await in_flight.acquire()
             if time.perf_counter() > until:
+                in_flight.release()
                 break
-            async with in_flight:  # offered only when a sender is free: the rate the system takes
-                pass
             group.create_task(one(index))
     return taken
 

@@ -4,13 +4,16 @@ counts are read right."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import time
 
+import httpx
 import pytest
 
 from channels.telegram import parse_update, to_question
 from jauap.bench.load import Arrivals
-from jauap.bench.soak import passed, per_minute_latency
+from jauap.bench.soak import passed, per_minute_latency, send_all
 from jauap.bench.soak_parts import Approver, telegram_update
 from schemas import QuestionReceived
 
@@ -58,3 +61,16 @@ EXACT = {
 )  # fmt: skip
 def test_only_exact_counts_pass(change: dict[str, int]) -> None:
     assert passed({**EXACT, **change}) is (not change)
+
+
+async def test_a_system_slower_than_the_rate_gets_fewer_questions_not_a_longer_soak() -> None:
+    async def slow_intake(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(1.0)  # a busy intake: 200 senders take 200 questions/s at most
+        return httpx.Response(200)
+
+    sent_at: dict[str, float] = {}
+    started = time.perf_counter()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(slow_intake), base_url="http://i") as intake:
+        taken = await send_all(intake, "secret", count=1000, rate=1000, sent_at=sent_at)
+    assert time.perf_counter() - started < 2.5  # the soak's second, and the posts under way
+    assert taken == len(sent_at) == 200
