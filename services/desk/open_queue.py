@@ -22,7 +22,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.runtime.store import insert_missing
+from services.runtime.store import insert_missing, put_by_id
 
 from .cases import OPEN_STATUSES
 
@@ -110,11 +110,11 @@ async def keep(db: AsyncDatabase[Document], case: Document, at: datetime) -> Doc
     written, the row or the tombstone."""
     if is_open(case):
         row = row_of(case, at)
-        await db[OPEN_QUEUE].replace_one({"_id": row["_id"]}, row, upsert=True)
+        await put_by_id(db[OPEN_QUEUE], row)
         return row
     gone = tombstone(str(case["_id"]), at)
     await db[OPEN_QUEUE].delete_one({"_id": gone["_id"]})
-    await db[OPEN_QUEUE_GONE].replace_one({"_id": gone["_id"]}, gone, upsert=True)
+    await put_by_id(db[OPEN_QUEUE_GONE], gone)
     return gone
 
 
@@ -137,7 +137,7 @@ async def build(db: AsyncDatabase[Document], now: datetime) -> int:
         if batch:
             added += len(batch) - len(await insert_missing(db[OPEN_QUEUE], batch))
     marker = {"_id": BUILT_ID, "at": now, "added": added}
-    await db[OPEN_QUEUE_META].replace_one({"_id": BUILT_ID}, marker, upsert=True)
+    await put_by_id(db[OPEN_QUEUE_META], marker)
     log.info("open queue built: %d rows added", added)
     return added
 

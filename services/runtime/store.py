@@ -8,7 +8,7 @@ from typing import Any
 import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from .settings import ServiceSettings
 
@@ -55,3 +55,13 @@ async def insert_missing(collection: AsyncCollection[Document], documents: list[
             raise
         return {e["index"] for e in errors}
     return set()
+
+
+async def put_by_id(collection: AsyncCollection[Document], document: Document) -> None:
+    """Store `document` under its `_id`, replacing what is there. An upsert is a read and an insert on
+    FerretDB (and can race on MongoDB too): when another writer inserted the same `_id` in between,
+    the insert fails with a duplicate key, and the document is then there to be replaced."""
+    try:
+        await collection.replace_one({"_id": document["_id"]}, document, upsert=True)
+    except DuplicateKeyError:
+        await collection.replace_one({"_id": document["_id"]}, document, upsert=True)
