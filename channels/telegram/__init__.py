@@ -1,5 +1,5 @@
 """Telegram Bot API: webhook verification and normalisation (inbound), sendMessage (outbound),
-limits. Imports aiogram lazily through `outbound` only, so inbound parsing stays light."""
+limits. `outbound` is not imported here, so inbound parsing loads no HTTP client."""
 
 from .inbound import (
     DEV_WEBHOOK_SECRET,

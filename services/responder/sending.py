@@ -50,7 +50,7 @@ T = TypeVar("T")
 log = logging.getLogger("responder.delivery")
 
 # Exceptions (by class name, so no HTTP client is imported here) raised while connecting, before any
-# byte of the request left: aiohttp (aiogram's session) and httpx.
+# byte of the request left: aiohttp and httpx.
 _CONNECT_ERRORS = frozenset(
     {"ClientConnectorError", "ConnectionTimeoutError", "ConnectError", "ConnectTimeout"}
 )

@@ -1,4 +1,4 @@
-"""TelegramSender (aiogram) against the real sandbox app, served by uvicorn on a free port."""
+"""TelegramSender (sendMessage over httpx) against the real sandbox app, served by uvicorn on a free port."""
 
 from __future__ import annotations
 
