@@ -14,6 +14,7 @@ from channels.whatsapp.settings import WhatsAppSettings
 from channels.x.settings import XSettings
 from schemas import AnswerApproved, Channel
 from services.runtime.broker import publish_event
+from services.runtime.consumers import dead_letters_for
 from services.runtime.service import Runtime, build_service, run_from_command_line
 
 from . import channel_groups
@@ -110,6 +111,9 @@ def create_app(
                 channel_groups.purpose(channel),
                 event=AnswerApproved,
                 handle=channel_groups.only(channel, responder.handle),
+                dead_letters=None
+                if channel is channel_groups.DEAD_LETTERING
+                else channel_groups.InvalidLeftTo(dead_letters_for(runtime.broker)),
                 description=f"Post an approved {channel.value} answer on its channel, split and in order, "
                 "each part once.",
             )

@@ -6,6 +6,11 @@ reads `answers.approved.v1` in a group of its own (`<prefix>.responder.answers.<
 the other channels' answers. The approval order of one conversation is kept: a conversation belongs
 to one channel, so its answers stay in one partition of one group.
 
+Every group reads every record, so a record that is not an AnswerApproved at all (no channel can be
+read from it) is dead-lettered by one group only, `DEAD_LETTERING`'s; the others skip it
+(`InvalidLeftTo`). A valid answer that fails for good is dead-lettered by its own channel's group,
+the only one that handles it.
+
 Before this, the responder read in one group, `<prefix>.responder.answers`. A channel group that has
 committed nothing yet starts where that group stopped (`adopt_offsets`), not at the beginning of the
 topic, which would bring back every answer ever approved.
@@ -22,10 +27,12 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
 from schemas import AnswerApproved, Channel
+from services.runtime.deadletter import DeadLetterSink, Reason, Record
 
 log = logging.getLogger("responder.groups")
 
 SHARED_PURPOSE = "answers"  # the one group of every channel, before each channel had its own
+DEAD_LETTERING = Channel.telegram  # its group dead-letters the records no channel can read
 
 
 def purpose(channel: Channel) -> str:
@@ -42,6 +49,24 @@ def only(
             await handle(event)
 
     return handle_own
+
+
+class InvalidLeftTo:
+    """The dead-letter sink of every channel group but `DEAD_LETTERING`'s: a record that does not
+    parse is that group's to dead-letter (one DLQ entry, not one per channel); anything else goes to
+    this group's own sink."""
+
+    def __init__(self, own: DeadLetterSink) -> None:
+        self._own = own
+
+    async def send(self, record: Record, error: BaseException, attempts: int, reason: Reason) -> None:
+        if reason == "invalid":
+            log.info(
+                "unreadable answer left to the dead-lettering group",
+                extra={"topic": record.topic, "partition": record.partition, "offset": record.offset},
+            )
+            return
+        await self._own.send(record, error, attempts, reason)
 
 
 async def adopt_offsets(bootstrap: str, shared_group: str, channel_groups: Iterable[str]) -> list[str]:

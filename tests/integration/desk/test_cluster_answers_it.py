@@ -31,7 +31,7 @@ from services.desk.cluster_fanout import answer_id_for
 from services.desk.handlers import DeskHandlers
 from services.desk.store import MongoDeskRepository
 from tests.integration.desk.desk_http import logged_in, running_desk, user
-from tests.kafka_helpers import TopicReader
+from tests.kafka_helpers import TopicReader, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -96,6 +96,11 @@ async def test_one_approval_answers_each_case_in_its_own_thread_once_even_with_t
     ):
         cluster = (await o.get(f"/api/cases/{ids[0]}/cluster")).json()
         assert cluster["size"] == 4 and cluster["open_cases"] == 4
+
+        async def all_listed() -> bool:  # stored by another repository: in the desk's memory once polled
+            return bool((await o.get("/api/cases", params={"q": tag})).json()["total"] == 4)
+
+        await eventually(all_listed)
         written = await o.post(f"/api/cases/{ids[0]}/drafts", json={"text": TEXT, "scope": "cluster"})
         assert written.status_code == 201, written.text
         draft = written.json()

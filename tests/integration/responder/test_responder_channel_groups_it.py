@@ -124,3 +124,21 @@ async def test_channel_groups_start_where_the_shared_group_stopped_once(producer
 
     await start_groups_at_the_end(BOOTSTRAP, {channels[0]: AnswerApproved.TOPIC})
     assert await channel_groups.adopt_offsets(BOOTSTRAP, shared, channels) == []  # only once
+
+
+async def test_an_unreadable_answer_is_dead_lettered_once_not_once_per_channel(db_name: str) -> None:
+    """Every channel group reads the record; only one of them dead-letters what none can read."""
+    settings = responder_settings(db_name)
+    await start_responder_at_end(settings)
+    key = f"poison-{uuid.uuid4().hex}".encode()
+    async with (
+        TopicReader(f"{AnswerApproved.TOPIC}.dlq") as dead_letters,
+        lifespan(create_app(settings)),
+        KafkaBroker(BOOTSTRAP) as raw,
+    ):
+        await raw.start()
+        await raw.publish(b'{"not": "an event"', AnswerApproved.TOPIC, key=key)
+        found = await dead_letters.wait_for(lambda r: r.key == key, count=1, timeout_s=60)
+        found += await dead_letters.wait_for(lambda r: r.key == key, count=1, timeout_s=5)  # any more?
+    assert len(found) == 1
+    assert dict(found[0].headers)["reason"] == b"invalid"
