@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from jauap.bench.groups import groups_to_the_end
 from jauap.bench.load import end_offsets_reader, partitions_of
 from schemas import Event
 
@@ -97,13 +98,4 @@ async def start_groups_at_the_end(bootstrap: str, groups: dict[str, str]) -> Non
     """Commit each new consumer group's offsets at its topic's end, so a service started with it
     reads only what is published from now on (a new group would otherwise read the whole topic,
     which earlier tiers of the same run have filled with thousands of records)."""
-    for group, topic in groups.items():
-        partitions = [TopicPartition(topic, p) for p in sorted(await partitions_of(bootstrap, topic))]
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-        await consumer.start()
-        try:
-            consumer.assign(partitions)
-            ends = await consumer.end_offsets(partitions)
-            await consumer.commit(dict(ends))
-        finally:
-            await consumer.stop()
+    await groups_to_the_end(bootstrap, groups)

@@ -87,14 +87,18 @@ def _waits(cases: list[Document], field: str) -> dict[str, list[float]]:
 
 
 def regions(cases: list[Document]) -> Regions:
-    by_region = Counter(case.get("region") for case in cases)
-    waits = _waits(cases, "region")
+    return ranked_regions(Counter(case.get("region") for case in cases), _waits(cases, "region"))
+
+
+def ranked_regions(by_region: Mapping[Any, int], waits: Mapping[str, list[float]]) -> Regions:
+    """Every region with its questions and median hours to a first answer, the busiest first; a
+    question without a known region counts as `unknown`."""
     rows = [
         RegionRow(
             region=code,
-            questions=by_region[code],
-            answered=len(waits[code]),
-            median_hours=_rounded(median(waits[code])),
+            questions=by_region.get(code, 0),
+            answered=len(waits.get(code, [])),
+            median_hours=_rounded(median(waits.get(code, []))),
         )
         for code in REGIONS
     ]

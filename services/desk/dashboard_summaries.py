@@ -18,11 +18,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from schemas import REGIONS, Channel
+from schemas import Channel
 
-from .dashboard import Cluster, biggest_clusters, series_of
+from .dashboard import Cluster, biggest_clusters, ranked_regions, series_of
 from .dashboard_math import OUTCOMES, deadline_outcome, due_at_of, hours_to_answer, median, percentile
-from .dashboard_models import Answers, DeadlineRow, Questions, RegionRow, Regions, TimingRow
+from .dashboard_models import Answers, DeadlineRow, Questions, Regions, TimingRow
 from .day_keys import day_key
 from .working_days import as_utc
 
@@ -121,18 +121,7 @@ def _rounded(hours: float | None) -> float | None:
 
 
 def regions(days: Sequence[Document]) -> Regions:
-    by_region, waits = _totals(days, "region"), _waits(days, "region")
-    rows = [
-        RegionRow(
-            region=code,
-            questions=by_region[code],
-            answered=len(waits[code]),
-            median_hours=_rounded(median(waits[code])),
-        )
-        for code in REGIONS
-    ]
-    rows.sort(key=lambda r: (-r.questions, r.region))
-    return Regions(rows=rows, unknown=sum(n for region, n in by_region.items() if region not in REGIONS))
+    return ranked_regions(_totals(days, "region"), _waits(days, "region"))
 
 
 def first_answer(days: Sequence[Document]) -> list[TimingRow]:

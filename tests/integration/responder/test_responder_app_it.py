@@ -19,7 +19,7 @@ from services.responder.app import create_app
 from services.responder.ledger import COLLECTION
 from services.runtime.broker import publish_event
 from tests.integration.asgi import lifespan
-from tests.kafka_helpers import BOOTSTRAP, TopicReader
+from tests.kafka_helpers import TopicReader
 
 pytestmark = pytest.mark.integration
 
@@ -59,14 +59,6 @@ async def running(db_name: str) -> AsyncIterator[Running]:
     app = create_app(settings, senders={Channel.telegram: sender})
     async with lifespan(app):
         yield Running(app, sender)
-
-
-@pytest.fixture
-async def producer() -> AsyncIterator[KafkaBroker]:
-    broker = KafkaBroker(BOOTSTRAP)
-    async with broker:
-        await broker.start()
-        yield broker
 
 
 async def test_approved_answer_is_delivered_in_parts_and_a_redelivery_posts_nothing_twice(

@@ -6,7 +6,6 @@ group stopped instead of at the beginning of the topic."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -29,14 +28,6 @@ from tests.processes import free_port
 pytestmark = pytest.mark.integration
 
 Document = dict[str, object]
-
-
-@pytest.fixture
-async def producer() -> AsyncIterator[KafkaBroker]:
-    broker = KafkaBroker(BOOTSTRAP)
-    async with broker:
-        await broker.start()
-        yield broker
 
 
 def web_form_answer(answer_id: str, conversation_id: str) -> AnswerApproved:

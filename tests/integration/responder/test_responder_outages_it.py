@@ -25,7 +25,7 @@ from services.responder.app import create_app
 from services.responder.ledger import COLLECTION, UNREACHABLE_COLLECTION
 from services.runtime.broker import publish_event
 from tests.integration.asgi import lifespan
-from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually
+from tests.kafka_helpers import TopicReader, eventually
 from tests.processes import free_port
 from tests.unit.channels.uvicorn_server import serving
 
@@ -57,14 +57,6 @@ def error_log() -> Iterator[ErrorLog]:
         yield handler
     finally:
         logger.removeHandler(handler)
-
-
-@pytest.fixture
-async def producer() -> AsyncIterator[KafkaBroker]:
-    broker = KafkaBroker(BOOTSTRAP)
-    async with broker:
-        await broker.start()
-        yield broker
 
 
 @pytest.fixture
