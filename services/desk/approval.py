@@ -158,7 +158,9 @@ class Approval(Rejection):
         """Idempotent: after the answer is published, record it on the draft and the case, supersede
         the other drafts, and audit the approval exactly once."""
         at, draft_id = draft["approved_at"], draft["_id"]
-        decided = {k: draft[k] for k in ("status", "approved_by", "approved_at", "published_at")}
+        decided = {k: draft[k] for k in ("status", "approved_by", "approved_at")}
+        # A draft a delivery result marked approved before this fix has no `published_at`: it was.
+        decided["published_at"] = draft.get("published_at", at)
         # Unconditional: once published, 'approved' is the truth, even if a reject raced this approval.
         await self.repo.update_draft(draft_id, decided, only_if={"case_id": case_id})
         await self.repo.update_case(

@@ -45,7 +45,9 @@ def approval_on_draft(case: Document) -> Document:
     if case["status"] not in AWAITING_RESULT:
         return {}
     at = case.get("approving_at")
-    return {"status": DraftStatus.approved.value, "approved_by": case.get("approving_by"), "approved_at": at}
+    # Awaiting a result means the answer was handed over: published, as an approval records it.
+    approved = {"status": DraftStatus.approved.value, "approved_by": case.get("approving_by")}
+    return {**approved, "approved_at": at, "published_at": at}
 
 
 async def apply_delivered(repo: DeskRepository, case_id: str, delivery: Document, now: datetime) -> None:
