@@ -50,6 +50,7 @@ test: install
 	@$(VENV)/bin/pytest
 
 test-unit: $(VENV)/.installed $(KUSTOMIZE) node_modules/.package-lock.json
+	@$(VENV)/bin/python -c "from jauap.stack import wrk; wrk.install()"  # a unit test runs wrk
 	@$(VENV)/bin/pytest -m unit
 
 lint: $(VENV)/.installed

@@ -82,10 +82,10 @@ def stand_in() -> Iterator[int]:
     server.shutdown()
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (`jauap stack install`)")
 def test_the_wrk_script_posts_distinct_valid_forms_and_records_every_accepted_id(
     stand_in: int, tmp_path: Path
 ) -> None:
+    assert shutil.which("wrk"), "wrk is not installed: `make install` (jauap stack install) installs it"
     webform.write_texts(tmp_path / "texts.txt")
     command = [
         "wrk", "-t2", "-c4", "-d1s", "-s", str(webform.LUA_SCRIPT), f"http://127.0.0.1:{stand_in}",
