@@ -73,7 +73,7 @@ def questions(period: Period, cases: list[Document], total: int) -> Questions:
     return Questions(total=total, by_channel=by("channel"), by_topic=by("topic"), by_lang=by("lang"))
 
 
-def _rounded(hours: float | None) -> float | None:
+def rounded_hours(hours: float | None) -> float | None:
     return None if hours is None else round(hours, 1)
 
 
@@ -98,7 +98,7 @@ def ranked_regions(by_region: Mapping[Any, int], waits: Mapping[str, list[float]
             region=code,
             questions=by_region.get(code, 0),
             answered=len(waits.get(code, [])),
-            median_hours=_rounded(median(waits.get(code, []))),
+            median_hours=rounded_hours(median(waits.get(code, []))),
         )
         for code in REGIONS
     ]
@@ -122,15 +122,19 @@ def backlog(open_cases: OpenCases, now: datetime) -> Backlog:
 
 
 def first_answer(cases: list[Document]) -> list[TimingRow]:
-    received = Counter(str(c.get("channel")) for c in cases)
-    waits = _waits(cases, "channel")
+    return timing_rows(Counter(str(c.get("channel")) for c in cases), _waits(cases, "channel"))
+
+
+def timing_rows(received: Mapping[str, int], waits: Mapping[str, list[float]]) -> list[TimingRow]:
+    """Per channel: questions received, answered, and the median and 90th percentile hours to a
+    first answer."""
     return [
         TimingRow(
             channel=channel.value,
-            received=received[channel.value],
-            answered=len(waits[channel.value]),
-            median_hours=_rounded(median(waits[channel.value])),
-            p90_hours=_rounded(percentile(waits[channel.value], 90)),
+            received=received.get(channel.value, 0),
+            answered=len(waits.get(channel.value, [])),
+            median_hours=rounded_hours(median(waits.get(channel.value, []))),
+            p90_hours=rounded_hours(percentile(waits.get(channel.value, []), 90)),
         )
         for channel in Channel
     ]

@@ -16,7 +16,7 @@ MARGIN after it began is no later than the end of the day, hence before any summ
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -59,20 +59,11 @@ class NotingDeskRepository(MongoDeskRepository):
         await note_changed(self.cases.database, days, at)
         return created
 
-    async def update_case(
-        self,
-        case_id: str,
-        changes: Mapping[str, Any],
-        *,
-        only_if_status: Collection[str] | None = None,
-        only_if: Mapping[str, Any] | None = None,
-    ) -> bool:
-        at = _now()
-        if not await super().update_case(case_id, changes, only_if_status=only_if_status, only_if=only_if):
-            return False
-        case = await self.cases.find_one({"_id": case_id}, {RECEIVED_DAY: 1})
-        await note_changed(self.cases.database, [(case or {}).get(RECEIVED_DAY)], at)
-        return True
+    async def _case_updated(self, case_id: str, began: datetime) -> Document | None:
+        # The case the repository reads back after every write: its day, with no read of its own.
+        case = await super()._case_updated(case_id, began)
+        await note_changed(self.cases.database, [(case or {}).get(RECEIVED_DAY)], began)
+        return case
 
     async def add_draft(self, draft: Document) -> None:
         at = _now()

@@ -20,8 +20,8 @@ from typing import Any
 
 from schemas import Channel
 
-from .dashboard import Cluster, biggest_clusters, ranked_regions, series_of
-from .dashboard_math import OUTCOMES, deadline_outcome, due_at_of, hours_to_answer, median, percentile
+from .dashboard import Cluster, biggest_clusters, ranked_regions, series_of, timing_rows
+from .dashboard_math import OUTCOMES, deadline_outcome, due_at_of, hours_to_answer
 from .dashboard_models import Answers, DeadlineRow, Questions, Regions, TimingRow
 from .day_keys import day_key
 from .working_days import as_utc
@@ -116,26 +116,12 @@ def _waits(days: Iterable[Document], field: str) -> dict[str, list[float]]:
     return waits
 
 
-def _rounded(hours: float | None) -> float | None:
-    return None if hours is None else round(hours, 1)
-
-
 def regions(days: Sequence[Document]) -> Regions:
     return ranked_regions(_totals(days, "region"), _waits(days, "region"))
 
 
 def first_answer(days: Sequence[Document]) -> list[TimingRow]:
-    received, waits = _totals(days, "channel"), _waits(days, "channel")
-    return [
-        TimingRow(
-            channel=c.value,
-            received=received[c.value],
-            answered=len(waits[c.value]),
-            median_hours=_rounded(median(waits[c.value])),
-            p90_hours=_rounded(percentile(waits[c.value], 90)),
-        )
-        for c in Channel
-    ]
+    return timing_rows(_totals(days, "channel"), _waits(days, "channel"))
 
 
 def deadlines(days: Sequence[Document], now: datetime) -> list[DeadlineRow]:

@@ -200,15 +200,19 @@ class MongoDeskRepository:
         query: Document = {**(only_if or {}), "_id": case_id}
         if only_if_status is not None:
             query["status"] = {"$in": [str(s) for s in only_if_status]}
+        began = datetime.now(UTC)
         result = await self.cases.update_one(query, {"$set": dict(changes)})
         if result.matched_count == 1:  # every write: the row's change moment is the case's version
-            await self._keep_open_queue(case_id)
+            await self._case_updated(case_id, began)
         return result.matched_count == 1
 
-    async def _keep_open_queue(self, case_id: str) -> None:
+    async def _case_updated(self, case_id: str, began: datetime) -> Document | None:
+        """After a write to a case (begun at `began`): the case read back once, its open-queue row
+        kept in step. Returns the case, for what else follows a case's writes (a subclass)."""
         case = await self.get_case(case_id)
         if case is not None:
             self._note([await open_queue.keep(self.db, case, self._now())])
+        return case
 
     def _note(self, written: list[Document]) -> None:
         if self.open_index is not None:
