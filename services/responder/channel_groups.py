@@ -18,18 +18,22 @@ topic, which would bring back every answer ever approved.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
 from schemas import AnswerApproved, Channel
 from services.runtime.deadletter import DeadLetterSink, Reason, Record
 
 log = logging.getLogger("responder.groups")
+
+T = TypeVar("T")
 
 SHARED_PURPOSE = "answers"  # the one group of every channel, before each channel had its own
 DEAD_LETTERING = Channel.telegram  # its group dead-letters the records no channel can read
@@ -69,9 +73,39 @@ class InvalidLeftTo:
         await self._own.send(record, error, attempts, reason)
 
 
-async def adopt_offsets(bootstrap: str, shared_group: str, channel_groups: Iterable[str]) -> list[str]:
+async def adopt_offsets(
+    bootstrap: str, shared_group: str, channel_groups: Iterable[str], pause_s: float = 1.0
+) -> list[str]:
     """Commit the shared group's offsets to each channel group that has none; returns those groups.
-    Nothing to adopt (a new installation) leaves them to start as new groups do."""
+    Nothing to adopt (a new installation) leaves them to start as new groups do. A broker that cannot
+    answer yet (starting, its group coordinator still loading) is waited out: the responder is not
+    ready until it has, rather than exiting and being restarted in a loop."""
+    groups = list(channel_groups)
+    return await until_answered(lambda: _adopt(bootstrap, shared_group, groups), pause_s)
+
+
+async def until_answered(attempt: Callable[[], Awaitable[T]], pause_s: float, max_pause_s: float = 15.0) -> T:
+    """`attempt()` again, after a growing pause, while the broker says to try again later."""
+    tries = 0
+    while True:
+        try:
+            return await attempt()
+        except KafkaError as exc:
+            # Retriable: no connection, a group coordinator not available or still loading; a
+            # client's own timeout (not marked retriable) is the same outage seen from here.
+            if not (exc.retriable or isinstance(exc, KafkaTimeoutError)):
+                raise
+            tries += 1
+            wait = min(pause_s * 2 ** min(tries - 1, 8), max_pause_s)
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "Kafka cannot answer the channel groups' offsets yet; trying again",
+                extra={"error": error, "tries": tries, "retry_in_s": wait},
+            )
+            await asyncio.sleep(wait)
+
+
+async def _adopt(bootstrap: str, shared_group: str, channel_groups: list[str]) -> list[str]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from aiokafka.errors import (
+    GroupAuthorizationFailedError,
+    GroupCoordinatorNotAvailableError,
+    GroupLoadInProgressError,
+    KafkaConnectionError,
+)
 
 from schemas import AnswerApproved, Channel
 from services.responder import channel_groups
@@ -42,3 +48,33 @@ async def test_each_channel_group_handles_its_own_channels_answers_and_no_other(
 def test_every_channel_has_a_group_of_its_own() -> None:
     purposes = [channel_groups.purpose(channel) for channel in Channel]
     assert len(set(purposes)) == len(Channel) and channel_groups.SHARED_PURPOSE not in purposes
+
+
+async def test_adopting_offsets_waits_out_a_broker_that_cannot_answer_yet() -> None:
+    """A fresh broker answers 'coordinator not available' while it creates its offsets topic; the
+    responder exited at start on it (found by a fault scenario) instead of waiting."""
+    failures = [GroupCoordinatorNotAvailableError(), KafkaConnectionError(), GroupLoadInProgressError()]
+    calls = 0
+
+    async def adopt() -> list[str]:
+        nonlocal calls
+        calls += 1
+        if failures:
+            raise failures.pop(0)
+        return ["jauap.responder.answers.x"]
+
+    assert await channel_groups.until_answered(adopt, pause_s=0.001) == ["jauap.responder.answers.x"]
+    assert calls == 4
+
+
+async def test_adopting_offsets_gives_up_at_once_on_an_error_waiting_cannot_mend() -> None:
+    calls = 0
+
+    async def adopt() -> list[str]:
+        nonlocal calls
+        calls += 1
+        raise GroupAuthorizationFailedError()
+
+    with pytest.raises(GroupAuthorizationFailedError):
+        await channel_groups.until_answered(adopt, pause_s=0.001)
+    assert calls == 1
