@@ -53,11 +53,6 @@ def asked(tag: str, number: int) -> str:
     return f"Здравствуйте! Когда и на сколько проиндексируют пенсии в следующем году? {tag}, вопрос {number}"
 
 
-# An open defect this scenario found (second clean-clone run, and a local run): after the restart,
-# approving the cluster draft again can answer 500 for good, `KeyError: 'published_at'` in
-# approval._complete_approval: a case's draft is stored 'approved' without `published_at`, likely
-# copied from the cluster draft once that is decided. Kept running so every report shows it.
-@pytest.mark.xfail(reason="re-approval after a desk restart can hit KeyError 'published_at'", strict=False)
 async def test_desk_killed_mid_cluster_fan_out_answers_every_case_once(system: XSystem) -> None:
     tag = "".join(random.choices("абвгдежзиклмнопрстуфхцчшэюя", k=8))  # letters: the cluster sees them
     started = time.monotonic()
