@@ -2,10 +2,11 @@
 filters, order, pages and counts cost microseconds instead of a FerretDB scan of the matching cases.
 
 Kept fresh three ways: this desk's own writes update it at once (`note`); every POLL_S it reads the
-rows and tombstones of the last few 10-second buckets (indexed equality reads), which carries the
-other desk instances' writes within seconds; every RELOAD_S it reloads the whole collection (a read of
-small rows, in the background). Until the first load (and the build of the collection on a store
-written before it existed) it is not `ready`, and the queue reads the cases collection as before."""
+rows and tombstones of the last few 10-second buckets (indexed equality reads) that another desk
+wrote, which carries the other desk instances' writes within seconds; every RELOAD_S it reloads the
+whole collection (a read of small rows, in the background). Until the first load (and the build of
+the collection on a store written before it existed) it is not `ready`, and the queue reads the cases
+collection as before."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import asyncio
 import copy
 import logging
 import re
+import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -71,6 +73,11 @@ class OpenIndex:
         # Whole cases as last read, with the change moment of their row then: still the case while
         # the row has not changed, since every case write rewrites its row (store.py).
         self._shown: OrderedDict[str, tuple[datetime, Document]] = OrderedDict()
+        # Stamped on the rows this desk writes (open_queue.WRITER): its poll skips them, having noted
+        # each when it wrote it. Re-reading them cost the store more than the case inserts at a
+        # thousand cases a minute (docs/performance.md). A write whose answer was lost, and so not
+        # noted, shows at the next reload, or is repaired when shown (`heal`).
+        self.writer = uuid.uuid4().hex[:16]
 
     def now(self) -> datetime:
         return self._clock()
@@ -114,7 +121,8 @@ class OpenIndex:
             return
         for bucket in range(first, last + 1):
             for name in (OPEN_QUEUE, OPEN_QUEUE_GONE):
-                self.note([normalized(d) async for d in db[name].find({"bucket": bucket})])
+                others = {"bucket": bucket, open_queue.WRITER: {"$ne": self.writer}}
+                self.note([normalized(d) async for d in db[name].find(others)])
         self._polled_at = started
 
     async def run(self, db: AsyncDatabase[Document]) -> None:
@@ -196,7 +204,7 @@ class OpenIndex:
                 log.info("open queue row of %s rewritten from its case", case["_id"])
                 # Later than the row it replaces, even one stamped by a desk whose clock runs ahead.
                 at = max(self.now(), (held or {}).get("changed_at", AGES_AGO) + timedelta(milliseconds=1))
-                self.note([await open_queue.keep(db, case, at)])
+                self.note([await open_queue.keep(db, case, at, self.writer)])
             if matcher is not None and open_queue.is_open(case) and matcher(fresh):
                 kept.append(case)
         return kept

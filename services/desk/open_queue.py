@@ -8,6 +8,8 @@ collection and kept fresh by reading only what changed: every row carries the 10
 its last change, read by equality (a GIN index on FerretDB's table, pushdown_indexes.py). A case that
 leaves the open statuses loses its row and leaves a tombstone in OPEN_QUEUE_GONE with the same bucket,
 so other desk instances drop it too. Old tombstones are deleted at each full reload (open_index.py).
+Rows and tombstones name the desk memory that wrote them (`by`), so a desk's poll skips its own writes,
+which it noted when it made them.
 
 A desk starting on a store written before this collection existed builds it in the background
 (`build`), one indexed read per open status; the queue reads the cases collection until it is done."""
@@ -51,6 +53,7 @@ COPIED = (
 )
 # What a row says of its case (the rest is its change's moment).
 COMPARED = (*COPIED, "needs_check")
+WRITER = "by"  # the OpenIndex.writer of the desk that wrote a row or tombstone
 BUCKET_INDEX = IndexModel([("bucket", ASCENDING)], name="by_bucket")
 BUILD_BATCH = 500
 
@@ -67,19 +70,25 @@ def stored_moment(value: Any) -> Any:
     return aware.replace(microsecond=aware.microsecond // 1000 * 1000)
 
 
-def row_of(case: Document, at: datetime) -> Document:
-    """The compact row of an open case, changed at `at`."""
+def row_of(case: Document, at: datetime, by: str | None = None) -> Document:
+    """The compact row of an open case, changed at `at` by the desk memory `by`."""
     row: Document = {name: stored_moment(case.get(name)) for name in COPIED}
     classification = case.get("classification")
     row["needs_check"] = isinstance(classification, dict) and classification.get("needs_check") is True
     row["_id"] = case["_id"]
     row["changed_at"] = stored_moment(at)
     row["bucket"] = bucket_of(at)
-    return row
+    return _by(row, by)
 
 
-def tombstone(case_id: str, at: datetime) -> Document:
-    return {"_id": case_id, "changed_at": stored_moment(at), "bucket": bucket_of(at)}
+def tombstone(case_id: str, at: datetime, by: str | None = None) -> Document:
+    return _by({"_id": case_id, "changed_at": stored_moment(at), "bucket": bucket_of(at)}, by)
+
+
+def _by(written: Document, by: str | None) -> Document:
+    if by is not None:
+        written[WRITER] = by
+    return written
 
 
 def is_open(case: Document) -> bool:
@@ -97,22 +106,24 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     await db[OPEN_QUEUE_GONE].create_indexes([BUCKET_INDEX])
 
 
-async def add_new(db: AsyncDatabase[Document], cases: Iterable[Document], at: datetime) -> list[Document]:
+async def add_new(
+    db: AsyncDatabase[Document], cases: Iterable[Document], at: datetime, by: str | None = None
+) -> list[Document]:
     """Rows for newly inserted open cases (one bulk insert); returns them."""
-    rows = [row_of(case, at) for case in cases if is_open(case)]
+    rows = [row_of(case, at, by) for case in cases if is_open(case)]
     if rows:
         await insert_missing(db[OPEN_QUEUE], rows)
     return rows
 
 
-async def keep(db: AsyncDatabase[Document], case: Document, at: datetime) -> Document:
+async def keep(db: AsyncDatabase[Document], case: Document, at: datetime, by: str | None = None) -> Document:
     """The case's row written as the case now is (or removed, with a tombstone); returns what was
     written, the row or the tombstone."""
     if is_open(case):
-        row = row_of(case, at)
+        row = row_of(case, at, by)
         await put_by_id(db[OPEN_QUEUE], row)
         return row
-    gone = tombstone(str(case["_id"]), at)
+    gone = tombstone(str(case["_id"]), at, by)
     await db[OPEN_QUEUE].delete_one({"_id": gone["_id"]})
     await put_by_id(db[OPEN_QUEUE_GONE], gone)
     return gone

@@ -164,7 +164,7 @@ class MongoDeskRepository:
         documents = list(unique.values())
         existing = await insert_missing(self.cases, documents)
         created = [doc for i, doc in enumerate(documents) if i not in existing]
-        self._note(await open_queue.add_new(self.db, created, self._now()))
+        self._note(await open_queue.add_new(self.db, created, self._now(), self._writer()))
         return [str(doc["_id"]) for doc in created]
 
     async def get_case(self, case_id: str) -> Document | None:
@@ -211,8 +211,11 @@ class MongoDeskRepository:
         kept in step. Returns the case, for what else follows a case's writes (a subclass)."""
         case = await self.get_case(case_id)
         if case is not None:
-            self._note([await open_queue.keep(self.db, case, self._now())])
+            self._note([await open_queue.keep(self.db, case, self._now(), self._writer())])
         return case
+
+    def _writer(self) -> str | None:
+        return None if self.open_index is None else self.open_index.writer
 
     def _note(self, written: list[Document]) -> None:
         if self.open_index is not None:

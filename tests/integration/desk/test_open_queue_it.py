@@ -142,6 +142,30 @@ async def test_writes_keep_the_rows_in_step_and_a_second_desk_follows_within_a_p
     assert [r["_id"] for r in reopened] == ["x:case-001"]
 
 
+async def test_a_desks_poll_reads_only_what_another_writer_changed(seeded: AsyncDatabase[Document]) -> None:
+    """Its own rows it noted when it wrote them: reading them back every poll cost the store more than
+    the case inserts under load. A row of another desk, or of a writer with no memory, is read."""
+    index = await loaded(seeded)
+    desk, case_id = MongoDeskRepository(seeded, index), "telegram:case-008"
+    assert await desk.update_case(case_id, {"assignee": "dana"})
+    row = await seeded[open_queue.OPEN_QUEUE].find_one({"_id": case_id})
+    assert row is not None and row[open_queue.WRITER] == index.writer
+
+    async def stored_row_says(assignee: str, **writer: str) -> None:
+        later = open_queue.stored_moment(index.now() + timedelta(seconds=1))
+        changed = {"assignee": assignee, "changed_at": later, "bucket": open_queue.bucket_of(later), **writer}
+        unstamped = {k: v for k, v in row.items() if k != open_queue.WRITER}
+        await seeded[open_queue.OPEN_QUEUE].replace_one({"_id": case_id}, {**unstamped, **changed})
+        await index.poll(seeded)
+
+    await stored_row_says("own write, not read back", by=index.writer)
+    assert index.rows[case_id]["assignee"] == "dana"
+    await stored_row_says("another desk's write", by="another-desk")
+    assert index.rows[case_id]["assignee"] == "another desk's write"
+    await stored_row_says("a writer with no memory")
+    assert index.rows[case_id]["assignee"] == "a writer with no memory"
+
+
 async def test_a_row_left_stale_by_two_crossing_writes_is_rewritten_when_its_case_is_shown(
     seeded: AsyncDatabase[Document],
 ) -> None:
