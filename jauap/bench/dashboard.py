@@ -214,9 +214,7 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
     direct = await time_in_process(stack.mongo_url, True, args.repeat, args.budget) if args.direct else []
     await forget_summaries(stack.mongo_url)
     await asyncio.to_thread(add_user, stack.mongo_url, DATABASE, USER)
-    env = {"JAUAP_LOG_LEVEL": "WARNING", "JAUAP_DASHBOARD_CACHE_S": "0"}
-    if stack.store == "postgresql":
-        env["JAUAP_FERRETDB_POSTGRES_URL"] = stack.postgres_url
+    env = {**stack.client_env(), "JAUAP_LOG_LEVEL": "WARNING", "JAUAP_DASHBOARD_CACHE_S": "0"}
     desk = ServiceProcesses(
         stack.kafka_bootstrap, stack.mongo_url, DATABASE, services={"desk": DESK_PORT}, extra_env=env
     )

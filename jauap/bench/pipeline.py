@@ -120,13 +120,17 @@ async def run_pipeline(
     phases: Sequence[Phase],
     timeout_s: float,
     memory: MemorySampler | None = None,
+    stack_env: Mapping[str, str] | None = None,
 ) -> list[PhaseResult]:
-    """Start the services once, in a database of their own, and offer them each phase in turn."""
+    """Start the services once, in a database of their own, and offer them each phase in turn.
+    `stack_env`: what `make up` gives the services for the stack (StackSettings.client_env)."""
     run = uuid.uuid4().hex[:8]
     database = f"jauap_bench_{run}"
     results = []
     async with AsyncExitStack() as stack:
-        services = await stack.enter_async_context(ServiceProcesses(bootstrap, mongo_url, database))
+        services = await stack.enter_async_context(
+            ServiceProcesses(bootstrap, mongo_url, database, extra_env=stack_env or {})
+        )
         if memory is not None:  # the services' peak memory while the load runs (memory.py)
             await stack.enter_async_context(memory.watching(services))
         producer = AIOKafkaProducer(

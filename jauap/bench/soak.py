@@ -138,7 +138,7 @@ async def minute_ticker(memory: MemorySampler, arrivals: Arrivals, approver: App
 
 async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, object]:
     run = uuid.uuid4().hex[:8]
-    database, env = f"jauap_bench_soak_{run}", soak_env(run)
+    database, env = f"jauap_bench_soak_{run}", {**stack.client_env(), **soak_env(run)}
     count = int(args.minutes * 60 * args.rate)
     arrivals, memory = Arrivals(sent_at={}), MemorySampler(interval_s=5)
     stop = asyncio.Event()

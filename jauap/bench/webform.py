@@ -180,7 +180,11 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
         async with AsyncExitStack() as exits:
             exits.push_async_callback(groups_to_the_end, stack.kafka_bootstrap, LEFT_BEHIND)
             intake = ServiceProcesses(
-                stack.kafka_bootstrap, stack.mongo_url, database, {"intake": INTAKE_PORT}, UNLIMITED_ENV
+                stack.kafka_bootstrap,
+                stack.mongo_url,
+                database,
+                {"intake": INTAKE_PORT},
+                {**stack.client_env(), **UNLIMITED_ENV},
             )
             await exits.enter_async_context(intake)
             await exits.enter_async_context(memory.watching(intake))
