@@ -153,7 +153,12 @@ async def _refresh_open_cases(repo: MongoDeskRepository, settings: DeskSettings)
     while True:
         try:
             metrics.set_open_cases(await repo.count_cases_by_status())
-            await refresh_deadline_gauge(repo.cases, settings.response_target_s, settings.deadline_warning_s)
+            await refresh_deadline_gauge(
+                repo.cases,
+                settings.response_target_s,
+                settings.deadline_warning_s,
+                open_rows=None if repo.open_index is None else repo.open_index.with_due_dates(),
+            )
         except Exception:
             log.warning("could not count open cases", exc_info=True)
         await asyncio.sleep(settings.cases_gauge_interval_s)

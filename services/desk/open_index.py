@@ -158,6 +158,13 @@ class OpenIndex:
             return None
         return sorted((row for row in self.rows.values() if matcher(row)), key=queue_key)
 
+    def with_due_dates(self) -> list[Document] | None:
+        """Every open case's row, when each carries its `due_at` (rows written before rows copied it
+        have no such key: then None, and the deadline gauges read the store until they are rewritten)."""
+        if not self.ready or any("due_at" not in row for row in self.rows.values()):
+            return None
+        return list(self.rows.values())
+
     def groups(self, query: Document) -> list[Group] | None:
         """`facets.group_pipeline`'s groups from memory: counts per combination of the counted fields."""
         rows = self.select(query)

@@ -50,6 +50,7 @@ COPIED = (
     "cluster_id",
     "received_at",
     "updated_at",
+    "due_at",  # the deadline gauges (deadlines.py)
 )
 # What a row says of its case (the rest is its change's moment).
 COMPARED = (*COPIED, "needs_check")

@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.desk import open_queue
 from services.desk.console.queue import QueueFilter, load_facets, load_page
+from services.desk.deadlines import refresh_deadline_gauge
 from services.desk.open_index import OpenIndex
 from services.desk.store import CaseFilter, MongoDeskRepository, ensure_indexes
 from tests.kafka_helpers import eventually
@@ -48,6 +49,8 @@ def case(n: int) -> Document:
         "text": f"{'Когда ПЕНСИЯ' if n % 4 else 'Налог'} номер {n}?",
         "cluster_id": f"cluster-{n % 9}",
         "updated_at": START,
+        # Breached, due soon, on time, or none (a case from before due dates: its arrival counts).
+        "due_at": None if n % 4 == 3 else START + timedelta(hours=(-30, 2, 300)[n % 4]),
     }
 
 
@@ -115,6 +118,11 @@ async def test_the_api_open_list_and_the_gauges_from_memory_equal_the_store(
             assert [c["_id"] for c in listed] == [c["_id"] for c in expected]
             assert total == expected_total and all(c["status"] not in ("answered", "closed") for c in listed)
     assert await memory.count_cases_by_status() == await store.count_cases_by_status()  # the gauges
+    assert memory.open_index is not None
+    rows, at = memory.open_index.with_due_dates(), START + timedelta(hours=1)
+    from_memory = await refresh_deadline_gauge(seeded["cases"], 86_400, 14_400, now=at, open_rows=rows)
+    from_store = await refresh_deadline_gauge(seeded["cases"], 86_400, 14_400, now=at)
+    assert from_memory == from_store and set(from_store.values()) != {0}, from_store
 
 
 async def test_writes_keep_the_rows_in_step_and_a_second_desk_follows_within_a_poll(

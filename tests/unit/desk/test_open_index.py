@@ -156,3 +156,11 @@ async def test_a_shown_case_is_read_again_only_once_its_row_has_changed() -> Non
     index.note([row_of(store.docs["x:1"], AT + timedelta(seconds=3))])  # its write, polled in
     assert (await index.cases(collection, ["x:1"]))[0]["assignee"] == "olga"
     assert store.reads == 4
+
+
+def test_the_deadline_gauges_count_from_memory_only_when_every_row_carries_its_due_date() -> None:
+    index = ready(case(1, due_at=AT + timedelta(days=3)), case(2))  # case 2: no due date, key still copied
+    assert [row["due_at"] for row in index.with_due_dates() or []] == [AT + timedelta(days=3), None]
+    written_before_rows_had_it = {k: v for k, v in row_of(case(3), AT).items() if k != "due_at"}
+    index.note([written_before_rows_had_it])
+    assert index.with_due_dates() is None  # the gauges read the store until the row is rewritten
