@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+import httpx
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+
 from jauap.bench.load import Arrivals, collect
-from jauap.bench.phases import Phase, PhaseResult
+from jauap.bench.phases import CaseCounter, Phase, PhaseResult
 from jauap.bench.pipeline_report import WARM_UP, add_arguments, passed, phases_of
 
 
@@ -69,3 +73,22 @@ async def test_with_at_publish_an_arrival_is_when_its_producer_sent_it_not_when_
     await task
     (latency,) = arrivals.latencies_ms()
     assert 20 < latency < 150  # about 50 ms, not the 5 s the reader was behind
+
+
+async def test_the_stored_count_is_the_desks_own_count_of_created_cases_over_every_channel() -> None:
+    registry = CollectorRegistry()
+    created = Counter("jauap_cases_created", "Cases created.", ["channel"], registry=registry)
+    created.labels("telegram").inc(3)
+    created.labels("webform").inc(2)
+    Counter("jauap_cases_closed", "Not counted.", ["channel"], registry=registry).labels("x").inc(7)
+
+    async def metrics(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"text/plain")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": generate_latest(registry)})
+
+    counter = CaseCounter("http://desk", transport=httpx.ASGITransport(app=metrics))
+    try:
+        assert await counter.count() == 5
+    finally:
+        await counter.close()
