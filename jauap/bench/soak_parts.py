@@ -8,7 +8,7 @@ import asyncio
 import sys
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from pymongo import AsyncMongoClient
@@ -20,6 +20,7 @@ from .memory import MemorySampler
 
 TOPICS = ("пенсия", "пособие по уходу за ребёнком", "жәрдемақы", "работа в Караганде", "субсидия")
 FIRST_CHAT = 7_000_000_000  # question i comes from chat FIRST_CHAT + i
+PAGE = 200  # cases per listing (the API's largest page)
 ANSWER = "Пенсии индексируются с 1 января ежегодно. Подробности на портале enbek.kz."
 
 
@@ -82,16 +83,26 @@ class Approver:
         return len(chat) == 3 and chat[1].isdigit() and (int(chat[1]) - FIRST_CHAT) % self.every == 0
 
     async def _poll(self) -> None:
+        """The queue's first page (the urgent cases, then the oldest) and its last (the newest normal
+        ones): with every n-th case answered, the others stay new, and the first page alone would
+        show the same oldest cases for ever."""
         while True:
             try:
-                listed = await self._http.get("/api/cases", params={"status": "new", "limit": 200})
-                for case in listed.json().get("items", []) if listed.status_code == 200 else []:
+                first = await self._listed(0)
+                total = first.get("total", 0)
+                newest = await self._listed(total - PAGE) if total > PAGE else {}
+                for case in [*first.get("items", []), *newest.get("items", [])]:
                     if case["id"] not in self._taken and self.wanted(case):
                         self._taken.add(case["id"])
                         self._queue.put_nowait(case["id"])
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(1.0)
+
+    async def _listed(self, offset: int) -> dict[str, Any]:
+        params: dict[str, str | int] = {"status": "new", "limit": PAGE, "offset": offset}
+        listed = await self._http.get("/api/cases", params=params)
+        return cast(dict[str, Any], listed.json()) if listed.status_code == 200 else {}
 
     async def _work(self) -> None:
         while True:
