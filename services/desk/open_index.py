@@ -100,9 +100,13 @@ class OpenIndex:
 
     async def reload(self, db: AsyncDatabase[Document]) -> None:
         started = self.now()
+        stored: set[str] = set()
+        # Applied row by row, not gathered first: a second copy of every open row at each reload was
+        # the desk's memory growing in steps every RELOAD_S in the soak (docs/performance.md).
         with pymongo.timeout(RELOAD_TIMEOUT_S):
-            stored = {str(r["_id"]): normalized(r) async for r in db[OPEN_QUEUE].find({})}
-        self.note(stored.values())
+            async for row in db[OPEN_QUEUE].find({}):
+                stored.add(str(row["_id"]))
+                self.note([normalized(row)])
         for case_id in [c for c in self.rows if c not in stored]:
             if self._changed.get(case_id, started) < started:  # not written since the read began
                 self.rows.pop(case_id)
