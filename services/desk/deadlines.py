@@ -103,7 +103,7 @@ async def refresh_deadline_gauge(
     now = now or datetime.now(UTC)
     counts = dict.fromkeys(DEADLINE_STATES, 0)
     breached = dict.fromkeys(CASES_BREACHED_LABELS, 0)
-    for doc in open_rows if open_rows is not None else [doc async for doc in _open_cases(cases)]:
+    async for doc in _open_cases(cases) if open_rows is None else _each(open_rows):
         if doc.get("received_at") is None:
             continue
         state = case_deadline_state(doc, now, target_s, warning_s)
@@ -117,6 +117,11 @@ async def refresh_deadline_gauge(
         CASES_BREACHED.labels(channel, topic).set(count)
     RESPONSE_TARGET.set(target_s)
     return counts
+
+
+async def _each(rows: Iterable[Document]) -> AsyncIterator[Document]:
+    for row in rows:
+        yield row
 
 
 async def _open_cases(cases: AsyncCollection[Document]) -> AsyncIterator[Document]:

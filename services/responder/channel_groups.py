@@ -25,11 +25,12 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError, KafkaTimeoutError
+from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
 from schemas import AnswerApproved, Channel
-from services.runtime.deadletter import DeadLetterSink, Reason, Record
+from services.runtime.deadletter import DeadLetterSink, Reason, Record, RetryPolicy
+from services.runtime.errors import is_outage
 
 log = logging.getLogger("responder.groups")
 
@@ -85,18 +86,17 @@ async def adopt_offsets(
 
 
 async def until_answered(attempt: Callable[[], Awaitable[T]], pause_s: float, max_pause_s: float = 15.0) -> T:
-    """`attempt()` again, after a growing pause, while the broker says to try again later."""
+    """`attempt()` again, after a growing pause, while Kafka is out (services/runtime/errors.py)."""
+    pauses = RetryPolicy(outage_first_backoff_s=pause_s, outage_max_backoff_s=max_pause_s)
     tries = 0
     while True:
         try:
             return await attempt()
-        except KafkaError as exc:
-            # Retriable: no connection, a group coordinator not available or still loading; a
-            # client's own timeout (not marked retriable) is the same outage seen from here.
-            if not (exc.retriable or isinstance(exc, KafkaTimeoutError)):
+        except Exception as exc:
+            if not is_outage(exc):
                 raise
             tries += 1
-            wait = min(pause_s * 2 ** min(tries - 1, 8), max_pause_s)
+            wait = pauses.outage_backoff(tries)
             error = f"{type(exc).__name__}: {exc}"
             log.warning(
                 "Kafka cannot answer the channel groups' offsets yet; trying again",

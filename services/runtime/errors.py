@@ -62,6 +62,10 @@ _BROKER_OUTAGES: tuple[type[BaseException], ...] = (
     kafka_errors.RequestTimedOutError,
     kafka_errors.NotLeaderForPartitionError,
     kafka_errors.LeaderNotAvailableError,
+    # A broker starting, or moving a group: its group coordinator is not there yet.
+    kafka_errors.GroupCoordinatorNotAvailableError,
+    kafka_errors.GroupLoadInProgressError,
+    kafka_errors.NotCoordinatorForGroupError,
     *PRODUCER_FATAL,
     kafka_errors.ProducerClosed,  # a publish that met a replaced client while it was being closed
 )
