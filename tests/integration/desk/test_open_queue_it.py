@@ -160,7 +160,8 @@ async def test_a_desks_poll_reads_only_what_another_writer_changed(seeded: Async
     assert row is not None and row[open_queue.WRITER] == index.writer
 
     async def stored_row_says(assignee: str, **writer: str) -> None:
-        later = open_queue.stored_moment(index.now() + timedelta(seconds=1))
+        # Not in the future: a row in a bucket after the poll's own is read by the next poll only.
+        later = open_queue.stored_moment(index.now())
         changed = {"assignee": assignee, "changed_at": later, "bucket": open_queue.bucket_of(later), **writer}
         unstamped = {k: v for k, v in row.items() if k != open_queue.WRITER}
         await seeded[open_queue.OPEN_QUEUE].replace_one({"_id": case_id}, {**unstamped, **changed})
