@@ -125,15 +125,23 @@ def per_minute_latency(arrivals: Arrivals, start: float) -> list[dict[str, int]]
     return rows
 
 
-async def minute_ticker(memory: MemorySampler, arrivals: Arrivals, approver: Approver, quiet: bool) -> None:
+async def minute_ticker(
+    memory: MemorySampler, arrivals: Arrivals, approver: Approver, quiet: bool, minutes: list[dict[str, Any]]
+) -> None:
+    """Every minute, the counts and each service's RSS. The open backlog is kept beside the memory
+    because the desk holds its open cases in memory: its RSS is meant to follow that number."""
     start, minute = time.perf_counter(), 0
     while True:
         minute += 1
         await asyncio.sleep(max(0.0, start + 60 * minute - time.perf_counter()))
+        classified, approved = len(arrivals.first_seen), approver.approved
+        counts = {"sent": len(arrivals.sent_at), "classified": classified, "approved": approved}
+        minutes.append(
+            {"minute": minute, **counts, "open": classified - approved, "rss_mb": memory.latest_mb()}
+        )
         if not quiet:
-            print(f"[soak] minute {minute}: sent {len(arrivals.sent_at)}, classified "
-                  f"{len(arrivals.first_seen)}, approved {approver.approved}, rss MB {memory.latest_mb()}",
-                  flush=True)  # fmt: skip
+            print(f"[soak] minute {minute}: sent {len(arrivals.sent_at)}, classified {classified}, "
+                  f"approved {approved}, rss MB {memory.latest_mb()}", flush=True)  # fmt: skip
 
 
 async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, object]:
@@ -141,6 +149,7 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
     database, env = f"jauap_bench_soak_{run}", {**stack.client_env(), **soak_env(run)}
     count = int(args.minutes * 60 * args.rate)
     arrivals, memory = Arrivals(sent_at={}), MemorySampler(interval_s=5)
+    minutes: list[dict[str, Any]] = []
     stop = asyncio.Event()
     async with AsyncExitStack() as exits:
         await groups_to_the_end(stack.kafka_bootstrap, soak_groups(run))
@@ -156,7 +165,7 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
         approver = Approver(f"http://127.0.0.1:{PORTS['desk']}", stack.mongo_url, database, USER, args)
         await exits.enter_async_context(approver)
         started, started_mono = time.perf_counter(), time.monotonic()
-        ticker = asyncio.create_task(minute_ticker(memory, arrivals, approver, args.json))
+        ticker = asyncio.create_task(minute_ticker(memory, arrivals, approver, args.json, minutes))
         taken = await send_all(
             intake, env["JAUAP_TELEGRAM_WEBHOOK_SECRET"], count, args.rate, arrivals.sent_at
         )
@@ -185,6 +194,7 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
         "chats_posted_twice": sum(1 for n in sent.values() if n > 1),
         "posts_to_unanswered_chats": sum(n for chat, n in sent.items() if chat not in answered_chats),
         "latency_per_minute": per_minute_latency(arrivals, started),
+        "backlog_per_minute": minutes,
         "rss_growth_after_warmup_pct": growth_after(memory, started_mono, min(5.0, args.minutes / 2)),
         **memory.result(),
     }
@@ -195,11 +205,16 @@ def report(result: Mapping[str, Any], as_json: bool) -> None:
         print(json.dumps(result))
         return
     for key, value in result.items():
-        if key != "latency_per_minute":
+        if key not in ("latency_per_minute", "backlog_per_minute"):
             print(f"{key:>28}: {value}")
     print(f"{'minute':>6} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for row in result["latency_per_minute"]:
         print(f"{row['minute']:>6} {row['n']:>6} {row['p50_ms']:>8} {row['p99_ms']:>8} {row['max_ms']:>8}")
+    services = sorted({name for row in result["backlog_per_minute"] for name in row["rss_mb"]})
+    print(f"{'minute':>6} {'open':>7} " + " ".join(f"{name + ' MB':>14}" for name in services))
+    for row in result["backlog_per_minute"]:
+        rss = " ".join(f"{row['rss_mb'].get(name, 0):>14}" for name in services)
+        print(f"{row['minute']:>6} {row['open']:>7} {rss}")
 
 
 def passed(result: Mapping[str, Any]) -> bool:

@@ -26,7 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from . import open_queue
 from .facets import FACETS, Group
-from .open_queue import OPEN_QUEUE, OPEN_QUEUE_GONE, OPEN_VALUES, bucket_of, normalized
+from .open_queue import OPEN_QUEUE, OPEN_QUEUE_GONE, OPEN_VALUES, bucket_of, compact
 from .queue_reads import by_ids, queue_key
 
 Document = dict[str, Any]
@@ -86,7 +86,7 @@ class OpenIndex:
 
     def note(self, written: Iterable[Document]) -> None:
         """Rows or tombstones (a tombstone has no status): applied unless a newer change is."""
-        for doc in written:
+        for doc in map(compact, written):
             case_id, at = str(doc["_id"]), doc.get("changed_at")
             if not isinstance(at, datetime) or at < self._changed.get(case_id, at):
                 continue
@@ -106,7 +106,7 @@ class OpenIndex:
         with pymongo.timeout(RELOAD_TIMEOUT_S):
             async for row in db[OPEN_QUEUE].find({}):
                 stored.add(str(row["_id"]))
-                self.note([normalized(row)])
+                self.note([row])
         for case_id in [c for c in self.rows if c not in stored]:
             if self._changed.get(case_id, started) < started:  # not written since the read began
                 self.rows.pop(case_id)
@@ -126,7 +126,7 @@ class OpenIndex:
         for bucket in range(first, last + 1):
             for name in (OPEN_QUEUE, OPEN_QUEUE_GONE):
                 others = {"bucket": bucket, open_queue.WRITER: {"$ne": self.writer}}
-                self.note([normalized(d) async for d in db[name].find(others)])
+                self.note([d async for d in db[name].find(others)])
         self._polled_at = started
 
     async def run(self, db: AsyncDatabase[Document]) -> None:

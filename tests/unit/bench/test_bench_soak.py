@@ -13,7 +13,7 @@ import pytest
 
 from channels.telegram import parse_update, to_question
 from jauap.bench.load import Arrivals
-from jauap.bench.soak import passed, per_minute_latency, send_all
+from jauap.bench.soak import passed, per_minute_latency, report, send_all
 from jauap.bench.soak_parts import Approver, telegram_update
 from schemas import QuestionReceived
 
@@ -61,6 +61,22 @@ EXACT = {
 )  # fmt: skip
 def test_only_exact_counts_pass(change: dict[str, int]) -> None:
     assert passed({**EXACT, **change}) is (not change)
+
+
+def test_the_report_puts_each_minutes_open_backlog_beside_each_services_memory(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    minutes = [
+        {"minute": 1, "open": 5_400, "rss_mb": {"desk": 120.5, "intake": 90.0}},
+        {"minute": 2, "open": 10_800, "rss_mb": {"desk": 131.0, "intake": 90.1}},
+    ]
+    report({**EXACT, "latency_per_minute": [], "backlog_per_minute": minutes}, as_json=False)
+    table = capsys.readouterr().out.splitlines()[-3:]
+    assert table[0].split() == ["minute", "open", "desk", "MB", "intake", "MB"]
+    assert [line.split() for line in table[1:]] == [
+        ["1", "5400", "120.5", "90.0"],
+        ["2", "10800", "131.0", "90.1"],
+    ]
 
 
 async def test_a_system_slower_than_the_rate_gets_fewer_questions_not_a_longer_soak() -> None:
