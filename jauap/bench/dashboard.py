@@ -214,10 +214,8 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
     direct = await time_in_process(stack.mongo_url, True, args.repeat, args.budget) if args.direct else []
     await forget_summaries(stack.mongo_url)
     await asyncio.to_thread(add_user, stack.mongo_url, DATABASE, USER)
-    env = {**stack.client_env(), "JAUAP_LOG_LEVEL": "WARNING", "JAUAP_DASHBOARD_CACHE_S": "0"}
-    desk = ServiceProcesses(
-        stack.kafka_bootstrap, stack.mongo_url, DATABASE, services={"desk": DESK_PORT}, extra_env=env
-    )
+    env = {"JAUAP_LOG_LEVEL": "WARNING", "JAUAP_DASHBOARD_CACHE_S": "0"}
+    desk = ServiceProcesses.on(stack, DATABASE, {"desk": DESK_PORT}, env)
     async with desk:
         result["backfill_s"] = round(await wait_for_backfill(stack.mongo_url), 1)
         timings = await time_api(stack.mongo_url, args.repeat, args.budget)

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from jauap.simulator import load_questions
+from jauap.stack.settings import StackSettings
 from schemas import Author, Channel, QuestionReceived, utc_now
 
 from .memory import MemorySampler
@@ -53,6 +54,22 @@ class ServiceProcesses:
     database: str
     services: Mapping[str, int] = field(default_factory=lambda: dict(BENCH_SERVICES))
     extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def on(
+        cls,
+        stack: StackSettings,
+        database: str,
+        services: Mapping[str, int] | None = None,
+        env: Mapping[str, str] | None = None,
+        without: Sequence[str] = (),
+    ) -> ServiceProcesses:
+        """The services as `make up` runs them on `stack` (StackSettings.client_env: on FerretDB the
+        desk indexes the tables PostgreSQL filters, pushdown_indexes.py), with `env` on top and the
+        stack's variables named in `without` left out."""
+        stack_env = {name: value for name, value in stack.client_env().items() if name not in without}
+        chosen = dict(BENCH_SERVICES) if services is None else services
+        return cls(stack.kafka_bootstrap, stack.mongo_url, database, chosen, {**stack_env, **(env or {})})
 
     async def __aenter__(self) -> ServiceProcesses:
         env = {
@@ -115,22 +132,15 @@ async def count_cases(mongo_url: str, database: str) -> int:
 
 
 async def run_pipeline(
-    bootstrap: str,
-    mongo_url: str,
-    phases: Sequence[Phase],
-    timeout_s: float,
-    memory: MemorySampler | None = None,
-    stack_env: Mapping[str, str] | None = None,
+    on: StackSettings, phases: Sequence[Phase], timeout_s: float, memory: MemorySampler | None = None
 ) -> list[PhaseResult]:
-    """Start the services once, in a database of their own, and offer them each phase in turn.
-    `stack_env`: what `make up` gives the services for the stack (StackSettings.client_env)."""
+    """Start the services once, in a database of their own, and offer them each phase in turn."""
+    bootstrap, mongo_url = on.kafka_bootstrap, on.mongo_url
     run = uuid.uuid4().hex[:8]
     database = f"jauap_bench_{run}"
     results = []
     async with AsyncExitStack() as stack:
-        services = await stack.enter_async_context(
-            ServiceProcesses(bootstrap, mongo_url, database, extra_env=stack_env or {})
-        )
+        services = await stack.enter_async_context(ServiceProcesses.on(on, database))
         if memory is not None:  # the services' peak memory while the load runs (memory.py)
             await stack.enter_async_context(memory.watching(services))
         producer = AIOKafkaProducer(

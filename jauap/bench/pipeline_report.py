@@ -53,11 +53,7 @@ def phases_of(args: argparse.Namespace) -> list[Phase]:
 async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, Any]:
     memory = MemorySampler()
     bootstrap = stack.kafka_bootstrap
-    # The services as `make up` runs them on this stack: the desk's FerretDB tables get the indexes
-    # PostgreSQL needs (pushdown_indexes.py); without them every poll of the open queue read whole tables.
-    results = await run_pipeline(
-        bootstrap, stack.mongo_url, phases_of(args), args.timeout, memory, stack.client_env()
-    )
+    results = await run_pipeline(stack, phases_of(args), args.timeout, memory)
     baseline = await run_baseline(bootstrap, bench_questions(args.count, "baseline"), 0, args.timeout)
     phases = [result.summary() for result in results]
     saturation = phases[-1]

@@ -115,15 +115,11 @@ async def time_queries(repeat: int, budget_s: float) -> list[Timing]:
 async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, object]:
     added, seconds = await seed(stack.mongo_url, args.cases, args.open, args.fresh)
     await asyncio.to_thread(add_user, stack.mongo_url, DATABASE, USER)
-    env = {"JAUAP_LOG_LEVEL": "ERROR"}
-    if stack.store == "postgresql":
-        if args.without_pushdown_indexes:
-            await drop_pushdown_indexes(stack.postgres_url, DATABASE)
-        else:
-            env["JAUAP_FERRETDB_POSTGRES_URL"] = stack.postgres_url
-    desk = ServiceProcesses(
-        stack.kafka_bootstrap, stack.mongo_url, DATABASE, services={"desk": DESK_PORT}, extra_env=env
-    )
+    without: tuple[str, ...] = ()
+    if stack.store == "postgresql" and args.without_pushdown_indexes:
+        await drop_pushdown_indexes(stack.postgres_url, DATABASE)
+        without = ("JAUAP_FERRETDB_POSTGRES_URL",)  # the desk would build them again
+    desk = ServiceProcesses.on(stack, DATABASE, {"desk": DESK_PORT}, {"JAUAP_LOG_LEVEL": "ERROR"}, without)
     if args.rebuild_open_queue:
         await drop_open_queue(stack.mongo_url)
     async with desk:

@@ -146,7 +146,7 @@ async def minute_ticker(
 
 async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, object]:
     run = uuid.uuid4().hex[:8]
-    database, env = f"jauap_bench_soak_{run}", {**stack.client_env(), **soak_env(run)}
+    database, env = f"jauap_bench_soak_{run}", soak_env(run)
     count = int(args.minutes * 60 * args.rate)
     arrivals, memory = Arrivals(sent_at={}), MemorySampler(interval_s=5)
     minutes: list[dict[str, Any]] = []
@@ -154,7 +154,7 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
     async with AsyncExitStack() as exits:
         await groups_to_the_end(stack.kafka_bootstrap, soak_groups(run))
         await exits.enter_async_context(Sandbox(SANDBOX_PORT))
-        services = ServiceProcesses(stack.kafka_bootstrap, stack.mongo_url, database, PORTS, env)
+        services = ServiceProcesses.on(stack, database, PORTS, env)
         await exits.enter_async_context(services)
         await exits.enter_async_context(memory.watching(services))
         reader = await end_offsets_reader(stack.kafka_bootstrap, QuestionClassified.TOPIC)

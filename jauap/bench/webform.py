@@ -179,13 +179,7 @@ async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, o
         await groups_to_the_end(stack.kafka_bootstrap, INTAKE_GROUPS)
         async with AsyncExitStack() as exits:
             exits.push_async_callback(groups_to_the_end, stack.kafka_bootstrap, LEFT_BEHIND)
-            intake = ServiceProcesses(
-                stack.kafka_bootstrap,
-                stack.mongo_url,
-                database,
-                {"intake": INTAKE_PORT},
-                {**stack.client_env(), **UNLIMITED_ENV},
-            )
+            intake = ServiceProcesses.on(stack, database, {"intake": INTAKE_PORT}, UNLIMITED_ENV)
             await exits.enter_async_context(intake)
             await exits.enter_async_context(memory.watching(intake))
             reader = await end_offsets_reader(stack.kafka_bootstrap, QuestionReceived.TOPIC)

@@ -14,7 +14,9 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest
 
 from jauap.bench.load import Arrivals, collect
 from jauap.bench.phases import CaseCounter, Phase, PhaseResult
+from jauap.bench.pipeline import ServiceProcesses
 from jauap.bench.pipeline_report import WARM_UP, add_arguments, passed, phases_of
+from jauap.stack.settings import StackSettings
 
 
 def test_one_run_offers_a_warm_up_the_paced_rates_then_the_saturation() -> None:
@@ -92,3 +94,18 @@ async def test_the_stored_count_is_the_desks_own_count_of_created_cases_over_eve
         assert await counter.count() == 5
     finally:
         await counter.close()
+
+
+def test_the_bench_services_get_the_stacks_env_with_theirs_on_top_and_what_a_run_leaves_out() -> None:
+    stack = StackSettings(store="postgresql", postgres_port=25442, kafka_port=29092, mongo_port=27019)
+    desk = ServiceProcesses.on(stack, "db", {"desk": 18100}, {"JAUAP_LOG_LEVEL": "ERROR"})
+    assert (desk.bootstrap, desk.mongo_url, dict(desk.services)) == (
+        stack.kafka_bootstrap, stack.mongo_url, {"desk": 18100}
+    )  # fmt: skip
+    assert desk.extra_env["JAUAP_FERRETDB_POSTGRES_URL"] == "postgres://ferretdb@127.0.0.1:25442/postgres"
+    assert desk.extra_env["JAUAP_LOG_LEVEL"] == "ERROR"
+    bare = ServiceProcesses.on(stack, "db", without=("JAUAP_FERRETDB_POSTGRES_URL",))
+    assert "JAUAP_FERRETDB_POSTGRES_URL" not in bare.extra_env and set(bare.services) == {
+        "classifier",
+        "desk",
+    }
