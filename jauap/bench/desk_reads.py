@@ -77,5 +77,5 @@ def print_timings(rows: list[dict[str, float | int | str]]) -> None:
     for row in rows:
         print(
             f"{row['query']:<24} {row['n']:>4} {row['p50_ms']:>9} {row['p99_ms']:>9} {row['max_ms']:>9}"
-            f" {row.get('first_ms', '')!s:>9} {row.get('p99_after_first_ms', '')!s:>9} {row['http']}"
+            f" {row['first_ms']:>9} {row['p99_after_first_ms']:>9} {row['http']}"
         )

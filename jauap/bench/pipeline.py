@@ -132,28 +132,28 @@ async def count_cases(mongo_url: str, database: str) -> int:
 
 
 async def run_pipeline(
-    on: StackSettings, phases: Sequence[Phase], timeout_s: float, memory: MemorySampler | None = None
+    stack: StackSettings, phases: Sequence[Phase], timeout_s: float, memory: MemorySampler | None = None
 ) -> list[PhaseResult]:
     """Start the services once, in a database of their own, and offer them each phase in turn."""
-    bootstrap, mongo_url = on.kafka_bootstrap, on.mongo_url
+    bootstrap = stack.kafka_bootstrap
     run = uuid.uuid4().hex[:8]
     database = f"jauap_bench_{run}"
     results = []
-    async with AsyncExitStack() as stack:
-        services = await stack.enter_async_context(ServiceProcesses.on(on, database))
+    async with AsyncExitStack() as exits:
+        services = await exits.enter_async_context(ServiceProcesses.on(stack, database))
         if memory is not None:  # the services' peak memory while the load runs (memory.py)
-            await stack.enter_async_context(memory.watching(services))
+            await exits.enter_async_context(memory.watching(services))
         producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
         )
         await producer.start()
-        stack.push_async_callback(producer.stop)
+        exits.push_async_callback(producer.stop)
         cases = CaseCounter(f"http://127.0.0.1:{BENCH_SERVICES['desk']}")
-        stack.push_async_callback(cases.close)
+        exits.push_async_callback(cases.close)
         for index, phase in enumerate(phases):
             messages = bench_questions(phase.count, f"{run}-{index}")
             results.append(await run_phase(bootstrap, producer, cases, phase, messages, timeout_s))
-    await _drop(mongo_url, database)
+    await _drop(stack.mongo_url, database)
     return results
 
 

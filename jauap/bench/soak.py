@@ -134,14 +134,13 @@ async def minute_ticker(
     while True:
         minute += 1
         await asyncio.sleep(max(0.0, start + 60 * minute - time.perf_counter()))
-        classified, approved = len(arrivals.first_seen), approver.approved
-        counts = {"sent": len(arrivals.sent_at), "classified": classified, "approved": approved}
-        minutes.append(
-            {"minute": minute, **counts, "open": classified - approved, "rss_mb": memory.latest_mb()}
-        )
+        sent, classified, approved = len(arrivals.sent_at), len(arrivals.first_seen), approver.approved
+        rss = memory.latest_mb()
+        minutes.append({"minute": minute, "sent": sent, "classified": classified, "approved": approved,
+                        "open": classified - approved, "rss_mb": rss})  # fmt: skip
         if not quiet:
-            print(f"[soak] minute {minute}: sent {len(arrivals.sent_at)}, classified {classified}, "
-                  f"approved {approved}, rss MB {memory.latest_mb()}", flush=True)  # fmt: skip
+            print(f"[soak] minute {minute}: sent {sent}, classified {classified}, approved {approved}, "
+                  f"rss MB {rss}", flush=True)  # fmt: skip
 
 
 async def measure(stack: StackSettings, args: argparse.Namespace) -> dict[str, object]:
