@@ -72,8 +72,9 @@ class System:
     def start(self) -> None:
         ports = {name: free_port() for name in self.names}
         env = self.env(ports)
-        # Logs in the fault stack's directory: the shared test stack empties var/test-logs on a fresh start.
-        logs = self.stack.data_dir / "service-logs"
+        # Not in var/test-logs, which the shared test stack empties on a fresh start, nor in the fault
+        # stack's directory, which the next module's fresh stack deletes: a failed scenario's logs stay.
+        logs = self.stack.data_dir.parent / "fault-logs"
         self.services = {n: ServiceProcess(n, p, env, f"{self.run}-{n}", logs) for n, p in ports.items()}
         for service in self.services.values():
             service.start()
