@@ -16,6 +16,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
+from .log_repeats import RepeatsSummarised
 from .tracing import TraceIdFilter
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()) | {"message"}
@@ -117,6 +118,7 @@ def choose_formatter(log_format: LogFormat, stream: TextIO) -> logging.Formatter
 def configure_logging(service: str, level: str = "INFO", log_format: LogFormat = "auto") -> logging.Logger:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(choose_formatter(log_format, sys.stderr))
+    handler.addFilter(RepeatsSummarised())
     handler.addFilter(TraceIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

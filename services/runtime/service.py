@@ -30,7 +30,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas import Event, dlq_topic
 
-from . import consumers
+from . import consumers, task_stacks
 from .broker import make_broker
 from .dead_letter_topic import replay_group
 from .deadletter import DeadLetterSink, RetryPolicy
@@ -146,6 +146,8 @@ def build_service(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as opened:
+            task_stacks.on_signal(asyncio.get_running_loop())
+            opened.callback(task_stacks.off_signal, asyncio.get_running_loop())
             opened.push_async_callback(_quietly, log, "store client", _close_store, runtime)
             if on_stop is not None:
                 # Registered before on_start runs: on_stop must undo a partial on_start too.

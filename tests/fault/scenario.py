@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from tests.fault import diagnose
 from tests.fault.answers import give_answers, until
 from tests.fault.counts import Counts, Sent, count, dead_letter_total, finished
 from tests.fault.system import System, answer_text, questions, send_questions
@@ -66,8 +67,19 @@ async def run(
         group.create_task(timed("disturbance over", disturb(system, progress)))
     counts = await settled(system, sent, before, started + timeout_s)
     print("\n" + counts.line(name, sent, time.monotonic() - started), flush=True)
-    counts.assert_exact(sent, dead_letters, answers_republished)
+    await assert_exact(system, counts, sent, dead_letters, answers_republished)
     return counts
+
+
+async def assert_exact(
+    system: System, counts: Counts, sent: Sent, dead_letters: int = 0, answers_republished: bool = False
+) -> None:
+    """`counts.assert_exact`; when it fails, what each service is doing is printed first."""
+    try:
+        counts.assert_exact(sent, dead_letters, answers_republished)
+    except AssertionError:
+        await diagnose.print_services(system.services)
+        raise
 
 
 async def settled(system: System, sent: Sent, dead_letters_before: int, deadline: float) -> Counts:

@@ -21,7 +21,7 @@ from jauap.stack.settings import StackSettings
 from tests.fault.answers import give_answers
 from tests.fault.counts import dead_letter_total
 from tests.fault.network import ProxiedSystem, Toxiproxy, network_in_between, readiness, until_ready
-from tests.fault.scenario import Progress, plan, settled
+from tests.fault.scenario import Progress, assert_exact, plan, settled
 from tests.fault.system import System, running_system, send_questions
 
 pytestmark = pytest.mark.timeout(600)
@@ -93,4 +93,4 @@ async def test_latency_resets_and_a_30_second_partition_mid_stream(
     print(
         f"[fault] network: everything through {finished - timeline['healed']:.0f}s after healing", flush=True
     )
-    counts.assert_exact(sent, dead_letters=0, answers_republished=True)
+    await assert_exact(system, counts, sent, dead_letters=0, answers_republished=True)

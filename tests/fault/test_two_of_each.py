@@ -37,7 +37,7 @@ from jauap.stack.settings import StackSettings
 from schemas import Channel, QuestionReceived
 from tests.fault.answers import DeskUser, Store, approve, draft_once, until
 from tests.fault.counts import Sent, dead_letter_total
-from tests.fault.scenario import Progress, settled
+from tests.fault.scenario import Progress, assert_exact, settled
 from tests.fault.system import (
     APPROVER,
     OPERATOR,
@@ -289,7 +289,7 @@ async def test_one_of_each_killed_mid_stream_loses_doubles_and_reorders_nothing(
         for name, r in recovery.items()
     )
     print(f"[fault] two of each, after each kill: {took}", flush=True)
-    counts.assert_exact(sent)
+    await assert_exact(system, counts, sent)
     expected = expected_parts(sent.answers)
     posted = await posted_by_chat(system, set(expected))
     out_of_order = {chat: posted.get(chat) for chat, parts in expected.items() if posted.get(chat) != parts}
