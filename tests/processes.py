@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -16,7 +17,41 @@ import httpx
 LOG_DIR = Path(__file__).resolve().parents[1] / "var" / "test-logs"
 
 
+# Ports handed out by this process: a service binds its port only once it has started, and the
+# port must not go to another service meanwhile.
+_HANDED_OUT: set[int] = set()
+# Below the ephemeral range (Linux's default starts at 32768), above every stack's own servers
+# (jauap/stack/settings.py).
+SERVICE_PORTS = range(30000, 32760)
+
+
+def _ephemeral() -> range:
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
 def free_port() -> int:
+    """A port no server listens on, outside the ephemeral range. A port the kernel picks (bind to 0)
+    is an ephemeral one: a service that binds it a second later can find it taken by one of the many
+    outgoing connections other services open meanwhile (a Kafka client reconnecting opens thousands)."""
+    ephemeral = _ephemeral()
+    for port in random.sample(SERVICE_PORTS, len(SERVICE_PORTS)):
+        if port in _HANDED_OUT or port in ephemeral:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    return _any_free_port()  # a machine whose ephemeral range covers them all
+
+
+def _any_free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
