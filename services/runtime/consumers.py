@@ -7,10 +7,11 @@ publish fails, the message is nacked, which rewinds the partition, so nothing is
 An outage is waited out between polls, not inside one long handler call: the guard waits one capped
 backoff and raises `OutageNotOver`; here that becomes FastStream's `NackMessage`, whose nack seeks
 every partition of the record (or batch) back to its earliest record, and aiokafka drops what it had
-buffered for them. The next poll fetches the same records again. The handler therefore never runs
-longer than the handler's own timeout plus one backoff, far below `max_poll_interval_ms`, and the
-consumer keeps its group membership however long the outage lasts. (Pausing the partition would do
-the same, but would need a timer to resume it outside the handler; the rewind needs nothing.)
+buffered for them. The next poll fetches the same records again. A delivery therefore never takes
+longer than the handler's timeout (`RetryPolicy.handler_timeout_s`) plus one backoff, below
+`max_poll_interval_ms`, and the consumer keeps its group membership however long the outage lasts.
+(Pausing the partition would do the same, but would need a timer to resume it outside the handler;
+the rewind needs nothing.)
 """
 
 from __future__ import annotations
@@ -87,11 +88,13 @@ def _after_effect(topic: str, group_id: str, description: str, max_poll_interval
 
 
 def _check_fits_poll_interval(policy: RetryPolicy, max_poll_interval_ms: int) -> None:
-    # Half the interval leaves room for the handler's own timeout before the wait.
-    if policy.outage_max_backoff_s * 2 > max_poll_interval_ms / 1000:
+    # One delivery is at most one handler call, cut off at its timeout, then one outage wait.
+    longest_s = policy.handler_timeout_s + policy.outage_max_backoff_s
+    if longest_s >= max_poll_interval_ms / 1000:
         raise ValueError(
-            f"outage backoff cap {policy.outage_max_backoff_s}s is too long for max_poll_interval_ms="
-            f"{max_poll_interval_ms}: lower JAUAP_OUTAGE_MAX_BACKOFF_S below half of it"
+            f"handler timeout {policy.handler_timeout_s}s plus outage backoff cap "
+            f"{policy.outage_max_backoff_s}s is too long for max_poll_interval_ms={max_poll_interval_ms}: "
+            "lower JAUAP_HANDLER_TIMEOUT_S or JAUAP_OUTAGE_MAX_BACKOFF_S"
         )
 
 

@@ -13,6 +13,11 @@ A consumer meets three kinds of failure, and treating them alike loses messages:
   reports itself not ready until the first success (`outages.Outages`).
 - Anything else is a bug or an unknown state: a few tries with backoff, then the DLQ, so one bad
   message never blocks its partition.
+- A handler that does not finish within `handler_timeout_s` is cut off and counted as an outage
+  (`HandlerTimedOut`), with where it was waiting in the log: something it awaits will never answer
+  (a publish the broker never acknowledges, a connection nobody closes), and without a bound the
+  consumer would stop there for good while its service looks healthy. Handlers are written to be cut
+  anywhere (a crash can cut them too), so the retry neither loses nor doubles anything.
 
 A dead letter whose DLQ publish fails is not committed either; if the broker is down, that is waited
 out like any other outage.
@@ -32,8 +37,9 @@ from typing import Generic, Literal, Protocol, TypeVar, get_args
 from prometheus_client import Counter
 from pydantic import BaseModel, ValidationError
 
-from .errors import is_refusal, outage_dependency
+from .errors import Outage, is_refusal, outage_dependency
 from .outages import Outages, declare_outage_metrics
+from .task_stacks import awaiting
 
 log = logging.getLogger("jauap.dlq")
 
@@ -77,6 +83,8 @@ class RetryPolicy:
     outage_max_backoff_s: float = 30.0
     # Bug retries of a whole batch, one record at a time, could otherwise sleep past max_poll_interval.
     sleep_budget_s: float = 60.0
+    # Longest one handler call may take; with the outage backoff cap, under max_poll_interval_ms.
+    handler_timeout_s: float = 120.0
 
     def backoff(self, failed_attempt: int) -> float:
         return _capped(self.first_backoff_s, failed_attempt, self.max_backoff_s)
@@ -91,6 +99,34 @@ def _capped(first: float, failed_attempt: int, cap: float) -> float:
 
 Publish = Callable[[str, bytes, bytes | None, dict[str, str]], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class HandlerTimedOut(Outage):
+    """The handler did not finish in time and was cut off; `waiting_at` is where it was stuck."""
+
+    dependency = "timeout"
+
+    def __init__(self, timeout_s: float, waiting_at: list[str]) -> None:
+        where = waiting_at[-1] if waiting_at else "unknown"
+        super().__init__(f"the handler ran {timeout_s:g}s without finishing; it was waiting at {where}")
+        self.waiting_at = waiting_at
+
+
+async def within(timeout_s: float, call: Callable[[], Awaitable[None]]) -> None:
+    """`call()`, cut off after `timeout_s` with `HandlerTimedOut` naming where it waited. The call runs
+    as a task of its own so its stack can still be read when the time is up."""
+    work = asyncio.ensure_future(call())
+    try:
+        done, _ = await asyncio.wait({work}, timeout=timeout_s)
+    except asyncio.CancelledError:
+        work.cancel()
+        raise
+    if done:
+        return work.result()
+    waiting_at = awaiting(work.get_coro())
+    work.cancel()
+    await asyncio.gather(work, return_exceptions=True)
+    raise HandlerTimedOut(timeout_s, waiting_at)
 
 
 class OutageNotOver(Exception):
@@ -213,7 +249,7 @@ class Guard(Generic[E]):
         self, parsed: list[tuple[Record, E]], handle_batch: Callable[[list[E]], Awaitable[None]]
     ) -> int:
         try:
-            await handle_batch([event for _, event in parsed])
+            await within(self.policy.handler_timeout_s, _bind(handle_batch, [event for _, event in parsed]))
         except Exception as exc:
             if not is_refusal(exc) and (dependency := outage_dependency(exc)) is not None:
                 await self._wait_out(parsed[0][0], dependency, exc)
@@ -232,7 +268,7 @@ class Guard(Generic[E]):
     ) -> bool:
         for attempt in range(1, self.policy.attempts + 1):
             try:
-                await call()
+                await within(self.policy.handler_timeout_s, call)
             except Exception as exc:
                 if is_refusal(exc):
                     await self._dead_letter(record, exc, attempts=attempt, reason="refused")
@@ -273,6 +309,7 @@ class Guard(Generic[E]):
                 "offset": record.offset,
                 "retry_in_s": wait_s,
                 "error": f"{type(error).__name__}: {error}"[:500],
+                **_stuck(error),
             },
         )
         await self.sleep(wait_s)
@@ -283,6 +320,11 @@ class Guard(Generic[E]):
             log.info("dependency back; consuming again", extra={"consumer": self.name})
         self._outage_streak = 0
         self.outages.recovered(self.name)
+
+
+def _stuck(error: BaseException) -> dict[str, list[str]]:
+    """Where a handler cut off for taking too long was waiting, for the log."""
+    return {"waiting_at": error.waiting_at} if isinstance(error, HandlerTimedOut) else {}
 
 
 def _bind(

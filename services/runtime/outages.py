@@ -21,8 +21,9 @@ OUTAGE_RETRIES = Counter(
 WAITING_OUT = Gauge(
     "jauap_consumers_waiting_out_outage", "Consumers currently waiting out an outage.", ["dependency"]
 )
-# What `errors.outage_dependency` names besides a channel (the responder declares its channels).
-DEPENDENCIES = ("store", "kafka", "network")
+# What `errors.outage_dependency` names besides a channel (the responder declares its channels);
+# "timeout" is a handler cut off for taking too long (deadletter.HandlerTimedOut).
+DEPENDENCIES = ("store", "kafka", "network", "timeout")
 
 
 def declare_outage_metrics(topic: str, dependencies: tuple[str, ...] = DEPENDENCIES) -> None:

@@ -70,6 +70,7 @@ class Runtime:
             first_backoff_s=settings.retry_backoff_s,
             outage_first_backoff_s=settings.outage_backoff_s,
             outage_max_backoff_s=settings.outage_max_backoff_s,
+            handler_timeout_s=settings.handler_timeout_s,
         )
 
     def _measure_lag(self, purpose: str, topic: str) -> None:

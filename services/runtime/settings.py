@@ -52,6 +52,13 @@ class ServiceSettings(BaseSettings):
         description="Longest wait between retries during an outage; an outage is retried for as long as "
         "it lasts. At most 120 s, so a consumer polls well within Kafka's max_poll_interval_ms (300 s).",
     )
+    handler_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        le=170,
+        description="Longest one handler call may take before it is cut off and its message retried "
+        "like an outage; with JAUAP_OUTAGE_MAX_BACKOFF_S, below Kafka's max_poll_interval_ms (300 s).",
+    )
 
     lag_interval_s: float = Field(
         default=15.0, gt=0, description="How often the service measures its consumer groups' lag."

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from services.runtime.consumers import subscribe, subscribe_batches
 from services.runtime.deadletter import RetryPolicy
 from services.runtime.topics import ensure_topics
-from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually
+from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually, read_whole_topic
 
 
 class Job(BaseModel):
@@ -112,3 +112,28 @@ async def test_batches_are_handled_in_bulk() -> None:
         await asyncio.gather(*(broker.publish(f'{{"n": {i}}}'.encode(), topic) for i in range(300)))
         await eventually(lambda: sum(sizes) == 300)
     assert max(sizes) > 1
+
+
+async def test_a_handler_stuck_for_ever_is_cut_off_and_its_message_and_the_next_are_handled() -> None:
+    topic = await _fresh_topic()
+    handled: list[int] = []
+    never = asyncio.Event()
+    stuck_once = {1}
+
+    async def handle(job: Job) -> None:
+        if job.n in stuck_once:
+            stuck_once.discard(job.n)
+            await never.wait()  # an acknowledgement that never comes
+        handled.append(job.n)
+
+    broker = KafkaBroker(BOOTSTRAP)
+    subscribe(
+        broker, topic=topic, group_id=f"g-{topic}", model=Job, handle=handle, description="test",
+        policy=RetryPolicy(3, 0.01, outage_first_backoff_s=0.05, handler_timeout_s=0.5),
+    )  # fmt: skip
+    async with broker:
+        await broker.start()
+        for n in (1, 2):
+            await broker.publish(f'{{"n": {n}}}'.encode(), topic, key=b"same-partition")
+        await eventually(lambda: handled == [1, 2])
+    assert await read_whole_topic(BOOTSTRAP, f"{topic}.dlq") == []

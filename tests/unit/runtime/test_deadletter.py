@@ -3,6 +3,9 @@ DLQ), with a fake publisher and a fake clock."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import pytest
 from aiokafka.errors import KafkaTimeoutError
 from prometheus_client import REGISTRY
@@ -219,6 +222,40 @@ async def test_an_outage_is_waited_out_for_as_long_as_it_lasts_and_never_dead_le
     with pytest.raises(OutageNotOver):  # a new outage starts again from the first backoff
         await guard.one(record(b'{"n": 2}'), store_down)
     assert sleep.waits[-1] == 1.0
+
+
+async def test_a_handler_that_never_finishes_is_cut_off_and_its_message_kept_for_a_retry(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    guard, dlq, _ = make_guard(handler_timeout_s=0.05)
+    never = asyncio.Event()
+    calls: list[int] = []
+
+    async def awaits_an_acknowledgement_that_never_comes(p: Ping) -> None:
+        calls.append(p.n)
+        if len(calls) == 1:
+            await never.wait()
+
+    with caplog.at_level(logging.WARNING, logger="jauap.dlq"), pytest.raises(OutageNotOver, match="timeout"):
+        await guard.one(record(b'{"n": 1}'), awaits_an_acknowledgement_that_never_comes)
+    assert dlq.sent == [] and guard.outages.down() == {"timeout": False}
+    [line] = [r for r in caplog.records if r.getMessage().startswith("dependency unavailable")]
+    assert any("awaits_an_acknowledgement_that_never_comes" in frame for frame in line.waiting_at)  # type: ignore[attr-defined]
+    assert "HandlerTimedOut" in guard.outages.details()["t.v1:g"]
+
+    assert await guard.one(record(b'{"n": 1}'), awaits_an_acknowledgement_that_never_comes)
+    assert calls == [1, 1] and guard.outages.down() == {}
+
+
+async def test_a_batch_that_never_finishes_is_cut_off_and_rewound_whole() -> None:
+    guard, dlq, _ = make_guard(handler_timeout_s=0.05)
+
+    async def stuck(items: list[Ping]) -> None:
+        await asyncio.Event().wait()
+
+    with pytest.raises(OutageNotOver):
+        await guard.batch([record(b'{"n": 1}'), record(b'{"n": 2}', offset=1)], stuck)
+    assert dlq.sent == []
 
 
 async def test_an_outage_names_its_dependency() -> None:
