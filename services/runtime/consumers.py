@@ -36,6 +36,7 @@ from .deadletter import (
     declare_topic_metrics,
 )
 from .outages import Outages
+from .stalls import Deliveries
 from .tracing import consuming, trace_of_headers
 
 E = TypeVar("E", bound=BaseModel)
@@ -122,23 +123,31 @@ def subscribe(
     outages: Outages | None = None,
     max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
     dead_letters: DeadLetterSink | None = None,
-) -> None:
-    """`dead_letters`: where records that fail for good go, `<topic>.dlq` by default."""
+    deliveries: Deliveries | None = None,
+) -> Any:
+    """`dead_letters`: where records that fail for good go, `<topic>.dlq` by default; `deliveries`:
+    where each delivery is noted, for the stall watch (stalls.py). Returns the FastStream subscriber."""
     _check_fits_poll_interval(policy, max_poll_interval_ms)
     declare_topic_metrics(topic)
     guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}", dead_letters)
+    noted = deliveries or Deliveries()
 
     async def consume(message: Any = Context("message")) -> None:
         record = to_record(message.raw_message)
+        noted.started(group_id)
         try:
             # The whole guard in the event's trace: its retry and dead-letter log lines carry it too.
             with consuming(f"consume {topic}", trace_of_headers(record.headers)):
                 await guard.one(record, handle)
         except OutageNotOver as exc:
             raise NackMessage() from exc
+        finally:
+            noted.finished(group_id)
 
     consume.__doc__ = description
-    broker.subscriber(topic, **_after_effect(topic, group_id, description, max_poll_interval_ms))(consume)
+    subscriber = broker.subscriber(topic, **_after_effect(topic, group_id, description, max_poll_interval_ms))
+    subscriber(consume)
+    return subscriber
 
 
 def subscribe_batches(
@@ -154,22 +163,31 @@ def subscribe_batches(
     outages: Outages | None = None,
     max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
     dead_letters: DeadLetterSink | None = None,
-) -> None:
-    """`dead_letters`: where records that fail for good go, `<topic>.dlq` by default."""
+    deliveries: Deliveries | None = None,
+) -> Any:
+    """Like `subscribe`, a batch of records at a time. Returns the FastStream subscriber."""
     _check_fits_poll_interval(policy, max_poll_interval_ms)
     declare_topic_metrics(topic)
     guard = _guard(broker, model, policy, outages, f"{topic}:{group_id}", dead_letters)
+    noted = deliveries or Deliveries()
 
     async def consume(message: Any = Context("message")) -> None:
         raw = message.raw_message
         records = raw if isinstance(raw, tuple) else (raw,)
+        if not records:
+            return
+        noted.started(group_id)
         try:
             await guard.batch([to_record(r) for r in records], handle_batch)
         except OutageNotOver as exc:
             raise NackMessage() from exc
+        finally:
+            noted.finished(group_id)
 
     consume.__doc__ = description
-    broker.subscriber(
+    subscriber = broker.subscriber(
         topic, batch=True, max_records=max_records, batch_timeout_ms=IDLE_POLL_MS,
         **_after_effect(topic, group_id, description, max_poll_interval_ms),
-    )(consume)  # fmt: skip
+    )  # fmt: skip
+    subscriber(consume)
+    return subscriber

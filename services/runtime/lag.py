@@ -23,6 +23,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import Counter, Gauge
 
+from .stalls import Waiting
+
 log = logging.getLogger("jauap.lag")
 
 LAG_MESSAGES = Gauge(
@@ -117,23 +119,36 @@ class LagCollector:
         self,
         subscriptions: Sequence[Subscription],
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.subscriptions = list(dict.fromkeys(subscriptions))
         self.clock_ms = clock_ms
+        self.monotonic = monotonic
+        # The last measurement of each consuming group, for the stall watch (stalls.py).
+        self.waiting: dict[str, Waiting] = {}
+        self._answering_since: dict[Subscription, float] = {}
         for s in self.subscriptions:  # every series exists from the start, at 0
             self._set(s, Lag(0, 0.0))
             LAG_ERRORS.labels(s.group, s.topic)
 
     async def collect_once(self, offsets: Offsets) -> None:
         for s in self.subscriptions:
+            started = self.monotonic()
             try:
                 lag = await measure(offsets, s, self.clock_ms())
             except Exception as error:
                 LAG_ERRORS.labels(s.group, s.topic).inc()
+                self._answering_since.pop(s, None)
                 log.warning("could not measure consumer lag", extra={"group": s.group, "topic": s.topic,
                                                                      "error": repr(error)[:300]})  # fmt: skip
                 continue
             self._set(s, lag)
+            since = self._answering_since.setdefault(s, started)
+            if not s.dead_letters:
+                self.waiting[s.group] = Waiting(lag.messages, started, since)
+
+    def lost_the_broker(self) -> None:
+        self._answering_since.clear()
 
     @staticmethod
     def _set(s: Subscription, lag: Lag) -> None:
@@ -203,12 +218,11 @@ class KafkaOffsets:
         return int(records[0].timestamp) if records else None
 
 
-async def run_lag_collector(bootstrap: str, client_id: str, subscriptions: Sequence[Subscription],
+async def run_lag_collector(bootstrap: str, client_id: str, collector: LagCollector,
                             every_s: float) -> None:  # fmt: skip
     """Measure every `every_s` seconds until cancelled; reconnect after a broker failure."""
-    if not subscriptions:
+    if not collector.subscriptions:
         return
-    collector = LagCollector(subscriptions)
     while True:
         try:
             async with KafkaOffsets(bootstrap, client_id) as offsets:
@@ -219,4 +233,5 @@ async def run_lag_collector(bootstrap: str, client_id: str, subscriptions: Seque
             raise
         except Exception:
             log.warning("lag collector lost the broker; retrying", exc_info=True)
+            collector.lost_the_broker()
             await asyncio.sleep(every_s)

@@ -30,13 +30,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas import Event, dlq_topic
 
-from . import consumers, task_stacks
+from . import consumers, stalls, task_stacks
 from .broker import make_broker
 from .dead_letter_topic import replay_group
 from .deadletter import DeadLetterSink, RetryPolicy
 from .http import ops_router
 from .invalid_requests import invalid_request_response
-from .lag import Subscription, run_lag_collector
+from .lag import LagCollector, Subscription, run_lag_collector
 from .logs import configure_logging
 from .outages import Outages
 from .settings import ServiceSettings
@@ -55,6 +55,8 @@ class Runtime:
     state: dict[str, Any] = field(default_factory=dict)
     outages: Outages = field(default_factory=Outages)
     subscriptions: list[Subscription] = field(default_factory=list)  # whose lag the service exports
+    deliveries: stalls.Deliveries = field(default_factory=stalls.Deliveries)
+    subscribers: dict[str, Any] = field(default_factory=dict)  # consumer group → FastStream subscriber
 
     @property
     def db(self) -> AsyncDatabase[Document]:
@@ -97,10 +99,13 @@ class Runtime:
         `outages`: where it reports what it waits out, the service's own (its readiness) by default;
         `dead_letters`: where what fails for good goes, `<topic>.dlq` by default."""
         self._measure_lag(purpose, event.TOPIC)
-        consumers.subscribe(
-            self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
+        group = self.settings.consumer_group(purpose)
+        self.deliveries.watch(group)
+        self.subscribers[group] = consumers.subscribe(
+            self.broker, topic=event.TOPIC, group_id=group, model=event,
             handle=handle, policy=self.retry_policy, description=description,
             outages=self.outages if outages is None else outages, dead_letters=dead_letters,
+            deliveries=self.deliveries,
         )  # fmt: skip
 
     def subscribe_batches(
@@ -116,11 +121,13 @@ class Runtime:
     ) -> None:
         """Like `subscribe`, a batch of records at a time (one call, one offset commit per batch)."""
         self._measure_lag(purpose, event.TOPIC)
-        consumers.subscribe_batches(
-            self.broker, topic=event.TOPIC, group_id=self.settings.consumer_group(purpose), model=event,
+        group = self.settings.consumer_group(purpose)
+        self.deliveries.watch(group)
+        self.subscribers[group] = consumers.subscribe_batches(
+            self.broker, topic=event.TOPIC, group_id=group, model=event,
             handle_batch=handle_batch, policy=self.retry_policy, description=description,
             max_records=max_records, outages=self.outages if outages is None else outages,
-            dead_letters=dead_letters,
+            dead_letters=dead_letters, deliveries=self.deliveries,
         )  # fmt: skip
 
 
@@ -161,8 +168,10 @@ def build_service(
             if before_broker_stop is not None:
                 # What still publishes (intake's pollers) stops while the broker can take the rest.
                 opened.push_async_callback(_quietly, log, "before_broker_stop", before_broker_stop, runtime)
-            opened.push_async_callback(_quietly, log, "lag collector", _stop_lag_collector, runtime)
-            runtime.state["lag"] = asyncio.create_task(_lag_collector(runtime))
+            opened.push_async_callback(_quietly, log, "lag collector", _stop_background, runtime)
+            collector = LagCollector(runtime.subscriptions)
+            runtime.state["lag"] = asyncio.create_task(_lag_collector(runtime, collector))
+            runtime.state["stalls"] = asyncio.create_task(_stall_watch(runtime, collector))
             log.info("service started", extra={"port": settings.port})
             yield
         log.info("service stopped")
@@ -183,18 +192,25 @@ def build_service(
     return app
 
 
-async def _lag_collector(runtime: Runtime) -> None:
+async def _lag_collector(runtime: Runtime, collector: LagCollector) -> None:
     settings = runtime.settings
-    await run_lag_collector(settings.kafka_bootstrap, f"{settings.service_name}-lag", runtime.subscriptions,
+    await run_lag_collector(settings.kafka_bootstrap, f"{settings.service_name}-lag", collector,
                             settings.lag_interval_s)  # fmt: skip
 
 
-async def _stop_lag_collector(runtime: Runtime) -> None:
-    task = runtime.state.pop("lag", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+async def _stall_watch(runtime: Runtime, collector: LagCollector) -> None:
+    settings = runtime.settings
+    await stalls.watch(runtime.deliveries, lambda: collector.waiting, runtime.subscribers,
+                       settings.stall_after_s, settings.lag_interval_s)  # fmt: skip
+
+
+async def _stop_background(runtime: Runtime) -> None:
+    for name in ("stalls", "lag"):
+        task = runtime.state.pop(name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def _stop_broker(runtime: Runtime) -> None:

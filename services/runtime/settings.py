@@ -63,6 +63,12 @@ class ServiceSettings(BaseSettings):
     lag_interval_s: float = Field(
         default=15.0, gt=0, description="How often the service measures its consumer groups' lag."
     )
+    stall_after_s: float = Field(
+        default=120.0,
+        ge=10,
+        description="A consumer that has received nothing for this long while records wait for it, and "
+        "the broker answered all along, is restarted (its task stacks are logged first).",
+    )
 
     def consumer_group(self, purpose: str) -> str:
         """The consumer group of one of this service's subscriptions, e.g. `jauap.desk.cases`."""

@@ -8,8 +8,11 @@ import uuid
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
 
+from services.runtime import stalls
 from services.runtime.consumers import subscribe, subscribe_batches
 from services.runtime.deadletter import RetryPolicy
+from services.runtime.lag import LagCollector, Subscription, run_lag_collector
+from services.runtime.stalls import Deliveries
 from services.runtime.topics import ensure_topics
 from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually, read_whole_topic
 
@@ -137,3 +140,44 @@ async def test_a_handler_stuck_for_ever_is_cut_off_and_its_message_and_the_next_
             await broker.publish(f'{{"n": {n}}}'.encode(), topic, key=b"same-partition")
         await eventually(lambda: handled == [1, 2])
     assert await read_whole_topic(BOOTSTRAP, f"{topic}.dlq") == []
+
+
+async def test_a_consumer_handed_nothing_while_records_wait_is_restarted_and_catches_up() -> None:
+    topic = await _fresh_topic()
+    group = f"g-{topic}"
+    handled: list[int] = []
+
+    async def handle(job: Job) -> None:
+        handled.append(job.n)
+
+    broker = KafkaBroker(BOOTSTRAP)
+    deliveries = Deliveries()
+    deliveries.watch(group)
+    subscriber = subscribe(
+        broker, topic=topic, group_id=group, model=Job, handle=handle, policy=RetryPolicy(3, 0.01),
+        description="test", deliveries=deliveries,
+    )  # fmt: skip
+    collector = LagCollector([Subscription(group, topic)])
+    async with broker:
+        await broker.start()
+        await broker.publish(b'{"n": 1}', topic)
+        await eventually(lambda: handled == [1])
+        stuck = subscriber.consumer
+        # Connected, in its group, and handing out nothing: what a consumer did after a partition.
+        stuck.pause(*stuck.assignment())
+        await broker.publish(b'{"n": 2}', topic)
+        background = [
+            asyncio.create_task(run_lag_collector(BOOTSTRAP, "test-lag", collector, every_s=0.5)),
+            asyncio.create_task(
+                stalls.watch(
+                    deliveries, lambda: collector.waiting, {group: subscriber}, stall_after_s=3, every_s=0.5
+                )
+            ),
+        ]
+        try:
+            await eventually(lambda: handled == [1, 2], timeout_s=60)
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+        assert subscriber.consumer is not stuck

@@ -1,0 +1,133 @@
+"""A consumer that stops receiving while records wait for it is restarted, with its stacks logged.
+
+After a broker restart or a network partition, a Kafka consumer can come back connected, in its
+group and answering every health check, yet never be handed another record: the service looks
+healthy while a topic fills up behind it (twice in the fault tier, once per thousand-odd runs).
+The lag collector already measures, from the broker, how many records wait for each group; a
+consumer of a group with records waiting that has received nothing for `stall_after_s`, while the
+broker answered throughout and no handler of it was running, is stalled. It is restarted: the
+subscriber stops (its records are not committed, so nothing is lost) and starts again with a new
+client, which joins the group and resumes at the last commit. Every task's stack is logged first, so
+the cause can be found (services/runtime/task_stacks.py).
+
+A consumer waiting out an outage is never judged: its handler is running (the outage wait is inside
+the delivery), or the broker is not answering. A group that only failed to commit its last records
+looks stalled too; its restart delivers them again, and the handlers are idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from prometheus_client import Counter
+
+from .task_stacks import log_task_stacks
+
+log = logging.getLogger("jauap.stalls")
+
+CONSUMER_RESTARTS = Counter(
+    "jauap_consumer_restarts_total",
+    "Consumers restarted because records waited for them and none arrived (see the log for stacks).",
+    ["group"],
+)
+STOP_TIMEOUT_S = 30.0
+
+
+@dataclass
+class _Consumer:
+    last_delivery: float
+    busy: int = 0
+
+
+@dataclass
+class Deliveries:
+    """When each group's consumer last received a delivery, and how many it is handling now."""
+
+    clock: Callable[[], float] = time.monotonic
+    groups: dict[str, _Consumer] = field(default_factory=dict)
+
+    def watch(self, group: str) -> None:
+        self.groups.setdefault(group, _Consumer(self.clock()))
+
+    def started(self, group: str) -> None:
+        consumer = self.groups.setdefault(group, _Consumer(self.clock()))
+        consumer.busy += 1
+        consumer.last_delivery = self.clock()
+
+    def finished(self, group: str) -> None:
+        consumer = self.groups[group]
+        consumer.busy -= 1
+        consumer.last_delivery = self.clock()
+
+    def restarted(self, group: str) -> None:
+        """A restarted consumer gets the full time again to receive its first delivery."""
+        self.groups[group] = _Consumer(self.clock())
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The lag collector's last word on a group: records waiting, measured at `measured_at`
+    (monotonic), with every measurement since `answering_since` a success."""
+
+    messages: int
+    measured_at: float
+    answering_since: float
+
+
+def stalled(deliveries: Deliveries, waiting: Mapping[str, Waiting], stall_after_s: float) -> list[str]:
+    """Groups whose consumer has received nothing for `stall_after_s` while records waited for it."""
+    now = deliveries.clock()
+    found = []
+    for group, consumer in deliveries.groups.items():
+        lag = waiting.get(group)
+        if lag is None or consumer.busy or lag.messages == 0 or lag.measured_at <= consumer.last_delivery:
+            continue
+        quiet_since = max(consumer.last_delivery, lag.answering_since)
+        if now - quiet_since >= stall_after_s:
+            found.append(group)
+    return found
+
+
+class Restartable(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def restart(group: str, subscriber: Restartable, deliveries: Deliveries) -> None:
+    log.error(
+        "consumer received nothing while records waited for it; restarting it",
+        extra={"group": group, "stacks": "logged next, as 'task stack' lines: where it was stuck"},
+    )
+    log_task_stacks()
+    CONSUMER_RESTARTS.labels(group).inc()
+    try:
+        await asyncio.wait_for(subscriber.stop(), STOP_TIMEOUT_S)
+    except Exception as exc:  # a wedged client may not close: a new one replaces it anyway
+        log.warning("stalled consumer did not stop cleanly", extra={"group": group, "error": repr(exc)[:300]})
+    deliveries.restarted(group)
+    await subscriber.start()
+    log.info("stalled consumer restarted", extra={"group": group})
+
+
+async def watch(
+    deliveries: Deliveries,
+    waiting: Callable[[], Mapping[str, Waiting]],
+    subscribers: Mapping[str, Restartable],
+    stall_after_s: float,
+    every_s: float,
+) -> None:
+    """Check every `every_s` seconds until cancelled; a restart that fails is tried at the next stall."""
+    while True:
+        await asyncio.sleep(every_s)
+        for group in stalled(deliveries, waiting(), stall_after_s):
+            try:
+                await restart(group, subscribers[group], deliveries)
+            except Exception as exc:
+                log.warning("stalled consumer could not start again yet",
+                            extra={"group": group, "error": repr(exc)[:300]})  # fmt: skip
