@@ -79,6 +79,7 @@ class PartitionOffsets:
 class Lag:
     messages: int
     seconds: float
+    partitions: frozenset[int] = frozenset()  # those with records waiting
 
 
 class Offsets(Protocol):
@@ -94,10 +95,11 @@ class Offsets(Protocol):
 def lag_of(partitions: Sequence[PartitionOffsets], oldest_ms: Sequence[int], now_ms: int) -> Lag:
     """Messages summed over the partitions; seconds from the oldest unconsumed record's timestamp."""
     messages = sum(p.unconsumed for p in partitions)
+    waiting = frozenset(p.partition for p in partitions if p.unconsumed)
     if messages == 0 or not oldest_ms:
-        return Lag(messages, 0.0)
+        return Lag(messages, 0.0, waiting)
     # A producer's clock a little ahead of ours must not make the lag negative.
-    return Lag(messages, max((now_ms - min(oldest_ms)) / 1000.0, 0.0))
+    return Lag(messages, max((now_ms - min(oldest_ms)) / 1000.0, 0.0), waiting)
 
 
 async def measure(offsets: Offsets, subscription: Subscription, now_ms: int) -> Lag:
@@ -145,7 +147,7 @@ class LagCollector:
             self._set(s, lag)
             since = self._answering_since.setdefault(s, started)
             if not s.dead_letters:
-                self.waiting[s.group] = Waiting(lag.messages, started, since)
+                self.waiting[s.group] = Waiting(lag.messages, started, since, lag.partitions)
 
     def lost_the_broker(self) -> None:
         self._answering_since.clear()

@@ -77,15 +77,28 @@ class Waiting:
     messages: int
     measured_at: float
     answering_since: float
+    partitions: frozenset[int] = frozenset()  # those with records waiting
 
 
-def stalled(deliveries: Deliveries, waiting: Mapping[str, Waiting], stall_after_s: float) -> list[str]:
-    """Groups whose consumer has received nothing for `stall_after_s` while records waited for it."""
+def stalled(
+    deliveries: Deliveries,
+    waiting: Mapping[str, Waiting],
+    stall_after_s: float,
+    assigned: Mapping[str, frozenset[int]] | None = None,
+) -> list[str]:
+    """Groups whose consumer has received nothing for `stall_after_s` while records waited for it.
+    `assigned`: the partitions each consumer holds; records waiting only on partitions another
+    replica holds are that replica's. A consumer holding none is judged by the whole group: alone,
+    it is stuck outside its group; beside more replicas than partitions, it is a spare, and its
+    restart only moves partitions (keep replicas at most the topics' partitions, 6)."""
     now = deliveries.clock()
     found = []
     for group, consumer in deliveries.groups.items():
         lag = waiting.get(group)
         if lag is None or consumer.busy or lag.messages == 0 or lag.measured_at <= consumer.last_delivery:
+            continue
+        held = (assigned or {}).get(group, frozenset())
+        if held and lag.partitions and not held & lag.partitions:
             continue
         quiet_since = max(consumer.last_delivery, lag.answering_since)
         if now - quiet_since >= stall_after_s:
@@ -115,6 +128,13 @@ async def restart(group: str, subscriber: Restartable, deliveries: Deliveries) -
     log.info("stalled consumer restarted", extra={"group": group})
 
 
+def _assignment(subscriber: Restartable) -> frozenset[int]:
+    consumer = getattr(subscriber, "consumer", None)
+    if consumer is None:
+        return frozenset()
+    return frozenset(tp.partition for tp in consumer.assignment())
+
+
 async def watch(
     deliveries: Deliveries,
     waiting: Callable[[], Mapping[str, Waiting]],
@@ -125,7 +145,8 @@ async def watch(
     """Check every `every_s` seconds until cancelled; a restart that fails is tried at the next stall."""
     while True:
         await asyncio.sleep(every_s)
-        for group in stalled(deliveries, waiting(), stall_after_s):
+        assigned = {group: _assignment(subscriber) for group, subscriber in subscribers.items()}
+        for group in stalled(deliveries, waiting(), stall_after_s, assigned):
             try:
                 await restart(group, subscribers[group], deliveries)
             except Exception as exc:

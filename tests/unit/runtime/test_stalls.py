@@ -29,7 +29,8 @@ def test_records_waiting_and_nothing_received_for_the_whole_time_is_a_stall() ->
     deliveries.started("g")
     deliveries.finished("g")
     clock.now += 200
-    assert stalled(deliveries, {"g": Waiting(5, clock.now - 1, answering_since=0)}, stall_after_s=120) == ["g"]
+    waiting = {"g": Waiting(5, clock.now - 1, answering_since=0)}
+    assert stalled(deliveries, waiting, stall_after_s=120) == ["g"]
 
 
 @pytest.mark.parametrize(
@@ -77,3 +78,12 @@ async def test_a_restart_logs_the_stacks_stops_starts_and_gives_the_consumer_its
     assert subscriber.calls == ["stop", "start"]
     assert any(r.getMessage() == "task stacks logged" for r in caplog.records)
     assert stalled(deliveries, {"g": Waiting(5, clock.now + 1, 0)}, stall_after_s=120) == []
+
+
+def test_records_waiting_only_on_another_replicas_partitions_are_that_replicas() -> None:
+    deliveries, clock = _deliveries()
+    clock.now += 500
+    waiting = {"g": Waiting(5, clock.now - 1, 0, partitions=frozenset({3, 4}))}
+    assert stalled(deliveries, waiting, 120, assigned={"g": frozenset({0, 1, 2})}) == []
+    assert stalled(deliveries, waiting, 120, assigned={"g": frozenset({2, 3})}) == ["g"]
+    assert stalled(deliveries, waiting, 120, assigned={"g": frozenset()}) == ["g"]  # outside its group
