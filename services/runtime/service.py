@@ -230,6 +230,14 @@ async def _quietly(log: logging.Logger, what: str, close: Hook, runtime: Runtime
         log.exception("shutdown step failed", extra={"step": what})
 
 
+# Not uvloop, though it serves HTTP faster: writing to a connection the peer has closed raises
+# RuntimeError under uvloop where asyncio's loop raises nothing, and aiokafka catches only OSError
+# there (its issue 1038). After a connection reset the uncaught error killed a consumer's fetch task
+# for good: the service stayed ready and never consumed again (the fault tier's network scenario,
+# about one run in ten), and a producer's sender task or a group coordinator can die the same way.
+EVENT_LOOP = "asyncio"
+
+
 def serve(app: FastAPI, settings: ServiceSettings) -> int:
     """Run the app in the foreground until SIGINT/SIGTERM."""
     uvicorn.run(
@@ -239,6 +247,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> int:
         log_config=None,  # keep our JSON logging
         access_log=False,
         lifespan="on",
+        loop=EVENT_LOOP,
     )
     logging.getLogger(settings.service_name).info("exited")
     return 0

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pymongo.errors import ServerSelectionTimeoutError
 
 from services.runtime.deadletter import DeadLetters, Guard, OutageNotOver, Record, RetryPolicy
-from services.runtime.service import Runtime, build_service
+from services.runtime.service import Runtime, build_service, serve
 from services.runtime.settings import ServiceSettings
 
 
@@ -128,3 +128,14 @@ async def test_readyz_is_503_naming_the_dependency_while_an_outage_is_waited_out
         assert await guard.one(message, store_back)
         back = await http.get("/readyz")
         assert back.status_code == 200 and "waiting_out" not in back.json()
+
+
+def test_services_run_on_asyncios_own_loop_where_a_write_to_a_closed_connection_raises_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under uvloop that write raises RuntimeError, which aiokafka does not catch: a consumer's fetch
+    task died of it after a connection reset, and the consumer never fetched again."""
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: seen.update(options))
+    serve(FastAPI(), ServiceSettings())
+    assert seen["loop"] == "asyncio"
