@@ -14,6 +14,7 @@ still use).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import Any
@@ -52,9 +53,14 @@ def log_task_stacks() -> int:
 
 
 def on_signal(loop: asyncio.AbstractEventLoop, signum: int = signal.SIGUSR1) -> None:
-    """Log the task stacks whenever the process receives `signum`."""
-    loop.add_signal_handler(signum, log_task_stacks)
+    """Log the task stacks whenever the process receives `signum`. Only a loop in the main thread can
+    take signals; an app served from another thread (tests run some so) goes without."""
+    try:
+        loop.add_signal_handler(signum, log_task_stacks)
+    except (RuntimeError, ValueError):
+        log.debug("task stacks on a signal need the main thread; not installed")
 
 
 def off_signal(loop: asyncio.AbstractEventLoop, signum: int = signal.SIGUSR1) -> None:
-    loop.remove_signal_handler(signum)
+    with contextlib.suppress(RuntimeError, ValueError):
+        loop.remove_signal_handler(signum)

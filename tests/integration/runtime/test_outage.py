@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
@@ -30,7 +32,8 @@ from tests.kafka_helpers import BOOTSTRAP, TopicReader, eventually
 MAX_POLL_INTERVAL_MS = 4000
 OUTAGE_S = 10.0
 # Far more than the 3 tries the old guard gave an outage before dead-lettering the message.
-POLICY = RetryPolicy(3, 0.01, outage_first_backoff_s=0.25, outage_max_backoff_s=1.0)
+# The handler bound fits the short poll interval: 2.5 s plus the 1 s backoff cap stay under 4 s.
+POLICY = RetryPolicy(3, 0.01, outage_first_backoff_s=0.25, outage_max_backoff_s=1.0, handler_timeout_s=2.5)
 
 
 class Job(BaseModel):
@@ -160,9 +163,13 @@ async def test_a_refused_message_goes_to_the_dlq_at_once_and_the_next_ones_flow(
     assert elapsed < 5  # no retry backoff (5 tries of 1 s, 2 s, 4 s... would take 15 s)
 
 
-async def test_the_membership_check_sees_a_consumer_that_stops_polling() -> None:
+async def test_the_membership_check_sees_a_consumer_that_stops_polling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Control: a handler that blocks longer than max_poll_interval_ms is evicted and rejoins as a
-    new member, so the checks above would fail if the guard waited outages out in one call."""
+    new member, so the checks above would fail if the guard waited outages out in one call. The
+    wiring refuses such a handler bound now; the control lifts the refusal to show why."""
+    monkeypatch.setattr("services.runtime.consumers._check_fits_poll_interval", lambda *_: None)
     topic = await _fresh_topic()
     group = f"g-{topic}"
     calls: list[int] = []
@@ -174,7 +181,8 @@ async def test_the_membership_check_sees_a_consumer_that_stops_polling() -> None
 
     broker = KafkaBroker(BOOTSTRAP)
     subscribe(
-        broker, topic=topic, group_id=group, model=Job, handle=handle, policy=POLICY,
+        broker, topic=topic, group_id=group, model=Job, handle=handle,
+        policy=replace(POLICY, handler_timeout_s=60.0),
         description="test", max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
     )  # fmt: skip
     async with broker:
