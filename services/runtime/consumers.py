@@ -134,15 +134,12 @@ def subscribe(
 
     async def consume(message: Any = Context("message")) -> None:
         record = to_record(message.raw_message)
-        noted.started(group_id)
         try:
             # The whole guard in the event's trace: its retry and dead-letter log lines carry it too.
-            with consuming(f"consume {topic}", trace_of_headers(record.headers)):
+            with noted.handling(group_id), consuming(f"consume {topic}", trace_of_headers(record.headers)):
                 await guard.one(record, handle)
         except OutageNotOver as exc:
             raise NackMessage() from exc
-        finally:
-            noted.finished(group_id)
 
     consume.__doc__ = description
     subscriber = broker.subscriber(topic, **_after_effect(topic, group_id, description, max_poll_interval_ms))
@@ -174,15 +171,11 @@ def subscribe_batches(
     async def consume(message: Any = Context("message")) -> None:
         raw = message.raw_message
         records = raw if isinstance(raw, tuple) else (raw,)
-        if not records:
-            return
-        noted.started(group_id)
         try:
-            await guard.batch([to_record(r) for r in records], handle_batch)
+            with noted.handling(group_id):
+                await guard.batch([to_record(r) for r in records], handle_batch)
         except OutageNotOver as exc:
             raise NackMessage() from exc
-        finally:
-            noted.finished(group_id)
 
     consume.__doc__ = description
     subscriber = broker.subscriber(

@@ -19,9 +19,10 @@ looks stalled too; its restart delivers them again, and the handlers are idempot
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -55,15 +56,17 @@ class Deliveries:
     def watch(self, group: str) -> None:
         self.groups.setdefault(group, _Consumer(self.clock()))
 
-    def started(self, group: str) -> None:
+    @contextlib.contextmanager
+    def handling(self, group: str) -> Iterator[None]:
+        """Around one delivery: the consumer is busy while it runs, and was handed records now."""
         consumer = self.groups.setdefault(group, _Consumer(self.clock()))
         consumer.busy += 1
         consumer.last_delivery = self.clock()
-
-    def finished(self, group: str) -> None:
-        consumer = self.groups[group]
-        consumer.busy -= 1
-        consumer.last_delivery = self.clock()
+        try:
+            yield
+        finally:
+            consumer.busy -= 1
+            consumer.last_delivery = self.clock()
 
     def restarted(self, group: str) -> None:
         """A restarted consumer gets the full time again to receive its first delivery."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import pytest
@@ -26,8 +27,8 @@ def _deliveries() -> tuple[Deliveries, Clock]:
 
 def test_records_waiting_and_nothing_received_for_the_whole_time_is_a_stall() -> None:
     deliveries, clock = _deliveries()
-    deliveries.started("g")
-    deliveries.finished("g")
+    with deliveries.handling("g"):
+        pass
     clock.now += 200
     waiting = {"g": Waiting(5, clock.now - 1, answering_since=0)}
     assert stalled(deliveries, waiting, stall_after_s=120) == ["g"]
@@ -44,10 +45,11 @@ def test_records_waiting_and_nothing_received_for_the_whole_time_is_a_stall() ->
 )
 def test_a_quiet_consumer_is_not_stalled_when(why: str, waiting: Waiting, busy: bool) -> None:
     deliveries, clock = _deliveries()
-    if busy:
-        deliveries.started("g")
-    clock.now = 300
-    assert stalled(deliveries, {"g": waiting}, stall_after_s=120) == [], why
+    with contextlib.ExitStack() as running:
+        if busy:
+            running.enter_context(deliveries.handling("g"))
+        clock.now = 300
+        assert stalled(deliveries, {"g": waiting}, stall_after_s=120) == [], why
 
 
 def test_a_group_the_collector_has_not_measured_yet_is_not_judged() -> None:
