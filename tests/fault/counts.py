@@ -136,13 +136,18 @@ def _most_answer_ids_per_case(approved: list[dict[str, Any]]) -> int:
 
 
 async def finished(system: System, sent: Sent) -> bool:
-    """Every part posted, every case stored, every answer's case answered. The sandbox is asked
-    first: it is cheap, and the store is read only once everything could be there."""
+    """Every part posted, every case stored with its `case_created` entry, every answer's case
+    answered. The sandbox is asked first: it is cheap, and the store is read only once everything
+    could be there. The entry is awaited on its own: after an outage the cases of a batch can be
+    stored (a timed-out insert the thawed store carried out after all) while the batch's retry, which
+    writes their entries, waits out the outage backoff."""
     if len(await _posted(system, {q.chat_id for q in sent.questions})) < sent.parts:
         return False
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(system.stack.mongo_url)
     try:
-        cases = await client[system.database]["cases"].find({}, {"status": 1}).to_list()
+        db = client[system.database]
+        cases = await db["cases"].find({}, {"status": 1}).to_list()
+        created = await db["audit"].find({"action": "case_created"}, {"case_id": 1}).to_list()
     except PyMongoError:
         return False  # the store is still down (a scenario froze it): look again later
     finally:
@@ -150,7 +155,8 @@ async def finished(system: System, sent: Sent) -> bool:
     ids = {q.question_id for q in sent.questions}
     stored = {c["_id"]: c["status"] for c in cases if c["_id"] in ids}
     answered = sum(1 for case_id in sent.answers if stored.get(case_id) == "answered")
-    return len(stored) == len(ids) and answered == len(sent.answers)
+    audited = ids & {a.get("case_id") for a in created}
+    return len(stored) == len(audited) == len(ids) and answered == len(sent.answers)
 
 
 async def _events(system: System, topic: str, field: str, wanted: set[str]) -> list[dict[str, Any]]:
