@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import ConsoleMessage, Page, Route, expect
 
 from schemas import Channel
 
@@ -109,3 +109,27 @@ def test_the_dashboard_in_each_language_and_for_operators(desk: Desk, login: Cal
 
 def _csp_violation(message: ConsoleMessage) -> bool:
     return "Content Security Policy" in message.text or "Refused to" in message.text
+
+
+def test_answers_given_within_minutes_are_data_not_an_empty_panel(
+    desk: Desk, login: Callable[[str], Page]
+) -> None:
+    # A messenger answered in minutes has a median of about 0 hours: the panel must show it, not say
+    # "nothing in this period". The desk's real response, with the answered channel's times set so.
+    page = login(APPROVER)
+
+    def answered_at_once(route: Route) -> None:
+        body = route.fetch().json()
+        rows = body["first_answer"]
+        rows[0].update(received=3, answered=2, median_hours=0.0, p90_hours=0.0)
+        for other in rows[1:]:
+            other.update(received=0, answered=0, median_hours=None, p90_hours=None)
+        route.fulfill(json=body)
+
+    page.route(re.compile(r"/api/dashboard\?"), answered_at_once)
+    page.goto("/dashboard")
+    expect(page.locator("#dashboard")).to_have_attribute("data-loaded", "true")
+    expect(page.locator("#chart-first_answer")).to_have_attribute("data-drawn", "true")
+    empty_note = page.locator("#chart-first_answer ~ .dash-empty")
+    expect(empty_note).to_have_count(1)
+    expect(empty_note).to_be_hidden()

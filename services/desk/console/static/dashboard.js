@@ -20,13 +20,14 @@ const named = (group, code) => labels[group]?.[code] ?? code;
 const colour = (index) => PALETTE[index % PALETTE.length];
 const shortDay = (iso) => `${iso.slice(8, 10)}.${iso.slice(5, 7)}`;
 
-function draw(panel, config) {
+// `hasData`: where a value of 0 is data (answers given within the hour), the panel says so itself.
+function draw(panel, config, hasData = null) {
   const canvas = document.getElementById(`chart-${panel}`);
   if (!canvas) return;
   charts[panel]?.destroy();
   charts[panel] = new Chart(canvas, config);
   canvas.dataset.drawn = "true";
-  const empty = !config.data.datasets.some((set) => set.data.some((value) => value));
+  const empty = !(hasData ?? config.data.datasets.some((set) => set.data.some((value) => value)));
   canvas.parentElement.querySelector(".dash-empty").hidden = !empty;
 }
 
@@ -68,7 +69,7 @@ function firstAnswer(data) {
     [bars("median_hours", text("median"), 0), bars("p90_hours", text("p90"), 1)], { yTitle: text("hours") });
   config.options.scales.x.stacked = false;
   config.options.scales.y.stacked = false;
-  draw("first_answer", config);
+  draw("first_answer", config, rows.some((r) => r.answered > 0));
 }
 
 function deadlines(data) {
