@@ -55,6 +55,8 @@ class Deliveries:
 
     def watch(self, group: str) -> None:
         self.groups.setdefault(group, _Consumer(self.clock()))
+        # Exported at 0 from the start, so the alert's increase() sees the first restart.
+        CONSUMER_RESTARTS.labels(group)
 
     @contextlib.contextmanager
     def handling(self, group: str) -> Iterator[None]:
@@ -147,9 +149,6 @@ async def watch(
     every_s: float,
 ) -> None:
     """Check every `every_s` seconds until cancelled; a restart that fails is tried at the next stall."""
-    for group in subscribers:
-        # Exported at 0 from the start: increase() and the alert see the first restart.
-        CONSUMER_RESTARTS.labels(group)
     while True:
         await asyncio.sleep(every_s)
         assigned = {group: _assignment(subscriber) for group, subscriber in subscribers.items()}
