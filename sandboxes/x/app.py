@@ -111,7 +111,7 @@ def create_app(
 
     @app.get("/2/dm_events", tags=["x api"])
     async def dm_events(request: Request, state: State) -> JSONResponse:
-        window = _guard(request, state, "dm", user_context=True)
+        window = _guard(request, state, "dm_events", user_context=True)
         events = list(reversed(state.dm_events))
         meta = {"result_count": len(events)}
         body: dict[str, Any] = {"meta": meta} if not events else {"data": events, "meta": meta}
@@ -152,6 +152,8 @@ def _endpoint(path: str) -> str:
         return "mentions"
     if path.endswith("/tweets"):
         return "timeline"
+    if path == "/2/dm_events":
+        return "dm_events"
     return "dm"
 
 

@@ -60,4 +60,9 @@ class SandboxSettings(BaseSettings):
     rate_window_s: int = Field(default=900, ge=1, description="Length of a rate-limit window (X: 15 min).")
     mentions_limit: int = Field(default=180, ge=1, description="Mention polls per window (X: 180).")
     tweets_limit: int = Field(default=100, ge=1, description="Posts per window (X: 100 per user).")
-    dm_limit: int = Field(default=200, ge=1, description="DM calls per window (X: 200).")
+    dm_limit: int = Field(default=200, ge=1, description="DMs sent per window (X: 200 per user).")
+    dm_events_limit: int = Field(
+        default=180,
+        ge=1,
+        description="DM event reads per window, counted apart from sends (a poll every 5 s fits).",
+    )

@@ -124,7 +124,12 @@ class SandboxState:
     # --- rate limits ---------------------------------------------------------------------------------
 
     def window(self, endpoint: str) -> Window:
-        limits = {"mentions": self.settings.mentions_limit, "tweets": self.settings.tweets_limit}
+        # X counts every endpoint apart: reading DM events never uses up the budget for sending them.
+        limits = {
+            "mentions": self.settings.mentions_limit,
+            "tweets": self.settings.tweets_limit,
+            "dm_events": self.settings.dm_events_limit,
+        }
         if endpoint not in self.windows:
             self.windows[endpoint] = Window(limits.get(endpoint, self.settings.dm_limit))
         return self.windows[endpoint]

@@ -88,6 +88,7 @@ def system(stack: StackSettings) -> Iterator[System]:
         "JAUAP_X_API_BASE": f"http://127.0.0.1:{ports['sandbox-x']}",
         "JAUAP_X_POLL_INTERVAL_S": "0.5",
         "JAUAP_X_SANDBOX_MENTIONS_LIMIT": "100000",
+        "JAUAP_X_SANDBOX_DM_EVENTS_LIMIT": "100000",
         "JAUAP_EMAIL_POLL_INTERVAL_S": "0.5",
         # A ministry mailbox of this run (the mail server creates it on first delivery, the address as
         # login and password): other runs poll the default one.

@@ -17,6 +17,8 @@ class XSystem(System):
         return {
             **super().env(ports),
             "JAUAP_X_API_BASE": f"http://127.0.0.1:{ports['sandbox-x']}",
-            "JAUAP_X_SANDBOX_MENTIONS_LIMIT": "100000",  # polls per window: never the limit here
+            # Polls per window: never the limit here.
+            "JAUAP_X_SANDBOX_MENTIONS_LIMIT": "100000",
+            "JAUAP_X_SANDBOX_DM_EVENTS_LIMIT": "100000",
             **self.x_env,
         }

@@ -36,7 +36,7 @@ TOPIC = QuestionReceived.TOPIC
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[tuple[str, SandboxState]]:
-    app = create_sandbox(SandboxSettings(mentions_limit=100_000))
+    app = create_sandbox(SandboxSettings(mentions_limit=100_000, dm_events_limit=100_000))
     async with serving(app) as url:
         yield url, app.state.sandbox
 

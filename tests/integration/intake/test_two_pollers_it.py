@@ -56,6 +56,7 @@ CHANNELS = [
             "JAUAP_X_API_BASE": "{url}",
             "JAUAP_X_POLL_INTERVAL_S": "0.2",
             "JAUAP_X_SANDBOX_MENTIONS_LIMIT": "100000",
+            "JAUAP_X_SANDBOX_DM_EVENTS_LIMIT": "100000",
         },
     ),
 ]

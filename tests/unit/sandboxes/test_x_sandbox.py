@@ -145,6 +145,20 @@ async def test_the_real_window_runs_out(sandbox: tuple[str, SandboxState]) -> No
         assert (await http.post("/2/tweets", json={"text": "b"}, headers=auth)).status_code == 429
 
 
+async def test_reading_dm_events_does_not_use_up_the_dm_sends() -> None:
+    """X counts each endpoint apart: a DM poller that spent its reads still leaves the responder its
+    sends (one shared window once held a private answer back for the rest of 15 minutes)."""
+    app = create_app(SandboxSettings(dm_events_limit=2, dm_limit=1, verify_signatures=False))
+    citizen = app.state.sandbox.citizen_dm("вопрос", "aigerim")["sender_id"]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://x") as http:
+        auth = {"authorization": f'OAuth oauth_consumer_key="{DEV_CONSUMER_KEY}"'}
+        reads = [(await http.get("/2/dm_events", headers=auth)).status_code for _ in range(3)]
+        send = f"/2/dm_conversations/with/{citizen}/messages"
+        sends = [(await http.post(send, json={"text": "ответ"}, headers=auth)).status_code for _ in range(2)]
+    assert reads == [200, 200, 429]
+    assert sends == [201, 429]
+
+
 async def test_unsigned_or_foreign_calls_are_401() -> None:
     app = create_app(SandboxSettings())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://x") as http:
