@@ -6,12 +6,13 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from jauap.stack.settings import StackSettings
+from tests.fault.diagnose import problems
 from tests.processes import ServiceProcess, free_port
 
 NAMES = (
@@ -61,6 +62,39 @@ class System:
     @staticmethod
     def _check(result: subprocess.CompletedProcess[str]) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+LOG_SIZES = pytest.StashKey[dict[str, int]]()
+
+
+@pytest.fixture(autouse=True)
+def _log_sizes(request: pytest.FixtureRequest) -> None:
+    """Where each service's log stood when the test began, for the report of a failure."""
+    if "system" in request.fixturenames:
+        system: System = request.getfixturevalue("system")
+        sizes = {
+            name: s.log_path.stat().st_size for name, s in system.services.items() if s.log_path.exists()
+        }
+        request.node.stash[LOG_SIZES] = sizes
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report shows what the services warned about while it ran: a wait that timed
+    out says only that it timed out, the responder's log says why (a 429, a refusal)."""
+    report: pytest.TestReport = yield
+    sizes = item.stash.get(LOG_SIZES, None)
+    system = getattr(item, "funcargs", {}).get("system")
+    if report.when == "call" and report.failed and sizes is not None and isinstance(system, System):
+        found = [
+            f"{name}:{line}"
+            for name, start in sizes.items()
+            for line in problems(system.services[name].log_path, start)
+        ]
+        report.sections.append(
+            ("services' warnings and errors during the test", "\n".join(found) or "(none)")
+        )
+    return report
 
 
 @pytest.fixture(scope="session", autouse=True)

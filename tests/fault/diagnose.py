@@ -46,12 +46,15 @@ def _stacks(lines: list[dict[str, Any]]) -> list[str]:
     return shown
 
 
-def _problems(path: Path) -> list[str]:
-    problems = [
-        line for line in _lines(path, max(0, path.stat().st_size - TAIL_BYTES))
+def problems(path: Path, start: int | None = None) -> list[str]:
+    """The last warnings and errors in a service's log from byte `start` on (by default its tail)."""
+    if start is None:
+        start = max(0, path.stat().st_size - TAIL_BYTES)
+    found = [
+        line for line in _lines(path, start)
         if line.get("level") in ("warning", "error") and line.get("logger") != "jauap.tasks"
     ]  # fmt: skip
-    return [f"  {json.dumps(line, ensure_ascii=False)[:400]}" for line in problems[-PROBLEMS_SHOWN:]]
+    return [f"  {json.dumps(line, ensure_ascii=False)[:400]}" for line in found[-PROBLEMS_SHOWN:]]
 
 
 async def print_services(services: dict[str, ServiceProcess]) -> None:
@@ -67,4 +70,4 @@ async def print_services(services: dict[str, ServiceProcess]) -> None:
         print(f"\n[fault] {name} ({path}): its tasks now", flush=True)
         print("\n".join(_stacks(_lines(path, start))), flush=True)
         print(f"[fault] {name}: its last warnings and errors", flush=True)
-        print("\n".join(_problems(path)), flush=True)
+        print("\n".join(problems(path)), flush=True)

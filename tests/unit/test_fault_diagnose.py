@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from tests.fault.diagnose import _lines, _problems, _stacks
+from tests.fault.diagnose import _lines, _stacks, problems
 
 
 def _log(tmp_path: Path, *lines: dict[str, object]) -> Path:
@@ -31,5 +31,5 @@ def test_the_last_warnings_and_errors_are_shown_but_not_the_stacks_themselves(tm
         },
         {"level": "warning", "logger": "jauap.tasks", "event": "task stack"},
     )
-    [problem] = _problems(path)
+    [problem] = problems(path)
     assert "Unexpected error in fetcher routine" in problem
