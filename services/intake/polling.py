@@ -30,6 +30,7 @@ from prometheus_client import Counter, Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from channels.base import RateLimited, Unreachable
 from schemas import QuestionReceived
 from services.runtime.errors import outage_dependency
 
@@ -43,6 +44,7 @@ Cursor = str | int | dict[str, Any] | None
 Publish = Callable[[QuestionReceived], Awaitable[None]]
 CURSORS = "poll_cursors"
 
+LONGEST_RATE_WINDOW_S = 900.0
 POLLS = Counter("jauap_polls_total", "Polls of a channel, per poller and outcome.", ["poller", "outcome"])
 POLLED = Counter("jauap_polled_questions_total", "Questions published by a poller.", ["poller"])
 FAILING = Gauge("jauap_poller_failing", "1 while a poller's last attempt failed.", ["poller"])
@@ -152,8 +154,13 @@ class PollLoop:
         self.failures += 1
         name = self.poller.name
         backoff: float = min(self._max_backoff_s, self._first_backoff_s * 2.0 ** (self.failures - 1))
-        dependency = outage_dependency(exc)
-        POLLS.labels(name, "outage" if dependency else "error").inc()
+        if isinstance(exc, RateLimited):
+            # Asking before the window resets is refused again; a reset past any channel's window
+            # (X's are 15 minutes) is a bad header, not a reason to stop polling for longer.
+            backoff = max(backoff, min(exc.retry_after_s, LONGEST_RATE_WINDOW_S))
+        dependency = outage_dependency(exc) or _channel_unavailable(exc, name)
+        outcome = "rate_limited" if isinstance(exc, RateLimited) else "outage" if dependency else "error"
+        POLLS.labels(name, outcome).inc()
         FAILING.labels(name).set(1)
         # An outage is expected weather; anything else is a bug worth a traceback.
         log.log(
@@ -174,6 +181,12 @@ class PollLoop:
         POLLS.labels(name, "ok").inc()
         if published:
             log.info("poll published questions", extra={"poller": name, "count": published})
+
+
+def _channel_unavailable(exc: Exception, poller: str) -> str | None:
+    """The channel (the poller's name starts with it) when it did not answer a read, or answered
+    429. A read is safe to repeat, so unlike a post this is plain weather, not a bug to trace."""
+    return poller.split(".")[0] if isinstance(exc, Unreachable | RateLimited) else None
 
 
 class PollerTasks:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from intake_fakes import FakePublisher
 
+from channels.base import RateLimited, Unreachable
 from channels.x.outbound import XClient
 from channels.x.settings import XSettings
 from sandboxes.x.app import create_app as create_sandbox
 from sandboxes.x.settings import SandboxSettings
 from sandboxes.x.state import SandboxState
 from schemas import Author, Channel, QuestionReceived
-from services.intake.polling import Cursor, PollLoop
+from services.intake.polling import POLLS, Cursor, PollLoop
 from services.intake.x_pollers import XDirectMessagesPoller, XMentionsPoller
 
 pytestmark = pytest.mark.unit
@@ -136,6 +138,39 @@ async def test_failures_back_off_doubling_up_to_the_cap_and_then_recover() -> No
 
 class _Stop(Exception):
     pass
+
+
+async def _waits_after(failure: Exception, caplog: pytest.LogCaptureFixture) -> list[float]:
+    waits: list[float] = []
+    poller = ScriptedPoller(failure, failure)
+    poller.name = "x.mentions"
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if not poller.batches:
+            raise _Stop
+
+    loop = PollLoop(poller, MemoryCursors(), FakePublisher(), interval_s=5, max_backoff_s=60, sleep=sleep)
+    with caplog.at_level(logging.WARNING, logger="intake.polling"), pytest.raises(_Stop):
+        await loop.run_forever()
+    return waits
+
+
+async def test_a_rate_limited_poll_waits_for_the_windows_reset(caplog: pytest.LogCaptureFixture) -> None:
+    """Doubling from 1 s would ask X again and again inside a 15-minute window it already refused."""
+    before = POLLS.labels("x.mentions", "rate_limited")._value.get()
+    assert await _waits_after(RateLimited(420.0), caplog) == [420.0, 420.0]
+    assert POLLS.labels("x.mentions", "rate_limited")._value.get() == before + 2
+    assert await _waits_after(RateLimited(10**9), caplog) == [900.0, 900.0]  # a bad header
+
+
+async def test_a_channel_that_does_not_answer_is_weather_not_a_bug(caplog: pytest.LogCaptureFixture) -> None:
+    await _waits_after(Unreachable("503 from the X API: Service Unavailable"), caplog)
+    records = [r for r in caplog.records if r.getMessage().startswith("poll failed")]
+    assert [(r.levelno, bool(r.exc_info), getattr(r, "dependency", None)) for r in records] == [
+        (logging.WARNING, False, "x"),
+        (logging.WARNING, False, "x"),
+    ]
 
 
 # --- the X pollers, against the sandbox -------------------------------------------------------------
