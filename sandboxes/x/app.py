@@ -63,7 +63,7 @@ def create_app(
 
     @app.post("/2/tweets", status_code=201, tags=["x api"])
     async def create_tweet(request: Request, state: State) -> JSONResponse:
-        window = _guard(request, state, "tweets", user_context=True)
+        window = _guard(request, state, user_context=True)
         state.take_fault()
         try:
             body = CreateTweet.model_validate(await _json(request))
@@ -77,7 +77,7 @@ def create_app(
 
     @app.post("/2/dm_conversations/with/{participant_id}/messages", status_code=201, tags=["x api"])
     async def send_dm(participant_id: str, request: Request, state: State) -> JSONResponse:
-        window = _guard(request, state, "dm", user_context=True)
+        window = _guard(request, state, user_context=True)
         state.take_fault()
         if not participant_id.isdigit():
             raise invalid_request(
@@ -93,7 +93,7 @@ def create_app(
 
     @app.get("/2/users/{user_id}/mentions", tags=["x api"])
     async def mentions(user_id: str, request: Request, state: State) -> JSONResponse:
-        window = _guard(request, state, "mentions", user_context=False)
+        window = _guard(request, state, user_context=False)
         if state.faults.mentions_fail_next:
             state.faults.mentions_fail_next -= 1
             raise problem(503, "Service Unavailable")
@@ -104,14 +104,14 @@ def create_app(
 
     @app.get("/2/users/{user_id}/tweets", tags=["x api"])
     async def timeline(user_id: str, request: Request, state: State) -> JSONResponse:
-        window = _guard(request, state, "timeline", user_context=False)
+        window = _guard(request, state, user_context=False)
         _own_account(state, user_id)
         ids = [int(t["id"]) for t in state.own_tweets()]
         return JSONResponse(_page(state, request, ids), headers=window.headers())
 
     @app.get("/2/dm_events", tags=["x api"])
     async def dm_events(request: Request, state: State) -> JSONResponse:
-        window = _guard(request, state, "dm_events", user_context=True)
+        window = _guard(request, state, user_context=True)
         events = list(reversed(state.dm_events))
         meta = {"result_count": len(events)}
         body: dict[str, Any] = {"meta": meta} if not events else {"data": events, "meta": meta}
@@ -119,7 +119,7 @@ def create_app(
 
     @app.get("/2/users/me", tags=["x api"])
     async def me(request: Request, state: State) -> JSONResponse:
-        _guard(request, state, "me", user_context=True)
+        _guard(request, state, user_context=True)
         return JSONResponse(
             {"data": {"id": settings.user_id, "name": "Jauap", "username": settings.username}}
         )
@@ -146,18 +146,22 @@ def create_app(
 
 
 def _endpoint(path: str) -> str:
+    """The rate-limit window a call counts against: X keeps one per endpoint (reading DM events and
+    sending DMs apart)."""
     if path == "/2/tweets":
         return "tweets"
+    if path == "/2/dm_events":
+        return "dm_events"
+    if path == "/2/users/me":
+        return "me"
     if path.endswith("/mentions"):
         return "mentions"
     if path.endswith("/tweets"):
         return "timeline"
-    if path == "/2/dm_events":
-        return "dm_events"
     return "dm"
 
 
-def _guard(request: Request, state: SandboxState, endpoint: str, *, user_context: bool) -> Any:
+def _guard(request: Request, state: SandboxState, *, user_context: bool) -> Any:
     """Authentication like X: OAuth 1.0a user context with a valid HMAC-SHA1 signature (or, for
     reads, an app Bearer token), then the endpoint's rate-limit window."""
     authorization = request.headers.get("authorization", "")
@@ -177,7 +181,7 @@ def _guard(request: Request, state: SandboxState, endpoint: str, *, user_context
                 "Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
             )
         raise problem(401, "Unauthorized")
-    window = state.window(endpoint)
+    window = state.window(_endpoint(request.url.path))
     window.take(state.settings.rate_window_s, time.time())
     return window
 

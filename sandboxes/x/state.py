@@ -124,10 +124,10 @@ class SandboxState:
     # --- rate limits ---------------------------------------------------------------------------------
 
     def window(self, endpoint: str) -> Window:
-        # X counts every endpoint apart: reading DM events never uses up the budget for sending them.
         limits = {
             "mentions": self.settings.mentions_limit,
             "tweets": self.settings.tweets_limit,
+            "dm": self.settings.dm_limit,
             "dm_events": self.settings.dm_events_limit,
         }
         if endpoint not in self.windows:

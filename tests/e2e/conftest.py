@@ -64,18 +64,17 @@ class System:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-LOG_SIZES = pytest.StashKey[dict[str, int]]()
+LOG_STARTS = pytest.StashKey[list[tuple[ServiceProcess, int]]]()
 
 
 @pytest.fixture(autouse=True)
-def _log_sizes(request: pytest.FixtureRequest) -> None:
+def _log_starts(request: pytest.FixtureRequest) -> None:
     """Where each service's log stood when the test began, for the report of a failure."""
     if "system" in request.fixturenames:
         system: System = request.getfixturevalue("system")
-        sizes = {
-            name: s.log_path.stat().st_size for name, s in system.services.items() if s.log_path.exists()
-        }
-        request.node.stash[LOG_SIZES] = sizes
+        request.node.stash[LOG_STARTS] = [
+            (service, service.log_path.stat().st_size) for service in system.services.values()
+        ]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -83,14 +82,9 @@ def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestR
     """A failed test's report shows what the services warned about while it ran: a wait that timed
     out says only that it timed out, the responder's log says why (a 429, a refusal)."""
     report: pytest.TestReport = yield
-    sizes = item.stash.get(LOG_SIZES, None)
-    system = getattr(item, "funcargs", {}).get("system")
-    if report.when == "call" and report.failed and sizes is not None and isinstance(system, System):
-        found = [
-            f"{name}:{line}"
-            for name, start in sizes.items()
-            for line in problems(system.services[name].log_path, start)
-        ]
+    starts = item.stash.get(LOG_STARTS, [])
+    if report.when == "call" and report.failed and starts:
+        found = [f"{s.name}:{line}" for s, start in starts for line in problems(s.log_path, start)]
         report.sections.append(
             ("services' warnings and errors during the test", "\n".join(found) or "(none)")
         )
